@@ -1,0 +1,5 @@
+import sys
+
+from kubecopilot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,97 @@
+"""Command-line entry point. Thin: parse, load settings, call one handler, map typed errors to exit codes.
+
+Handlers are imported lazily so ``--help``, ``--version`` and the REPL prompt never pay for crewAI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Any
+
+from kubecopilot import __version__
+from kubecopilot.errors import ExitCode, KubeCopilotError
+
+EPILOG = """\
+exit codes: 0 ok · 1 error · 2 needs input (an Ask turn) or bad usage · 3 not approved · 4 plan refused
+            69 MCP server or LLM unavailable · 78 bad configuration · 130 interrupted
+With no MCP URL configured, KubeCopilot starts its built-in sandbox cluster. With no LLM key it runs offline."""
+
+
+# Each module defines ``add_parser(subparsers)`` (cheap: argparse only) and a handler it names with
+# ``set_defaults(handler="module:function")``; the handler is imported only when the command runs.
+COMMANDS = (
+    "kubecopilot.commands.sandbox",
+    "kubecopilot.commands.config",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kubecopilot",
+        description="A conversational Kubernetes assistant. Run with no command for the interactive REPL.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kubecopilot {__version__}")
+    _add_global_flags(parser)
+    parser.set_defaults(handler="kubecopilot.commands.repl:run")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMANDS:
+        importlib.import_module(module_name).add_parser(sub)
+    return parser
+
+
+def _add_global_flags(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("global options")
+    g.add_argument("--mcp-url", help="MCP server URL (…/sse → SSE, …/mcp → streamable HTTP); default: built-in sandbox")
+    g.add_argument("--model", help="litellm model string (default openrouter/google/gemini-2.5-flash)")
+    g.add_argument("--offline", action="store_true", default=None, help="no LLM: rule engine and analyzers only")
+    g.add_argument("--verbose", "-v", action="store_true", help="show debug logging on stderr")
+
+
+def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """CLI flags as dotted settings paths (highest precedence)."""
+    return {"mcp.url": args.mcp_url, "llm.model": args.model, "offline": args.offline}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    module_name, func_name = args.handler.split(":")
+    try:
+        from kubecopilot.config import load_settings
+
+        settings = load_settings(settings_overrides(args))
+        handler = getattr(importlib.import_module(module_name), func_name)
+        return int(handler(args, settings) or 0)
+    except KubeCopilotError as exc:
+        _print_error(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+
+
+def _print_error(exc: KubeCopilotError) -> None:
+    print(f"error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"hint: {exc.hint}", file=sys.stderr)
+
+
+def _configure_logging(verbose: bool) -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # The MCP SSE client logs a traceback when a server goes away; we report that ourselves, once, calmly.
+    for noisy in ("mcp.client.sse", "mcp.client.streamable_http", "httpx", "LiteLLM", "litellm"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

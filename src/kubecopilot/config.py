@@ -1,0 +1,267 @@
+"""Configuration: CLI flags > environment > ``.env`` > user config file > defaults.
+
+The user config file is ``$KUBECOPILOT_HOME/config.yaml`` (default ``~/.config/kubecopilot/config.yaml``); data
+(audit ledger, REPL history) goes to ``$KUBECOPILOT_HOME`` when set, else ``~/.local/share/kubecopilot``. Every
+environment variable is listed in ``.env.example``. Secrets are ``SecretStr`` and are masked by ``masked()``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from kubecopilot.errors import ConfigError
+
+DEFAULT_MCP_URL = "http://localhost:8001/sse"
+DEFAULT_MODEL = "openrouter/google/gemini-2.5-flash"
+
+# Default cache TTLs in seconds, per cache policy (SPEC §4). Logs and describe are never cached.
+DEFAULT_TTLS: dict[str, float] = {
+    "clusters": 3600,
+    "nodes": 600,
+    "namespaces": 300,
+    "workloads": 60,
+    "services": 60,
+    "pods": 30,
+    "events": 15,
+    "default": 30,
+}
+
+DEFAULT_WHITELIST: list[tuple[str, str]] = [
+    ("restart", "Deployment"),
+    ("scale", "Deployment"),
+    ("update", "Deployment"),
+    ("restart", "StatefulSet"),
+    ("scale", "StatefulSet"),
+    ("update", "StatefulSet"),
+    ("delete", "Pod"),
+]
+
+# Which environment variable holds the key for a litellm provider prefix. Providers not listed (ollama, a
+# custom base_url, …) need no key.
+PROVIDER_KEYS: dict[str, str] = {
+    "openrouter": "OPENROUTER_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "azure": "AZURE_API_KEY",
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MCPSettings(_Section):
+    url: str | None = None  # None: start the built-in sandbox
+    transport: Literal["auto", "sse", "streamable-http", "stdio"] = "auto"
+    command: list[str] | None = None  # stdio server command line
+    env: dict[str, str] = Field(default_factory=dict)  # extra environment for a stdio server
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+    connect_timeout: float = 10.0
+    call_timeout: float = 30.0
+    profile: str = "auto"  # a shipped profile name, a path to a profile YAML, or auto-detect
+
+
+class LLMSettings(_Section):
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None
+    api_key: SecretStr | None = None  # normally read from the provider's variable (e.g. OPENROUTER_API_KEY)
+    temperature: float | None = None  # None: the prompt registry's value
+    timeout: float = 60.0
+    max_retries: int = 3
+
+
+class CacheSettings(_Section):
+    ttl: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_TTLS))
+    maxsize: int = 512
+
+
+class ToolSettings(_Section):
+    overrides: dict[str, Literal["list", "read", "write"]] = Field(default_factory=dict)
+
+
+class PlanSettings(_Section):
+    whitelist: list[tuple[str, str]] = Field(default_factory=lambda: list(DEFAULT_WHITELIST))
+    verify_timeout: float = 60.0
+
+
+class AuditSettings(_Section):
+    url: str | None = None  # None: sqlite file in the data dir
+
+
+class RedactionRule(_Section):
+    name: str
+    pattern: str
+    placeholder: str
+
+
+class RedactionSettings(_Section):
+    enabled: bool = True
+    rules: list[RedactionRule] = Field(default_factory=list)  # added to the built-in rules
+
+
+class SessionSettings(_Section):
+    user: str | None = None  # recorded as requestedBy; default: the login name
+    cluster: str | None = None
+    namespace: str | None = None
+
+
+class Settings(_Section):
+    mcp: MCPSettings = Field(default_factory=MCPSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+    tools: ToolSettings = Field(default_factory=ToolSettings)
+    plans: PlanSettings = Field(default_factory=PlanSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+    redaction: RedactionSettings = Field(default_factory=RedactionSettings)
+    session: SessionSettings = Field(default_factory=SessionSettings)
+    offline: bool = False
+    sandbox_scenario: str = "default"
+    home: Path = Field(default_factory=lambda: config_home())
+    data_dir: Path = Field(default_factory=lambda: data_home())
+
+    # --- derived ----------------------------------------------------------------------------------------------
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / "config.yaml"
+
+    @property
+    def audit_url(self) -> str:
+        return self.audit.url or f"sqlite:///{self.data_dir / 'audit.sqlite'}"
+
+    @property
+    def history_file(self) -> Path:
+        return self.data_dir / "history"
+
+    @property
+    def user(self) -> str:
+        return self.session.user or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+    def llm_key(self) -> SecretStr | None:
+        """The API key for the configured model, from settings or the provider's environment variable."""
+        if self.llm.api_key is not None:
+            return self.llm.api_key
+        var = PROVIDER_KEYS.get(self.llm.model.split("/", 1)[0])
+        value = os.environ.get(var, "") if var else ""
+        return SecretStr(value) if value else None
+
+    def llm_status(self) -> tuple[bool, str]:
+        """(usable, why): whether an LLM is configured, and a short reason for the banner."""
+        if self.offline:
+            return False, "offline mode requested"
+        provider = self.llm.model.split("/", 1)[0]
+        if provider in PROVIDER_KEYS and self.llm_key() is None and not self.llm.base_url:
+            return False, f"no LLM key ({PROVIDER_KEYS[provider]} is not set)"
+        return True, self.llm.model
+
+    def masked(self) -> dict[str, Any]:
+        """Settings as plain data with every secret replaced by ``***``; for ``config show``."""
+        data = self.model_dump(mode="json")  # SecretStr dumps as "**********"
+        data["llm"]["api_key"] = "***" if self.llm_key() else None
+        data["mcp"]["headers"] = {k: "***" for k in self.mcp.headers}
+        data["mcp"]["env"] = {k: "***" for k in self.mcp.env}
+        return data
+
+
+def config_home() -> Path:
+    return Path(os.environ.get("KUBECOPILOT_HOME") or Path.home() / ".config" / "kubecopilot").expanduser()
+
+
+def data_home() -> Path:
+    if os.environ.get("KUBECOPILOT_HOME"):
+        return Path(os.environ["KUBECOPILOT_HOME"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base).expanduser() / "kubecopilot"
+
+
+# Environment variable → dotted settings path. Values are parsed as YAML scalars ("true", "30", "[a, b]").
+ENV_VARS: dict[str, str] = {
+    "KUBECOPILOT_MCP_URL": "mcp.url",
+    "KUBECOPILOT_MCP_TRANSPORT": "mcp.transport",
+    "KUBECOPILOT_MCP_COMMAND": "mcp.command",
+    "KUBECOPILOT_MCP_PROFILE": "mcp.profile",
+    "KUBECOPILOT_CONNECT_TIMEOUT": "mcp.connect_timeout",
+    "KUBECOPILOT_CALL_TIMEOUT": "mcp.call_timeout",
+    "KUBECOPILOT_MODEL": "llm.model",
+    "KUBECOPILOT_LLM_BASE_URL": "llm.base_url",
+    "KUBECOPILOT_LLM_API_KEY": "llm.api_key",
+    "KUBECOPILOT_LLM_TIMEOUT": "llm.timeout",
+    "KUBECOPILOT_LLM_RETRIES": "llm.max_retries",
+    "KUBECOPILOT_OFFLINE": "offline",
+    "KUBECOPILOT_AUDIT_URL": "audit.url",
+    "KUBECOPILOT_REDACTION": "redaction.enabled",
+    "KUBECOPILOT_USER": "session.user",
+    "KUBECOPILOT_CLUSTER": "session.cluster",
+    "KUBECOPILOT_NAMESPACE": "session.namespace",
+    "KUBECOPILOT_SANDBOX_SCENARIO": "sandbox_scenario",
+}
+
+
+def load_settings(overrides: dict[str, Any] | None = None, *, env_file: Path | None = None) -> Settings:
+    """Build settings from all sources. ``overrides`` are dotted paths from CLI flags (``{"mcp.url": …}``)."""
+    _load_dotenv(env_file)
+    data: dict[str, Any] = {}
+    cfg_file = config_home() / "config.yaml"
+    if cfg_file.exists():
+        data = _read_yaml(cfg_file)
+    for var, dotted in ENV_VARS.items():
+        raw = os.environ.get(var)
+        if raw not in (None, ""):
+            _set_dotted(data, dotted, _parse_env_value(dotted, raw))
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(data, dotted, value)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid setting {where}: {first['msg']}", hint=f"check {cfg_file} and KUBECOPILOT_* variables") from None
+
+
+def _load_dotenv(env_file: Path | None) -> None:
+    from dotenv import load_dotenv  # cheap; keeps real environment variables first (override=False)
+
+    path = env_file or Path.cwd() / ".env"
+    if path.exists():
+        load_dotenv(path, override=False)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path} must hold a mapping of settings")
+    return loaded
+
+
+def _parse_env_value(dotted: str, raw: str) -> Any:
+    if dotted == "mcp.command":
+        import shlex
+
+        return shlex.split(raw)
+    if dotted in {"mcp.url", "llm.model", "llm.base_url", "llm.api_key", "audit.url", "session.user"}:
+        return raw  # never YAML-parse free strings (a key could look like a number)
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return raw
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value

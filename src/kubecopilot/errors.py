@@ -1,0 +1,168 @@
+"""Typed errors. Domain code raises these; only the CLI turns them into messages and exit codes.
+
+Every error carries a one-line ``message`` (what went wrong) and an optional ``hint`` (what to try). ``to_dict``
+gives the structured form an agent receives as tool output, so a refused write is data, not a crash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ExitCode:
+    """Documented process exit codes (README "Exit codes")."""
+
+    OK = 0
+    ERROR = 1
+    NEEDS_INPUT = 2  # an Ask turn in one-shot mode (argparse usage errors also use 2)
+    NOT_APPROVED = 3  # a write needed approval that was not given (or could not be asked for)
+    PLAN_REFUSED = 4  # plan failed validation, drifted, or was refused by the gate
+    UNAVAILABLE = 69  # MCP server or LLM unreachable (sysexits EX_UNAVAILABLE)
+    CONFIG = 78  # bad configuration (sysexits EX_CONFIG)
+    INTERRUPTED = 130
+
+
+class KubeCopilotError(Exception):
+    """Base class: a message for people, a hint, and a machine-readable code."""
+
+    code = "error"
+    exit_code = ExitCode.ERROR
+
+    def __init__(self, message: str, *, hint: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.hint:
+            data["hint"] = self.hint
+        if self.details:
+            data["details"] = self.details
+        return data
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class ConfigError(KubeCopilotError):
+    code = "config_error"
+    exit_code = ExitCode.CONFIG
+
+
+# --- MCP connection and tools -------------------------------------------------------------------------------
+
+
+class MCPError(KubeCopilotError):
+    code = "mcp_error"
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class MCPUnavailable(MCPError):
+    """The server could not be reached (at start, or a reconnect failed)."""
+
+    code = "mcp_unavailable"
+
+
+class MCPTimeout(MCPError):
+    """A connect or a tool call took longer than its timeout."""
+
+    code = "mcp_timeout"
+
+
+class MCPDisconnected(MCPError):
+    """The session dropped during a call; the next call reconnects."""
+
+    code = "mcp_disconnected"
+
+
+class UnknownTool(KubeCopilotError):
+    code = "unknown_tool"
+
+
+class ToolFailed(KubeCopilotError):
+    """The server answered with ``isError``; ``message`` is the server's text."""
+
+    code = "tool_failed"
+
+    @property
+    def is_not_found(self) -> bool:
+        return "not found" in self.message.lower()
+
+
+class CapabilityMissing(KubeCopilotError):
+    """The connected server has no tool for something KubeCopilot needs (e.g. logs)."""
+
+    code = "capability_missing"
+
+
+class WriteRefused(KubeCopilotError):
+    """The gateway refused a write: no approved plan, or the approval does not cover this call."""
+
+    code = "write_refused"
+    exit_code = ExitCode.PLAN_REFUSED
+
+
+# --- Plans ----------------------------------------------------------------------------------------------------
+
+
+class PlanError(KubeCopilotError):
+    code = "plan_error"
+    exit_code = ExitCode.PLAN_REFUSED
+
+
+class PlanInvalid(PlanError):
+    """A plan failed validation (schema, patch, whitelist, protected path); it is never shown as approvable."""
+
+    code = "plan_invalid"
+
+
+class PlanDrifted(PlanError):
+    """The resource changed since the plan was made; execution refused."""
+
+    code = "plan_drifted"
+
+
+class PlanNotApproved(PlanError):
+    code = "plan_not_approved"
+    exit_code = ExitCode.NOT_APPROVED
+
+
+class PlanExecutionFailed(PlanError):
+    code = "plan_execution_failed"
+
+
+class PlanNotFound(PlanError):
+    code = "plan_not_found"
+    exit_code = ExitCode.ERROR
+
+
+class AuditTampered(KubeCopilotError):
+    code = "audit_tampered"
+
+
+# --- LLM --------------------------------------------------------------------------------------------------------
+
+
+class LLMError(KubeCopilotError):
+    code = "llm_error"
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class LLMUnavailable(LLMError):
+    """Rate-limited, 5xx or timed out after retries; the turn falls back to the offline engine."""
+
+    code = "llm_unavailable"
+
+
+class LLMOutputInvalid(LLMError):
+    """The model's structured output failed validation after the allowed retries."""
+
+    code = "llm_output_invalid"
+    exit_code = ExitCode.ERROR
+
+
+class Interrupted(KubeCopilotError):
+    code = "interrupted"
+    exit_code = ExitCode.INTERRUPTED

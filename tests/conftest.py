@@ -1,0 +1,30 @@
+"""Shared test setup: every test runs with a throwaway HOME and no LLM keys, so nothing reaches the internet."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+_KEY_VARS = ("OPENROUTER_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "KUBECOPILOT_MODEL")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch, request):
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("KUBECOPILOT_HOME", str(home / "kubecopilot"))
+    monkeypatch.delenv("KUBECOPILOT_MCP_URL", raising=False)
+    if "llm" not in request.keywords:
+        for var in _KEY_VARS:
+            monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(home)  # no stray .env from the checkout
+    yield
+
+
+def pytest_collection_modifyitems(config, items):
+    live = bool(os.environ.get("OPENROUTER_API_KEY") or os.environ.get("KUBECOPILOT_LIVE_LLM"))
+    skip = pytest.mark.skip(reason="live LLM tests need OPENROUTER_API_KEY")
+    for item in items:
+        if "llm" in item.keywords and not live:
+            item.add_marker(skip)
