@@ -91,6 +91,20 @@ class ToolFailed(KubeCopilotError):
         return "not found" in self.message.lower()
 
 
+class StaleReference(ToolFailed):
+    """A read failed "not found" on a value that came from a cached listing which turned out to be out of date.
+
+    The listing was re-read once; ``records`` holds the fresh one so the dialogue can ask again with real choices.
+    """
+
+    code = "stale_reference"
+
+    def __init__(self, message: str, *, records: Any = (), stale_value: str | None = None, **kw: Any) -> None:
+        super().__init__(message, stale_value=stale_value, **kw)
+        self.records = list(records)
+        self.stale_value = stale_value
+
+
 class CapabilityMissing(KubeCopilotError):
     """The connected server has no tool for something KubeCopilot needs (e.g. logs)."""
 
