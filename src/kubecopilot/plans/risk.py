@@ -1,0 +1,245 @@
+"""Deterministic risk rating of a plan from the rules in ``risk_rules.yaml`` (data) and the condition types here.
+
+``assess(plan, context)`` returns the plan's ``Risk``: level, score, the factors that fired (as sentences), a
+rationale and the post-conditions the executor will verify. No LLM is involved, so the same plan always gets the
+same rating.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kubecopilot.errors import ConfigError
+from kubecopilot.plans.changes import leaf_changes
+from kubecopilot.plans.model import Risk, RiskLevel
+from kubecopilot.plans.patches import after_of, resolve
+from kubecopilot.plans.quantity import parse_quantity
+
+LEVELS: tuple[RiskLevel, ...] = ("low", "medium", "high")
+RULES_FILE = Path(__file__).with_name("risk_rules.yaml")
+
+
+@dataclass(frozen=True)
+class RiskContext:
+    """What the plan alone cannot tell. ``pods_affected=None``: derived from the object and the patch."""
+
+    namespace_labels: dict[str, str] = field(default_factory=dict)
+    prompt_risk_tier: str | None = None
+    pods_affected: int | None = None
+    verify_timeout_s: float = 60.0
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    when: dict[str, Any]
+    weight: float = Field(ge=0.0, le=1.0)
+    min_level: Literal["low", "medium", "high"] = "low"
+    factor: str
+
+
+class RuleSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    base_score: float = Field(ge=0.0, le=1.0)
+    thresholds: dict[Literal["medium", "high"], float]
+    rules: list[Rule]
+    post_conditions: dict[str, str]
+
+    def check(self) -> RuleSet:
+        for rule in self.rules:
+            if rule.when.get("type") not in CONDITIONS:
+                raise ConfigError(f"risk rule {rule.id}: unknown condition type {rule.when.get('type')!r}",
+                                  hint=f"known types: {', '.join(sorted(CONDITIONS))}")
+        return self
+
+
+def load_rules(path: Path | None = None) -> RuleSet:
+    return _load_rules(str(path or RULES_FILE))
+
+
+@lru_cache(maxsize=8)
+def _load_rules(path: str) -> RuleSet:
+    try:
+        return RuleSet.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8"))).check()
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"risk rules {path} are invalid: {exc}") from None
+
+
+def assess(plan: Any, context: RiskContext | None = None, rules: RuleSet | None = None) -> Risk:
+    context = context or RiskContext()
+    rules = rules or load_rules()
+    facts = _Facts.of(plan, context)
+    fired: list[tuple[Rule, str]] = []
+    for rule in rules.rules:
+        params = {k: v for k, v in rule.when.items() if k != "type"}
+        found = CONDITIONS[rule.when["type"]](facts, **params)
+        if found is not None:
+            fired.append((rule, rule.factor.format(**{**facts.names(), **found})))
+    keep = 1.0 - rules.base_score
+    for rule, _ in fired:
+        keep *= 1.0 - rule.weight
+    score = round(1.0 - keep, 3)
+    level = _level(score, rules.thresholds, [rule.min_level for rule, _ in fired])
+    factors = [text for _, text in fired]
+    return Risk(level=level, score=score, factors=factors, rationale=_rationale(level, score, factors, facts),
+                post_conditions=[_post_condition(rules, facts)])
+
+
+def _level(score: float, thresholds: dict[str, float], floors: list[str]) -> RiskLevel:
+    band: RiskLevel = "high" if score >= thresholds["high"] else "medium" if score >= thresholds["medium"] else "low"
+    return max([band, *floors], key=LEVELS.index)  # type: ignore[return-value]
+
+
+def _rationale(level: str, score: float, factors: list[str], facts: _Facts) -> str:
+    head = f"{level.capitalize()} risk (score {score:.2f})"
+    if factors:
+        return f"{head}: " + "; ".join(factors) + "."
+    pods = facts.pods_affected
+    return f"{head}: a reversible change outside production, affecting {pods} pod{'' if pods == 1 else 's'}."
+
+
+def _post_condition(rules: RuleSet, facts: _Facts) -> str:
+    key = facts.action
+    if key == "scale" and facts.new_replicas == 0:
+        key = "scale_to_zero"
+    elif key == "delete":
+        key = "delete_owned" if facts.owner else "delete_unowned"
+    template = rules.post_conditions.get(key) or rules.post_conditions.get("update", "")
+    return template.format(**facts.names(), replicas=facts.new_replicas, owner=facts.owner or "controller",
+                           timeout=f"{facts.verify_timeout_s:g}")
+
+
+@dataclass
+class _Facts:
+    """Everything the conditions look at, computed once per plan."""
+
+    plan: Any
+    action: str
+    kind: str
+    name: str
+    namespace: str
+    labels: dict[str, str]
+    tier: str | None
+    old_replicas: int | None
+    new_replicas: int | None
+    owner: str | None
+    pods_affected: int
+    verify_timeout_s: float
+
+    @classmethod
+    def of(cls, plan: Any, ctx: RiskContext) -> _Facts:
+        before = plan.diff.before or {}
+        after = after_of(plan)
+        old = _replicas(before)
+        new = _replicas(after) if after is not None else None
+        owners = (before.get("metadata") or {}).get("ownerReferences") or []
+        owner = next((o.get("kind") for o in owners if o.get("controller")), None)
+        pods = ctx.pods_affected if ctx.pods_affected is not None else _pods_affected(plan.action, plan.resource.kind,
+                                                                                     old, new)
+        return cls(plan, plan.action, plan.resource.kind, plan.resource.name, plan.resource.namespace,
+                   dict(ctx.namespace_labels), ctx.prompt_risk_tier, old, new, owner, pods, ctx.verify_timeout_s)
+
+    def names(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "namespace": self.namespace}
+
+
+def _replicas(obj: dict[str, Any] | None) -> int | None:
+    if not obj or obj.get("kind") == "Pod":
+        return None
+    value = resolve(obj, "/spec/replicas")
+    return 1 if value is None else int(value)
+
+
+def _pods_affected(action: str, kind: str, old: int | None, new: int | None) -> int:
+    if kind == "Pod":
+        return 1
+    if action == "scale":
+        return abs((new or 0) - (old or 0))
+    return max(old or 0, new or 0)
+
+
+# --- condition types: each returns the template fields when it fires, else None --------------------------------
+
+
+def _production_namespace(f: _Facts, pattern: str, labels: dict[str, list[str]]) -> dict[str, Any] | None:
+    if re.match(pattern, f.namespace, flags=re.IGNORECASE):
+        return {"why": "by name"}
+    for key, values in labels.items():
+        if str(f.labels.get(key, "")).lower() in {v.lower() for v in values}:
+            return {"why": f"label {key}={f.labels[key]}"}
+    return None
+
+
+def _action_in(f: _Facts, actions: list[str]) -> dict[str, Any] | None:
+    return {} if f.action in actions else None
+
+
+def _replicas_to_zero(f: _Facts) -> dict[str, Any] | None:
+    if f.new_replicas == 0 and (f.old_replicas or 0) > 0:
+        return {"old": f.old_replicas}
+    return None
+
+
+def _replicas_ratio_over(f: _Facts, ratio: float) -> dict[str, Any] | None:
+    old, new = f.old_replicas, f.new_replicas
+    if old is None or new is None or old == new or new == 0:
+        return None  # scaling to 0 has its own rule
+    if old == 0 or max(new / old, old / new) > ratio:
+        return {"old": old, "new": new, "ratio": f"{ratio:g}"}
+    return None
+
+
+def _field_changed(f: _Facts, fields: list[str]) -> dict[str, Any] | None:
+    for change in leaf_changes(f.plan):
+        if change.field in fields:
+            return {"container": change.container, "old": change.before, "new": change.after}
+    return None
+
+
+def _resource_decrease(f: _Facts, resources: list[str]) -> dict[str, Any] | None:
+    for change in leaf_changes(f.plan):
+        section, _, resource = change.field.partition(".")
+        if section not in ("limits", "requests") or resource not in resources:
+            continue
+        old, new = parse_quantity(change.before), parse_quantity(change.after)
+        if old is not None and new is not None and new < old:
+            what = f"{resource} {'limit' if section == 'limits' else 'request'}"
+            return {"container": change.container, "what": what, "old": change.before, "new": change.after}
+    return None
+
+
+def _no_rollback(f: _Facts, unless_controller_owned: bool = True) -> dict[str, Any] | None:
+    has_rollback = f.plan.reversible and bool(f.plan.diff.rollback_patch)
+    if has_rollback or (unless_controller_owned and f.action == "delete" and f.owner):
+        return None
+    return {}
+
+
+def _prompt_risk_tier(f: _Facts, tiers: list[str]) -> dict[str, Any] | None:
+    return {"tier": f.tier} if f.tier and f.tier.lower() in tiers else None
+
+
+def _pods_affected_at_least(f: _Facts, count: int) -> dict[str, Any] | None:
+    return {"pods": f.pods_affected} if f.pods_affected >= count else None
+
+
+CONDITIONS: dict[str, Callable[..., dict[str, Any] | None]] = {
+    "production_namespace": _production_namespace,
+    "action_in": _action_in,
+    "replicas_to_zero": _replicas_to_zero,
+    "replicas_ratio_over": _replicas_ratio_over,
+    "field_changed": _field_changed,
+    "resource_decrease": _resource_decrease,
+    "no_rollback": _no_rollback,
+    "prompt_risk_tier": _prompt_risk_tier,
+    "pods_affected_at_least": _pods_affected_at_least,
+}
