@@ -1,0 +1,298 @@
+"""Append-only, hash-chained audit ledger of plan state changes (SQLAlchemy Core; SQLite by default).
+
+Every row holds the plan JSON at that moment, who did what and when, the previous row's hash and its own hash
+(sha256 of the canonical JSON of the row + ``prev_hash``). A separate head record keeps the last sequence number,
+row count and hash, so deleting the newest rows is caught too.
+
+What ``verify`` detects: an edited row (its hash no longer matches), a deleted row (gap in ``seq`` / broken
+``prev_hash``, or a head that no longer matches), a reordered row (``prev_hash`` pointing at a row other than its
+predecessor), an inserted row. What it cannot detect on its own: someone with write access who rewrites every hash
+after their edit *and* the head. Against that, keep ``VerifyReport.head`` somewhere else (a ticket, a log) and
+compare later: ``kubecopilot audit verify --expect-head HASH``.
+
+Concurrency: each append is one transaction that reads and updates the head under a write lock (``BEGIN
+IMMEDIATE`` on SQLite, ``SELECT … FOR UPDATE`` elsewhere), so concurrent processes serialize and never fork the
+chain. SQLite runs in WAL mode so readers never block the writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from kubecopilot.errors import ConfigError, PlanNotFound
+from kubecopilot.plans.model import OperationPlan, utcnow
+
+LEDGER_SCHEMA_VERSION = 1
+GENESIS = "0" * 64
+EVENTS = ("created", "confirmed", "rejected", "executing", "executed", "failed", "reverted")
+
+_meta = sa.MetaData()
+META = sa.Table("kc_audit_meta", _meta, sa.Column("key", sa.String(64), primary_key=True),
+                sa.Column("value", sa.String(256), nullable=False))
+EVENTS_TABLE = sa.Table(
+    "kc_audit_events", _meta,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("plan_id", sa.String(36), nullable=False, index=True),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(256), nullable=False),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("idempotency_key", sa.String(256), nullable=True, index=True),
+    sa.Column("plan_json", sa.Text, nullable=False),
+    sa.Column("detail_json", sa.Text, nullable=True),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+HEAD = sa.Table("kc_audit_head", _meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                sa.Column("seq", sa.Integer, nullable=False), sa.Column("count", sa.Integer, nullable=False),
+                sa.Column("hash", sa.String(64), nullable=False))
+
+# version → function that upgrades a connection from version-1 to version. Empty while there is one version.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    seq: int
+    plan_id: str
+    event: str
+    actor: str
+    at: str
+    status: str
+    idempotency_key: str | None
+    plan_json: str
+    detail: dict[str, Any] | None
+    prev_hash: str
+    hash: str
+
+    @property
+    def plan(self) -> OperationPlan:
+        return OperationPlan.from_json(self.plan_json)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "planId": self.plan_id, "event": self.event, "actor": self.actor, "at": self.at,
+                "status": self.status, "idempotencyKey": self.idempotency_key, "detail": self.detail,
+                "prevHash": self.prev_hash, "hash": self.hash}
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    rows: int
+    head: str
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Claim:
+    granted: bool
+    prior: LedgerEntry | None = None  # the earlier executing/executed row when not granted
+
+
+class AuditLedger:
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.url = url
+        self._clock = clock
+        self.engine = _engine(url)
+        self._init_schema()
+
+    # --- writing ---------------------------------------------------------------------------------------------
+
+    def append(self, plan: OperationPlan, event: str, actor: str, detail: dict[str, Any] | None = None) -> LedgerEntry:
+        if event not in EVENTS:
+            raise ValueError(f"unknown ledger event {event!r}")
+        with self.engine.begin() as conn:
+            return self._append(conn, plan, event, actor, detail)
+
+    def claim_execution(self, plan: OperationPlan, actor: str) -> Claim:
+        """Atomically record "executing" unless this idempotencyKey already started or finished elsewhere."""
+        key = plan.audit.idempotency_key or plan.plan_id
+        with self.engine.begin() as conn:
+            self._lock_head(conn)
+            prior = conn.execute(sa.select(EVENTS_TABLE).where(EVENTS_TABLE.c.idempotency_key == key,
+                                                               EVENTS_TABLE.c.event.in_(("executing", "executed")))
+                                 .order_by(EVENTS_TABLE.c.seq.desc()).limit(1)).first()
+            if prior is not None:
+                return Claim(False, _entry(prior))
+            self._append(conn, plan, "executing", actor, None)
+            return Claim(True)
+
+    def _append(self, conn: Connection, plan: OperationPlan, event: str, actor: str,
+                detail: dict[str, Any] | None) -> LedgerEntry:
+        head = self._lock_head(conn)
+        row = {"seq": head.seq + 1, "plan_id": plan.plan_id, "event": event, "actor": actor,
+               "at": _iso(self._clock()), "status": plan.status,
+               "idempotency_key": plan.audit.idempotency_key or plan.plan_id, "plan_json": plan.to_json(),
+               "detail_json": _canonical(detail) if detail is not None else None, "prev_hash": head.hash}
+        row["hash"] = row_hash(row)
+        conn.execute(EVENTS_TABLE.insert().values(**row))
+        conn.execute(HEAD.update().where(HEAD.c.id == 1).values(seq=row["seq"], count=head.count + 1,
+                                                                hash=row["hash"]))
+        return _entry(row)
+
+    def _lock_head(self, conn: Connection) -> Any:
+        # On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE); FOR UPDATE is for PostgreSQL.
+        return conn.execute(sa.select(HEAD).where(HEAD.c.id == 1).with_for_update()).one()
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def history(self, plan_id: str | None = None) -> list[LedgerEntry]:
+        query = sa.select(EVENTS_TABLE).order_by(EVENTS_TABLE.c.seq)
+        if plan_id is not None:
+            query = query.where(EVENTS_TABLE.c.plan_id == plan_id)
+        with self._read() as conn:
+            return [_entry(r) for r in conn.execute(query)]
+
+    def latest(self, plan_id: str) -> OperationPlan | None:
+        query = (sa.select(EVENTS_TABLE.c.plan_json).where(EVENTS_TABLE.c.plan_id == plan_id)
+                 .order_by(EVENTS_TABLE.c.seq.desc()).limit(1))
+        with self._read() as conn:
+            text = conn.execute(query).scalar()
+        return OperationPlan.from_json(text) if text else None
+
+    def plans(self) -> list[OperationPlan]:
+        """The latest state of every plan, oldest plan first."""
+        last = (sa.select(sa.func.max(EVENTS_TABLE.c.seq).label("last"), sa.func.min(EVENTS_TABLE.c.seq).label("first"))
+                .group_by(EVENTS_TABLE.c.plan_id).subquery())
+        query = (sa.select(EVENTS_TABLE.c.plan_json).join(last, EVENTS_TABLE.c.seq == last.c.last)
+                 .order_by(last.c.first))
+        with self._read() as conn:
+            return [OperationPlan.from_json(text) for text in conn.execute(query).scalars()]
+
+    def resolve(self, prefix: str) -> str:
+        """The full plan id for an id or a unique prefix of one (as printed by ``kubecopilot plans``)."""
+        prefix = prefix.strip().lower()
+        query = sa.select(EVENTS_TABLE.c.plan_id).distinct().where(EVENTS_TABLE.c.plan_id.startswith(prefix))
+        with self._read() as conn:
+            ids = list(conn.execute(query.limit(2)).scalars()) if len(prefix) >= 4 else []
+        if len(ids) != 1:
+            why = "no plan" if not ids else "more than one plan"
+            raise PlanNotFound(f"{why} matches {prefix!r}", hint="`kubecopilot plans` lists plan ids")
+        return ids[0]
+
+    def executed_with_key(self, key: str) -> LedgerEntry | None:
+        query = (sa.select(EVENTS_TABLE).where(EVENTS_TABLE.c.idempotency_key == key,
+                                               EVENTS_TABLE.c.event == "executed").limit(1))
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return _entry(row) if row else None
+
+    # --- integrity -------------------------------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        with self._read() as conn:
+            rows = list(conn.execute(sa.select(EVENTS_TABLE).order_by(EVENTS_TABLE.c.seq)).mappings())
+            head = conn.execute(sa.select(HEAD).where(HEAD.c.id == 1)).one()
+        problems = _chain_problems(rows)
+        last = rows[-1] if rows else None
+        if head.count != len(rows) or head.seq != (last["seq"] if last else 0):
+            problems.append((head.seq, f"the head records {head.count} rows up to #{head.seq} but {len(rows)} rows "
+                                       f"up to #{last['seq'] if last else 0} exist: rows were deleted or added"))
+        if head.hash != (last["hash"] if last else GENESIS):
+            problems.append((head.seq, "the newest row does not match the head's hash: rows were deleted, replaced "
+                                       "or rewritten"))
+        return VerifyReport(ok=not problems, rows=len(rows), head=head.hash, problems=problems)
+
+    # --- schema ----------------------------------------------------------------------------------------------
+
+    def _init_schema(self) -> None:
+        with self.engine.begin() as conn:
+            _meta.create_all(conn)
+            version = conn.execute(sa.select(META.c.value).where(META.c.key == "schema_version")).scalar()
+            if version is None:
+                conn.execute(META.insert().values(key="schema_version", value=str(LEDGER_SCHEMA_VERSION)))
+                conn.execute(HEAD.insert().values(id=1, seq=0, count=0, hash=GENESIS))
+                return
+            self._migrate(conn, int(version))
+
+    def _migrate(self, conn: Connection, version: int) -> None:
+        if version > LEDGER_SCHEMA_VERSION:
+            raise ConfigError(f"the audit ledger {self.url} has schema v{version}, newer than this KubeCopilot "
+                              f"understands (v{LEDGER_SCHEMA_VERSION})", hint="upgrade KubeCopilot")
+        for target in range(version + 1, LEDGER_SCHEMA_VERSION + 1):
+            MIGRATIONS[target](conn)
+            conn.execute(META.update().where(META.c.key == "schema_version").values(value=str(target)))
+
+    def _read(self) -> Connection:
+        # Reads start a plain (deferred) transaction; only writers take the write lock.
+        return self.engine.connect().execution_options(kc_read_only=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def row_hash(row: dict[str, Any]) -> str:
+    material = {k: row[k] for k in ("seq", "plan_id", "event", "actor", "at", "status", "idempotency_key",
+                                    "plan_json", "detail_json", "prev_hash")}
+    return hashlib.sha256(_canonical(material).encode("utf-8")).hexdigest()
+
+
+def _chain_problems(rows: list[Any]) -> list[tuple[int, str]]:
+    problems: list[tuple[int, str]] = []
+    seq_of_hash = {row["hash"]: row["seq"] for row in rows}
+    expected_seq, expected_prev = 1, GENESIS
+    for row in rows:
+        seq = row["seq"]
+        if seq != expected_seq:
+            gap = f"#{expected_seq}" if seq == expected_seq + 1 else f"#{expected_seq}–#{seq - 1}"
+            problems.append((seq, f"row {gap} is missing (deleted)" if seq > expected_seq else "duplicate sequence"))
+        if row_hash(dict(row)) != row["hash"]:
+            problems.append((seq, f"row #{seq} was edited: its content no longer matches its hash"))
+        if row["prev_hash"] != expected_prev and seq == expected_seq:
+            other = seq_of_hash.get(row["prev_hash"])
+            where = f"row #{other}" if other is not None else "no row in the ledger"
+            problems.append((seq, f"row #{seq} is out of order: it follows {where}, not the row before it"))
+        expected_seq, expected_prev = seq + 1, row["hash"]
+    return problems
+
+
+def _entry(row: Any) -> LedgerEntry:
+    data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
+    detail = json.loads(data["detail_json"]) if data.get("detail_json") else None
+    return LedgerEntry(seq=data["seq"], plan_id=data["plan_id"], event=data["event"], actor=data["actor"],
+                       at=data["at"], status=data["status"], idempotency_key=data["idempotency_key"],
+                       plan_json=data["plan_json"], detail=detail, prev_hash=data["prev_hash"], hash=data["hash"])
+
+
+def _canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _engine(url: str) -> Engine:
+    parsed = sa.engine.make_url(url)
+    if not parsed.get_backend_name().startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so "begin" below can say BEGIN IMMEDIATE (a write lock up
+        # front: two appenders never both read the same head).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Connection) -> None:
+        read_only = conn.get_execution_options().get("kc_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
