@@ -15,8 +15,8 @@ import jsonpointer
 
 from kubecopilot.errors import PlanInvalid
 
-# Fields the API server owns; never part of what a person approves or of a drift comparison.
-SERVER_OWNED_METADATA = ("resourceVersion", "managedFields")
+# Fields the API server owns (generation moves with every spec change); never part of what a person approves or of a drift comparison.
+SERVER_OWNED_METADATA = ("resourceVersion", "managedFields", "generation")
 
 
 class PatchConflict(Exception):
@@ -90,7 +90,7 @@ def pointer_parts(path: str) -> list[str]:
 
 
 def without_status(obj: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The object a person approves: no status, no server bookkeeping (resourceVersion, managedFields)."""
+    """The object a person approves: no status, no server bookkeeping (resourceVersion, managedFields, generation)."""
     if not obj:
         return {}
     clean = {k: copy.deepcopy(v) for k, v in obj.items() if k != "status"}

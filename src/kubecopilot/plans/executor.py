@@ -1,0 +1,204 @@
+"""``PlanExecutor``: run an approved plan — idempotency, drift check, step-by-step apply, rollback, verify.
+
+Guarantees: a plan runs only when confirmed; an idempotencyKey that already ran never runs again (claimed in the
+ledger atomically, so two processes cannot both run it); nothing is written when the object drifted; a failure or
+Ctrl-C part-way rolls back the applied steps in reverse and the ledger says so — never half-applied silently.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from kubecopilot.errors import (Interrupted, KubeCopilotError, PlanDrifted, PlanError, PlanExecutionFailed,
+                                PlanNotApproved)
+from kubecopilot.plans.ledger import AuditLedger
+from kubecopilot.plans.model import OperationPlan, ResourceRef, Step, utcnow
+from kubecopilot.plans.patches import PatchConflict, apply_ops, as_dicts, diff_ops, without_status
+from kubecopilot.plans.ports import ClusterOps
+from kubecopilot.plans.verify import ConditionResult, verify_post_conditions
+
+
+class ExecutionReport(BaseModel):
+    plan: OperationPlan
+    outcome: Literal["executed", "reverted", "already-executed"]
+    applied_steps: list[str] = Field(default_factory=list)
+    rolled_back_steps: list[str] = Field(default_factory=list)
+    conditions: list[ConditionResult] = Field(default_factory=list)
+    verified: bool | None = None  # None: nothing to verify (reverted or already executed)
+    message: str = ""
+    error: str | None = None
+
+
+class PlanExecutor:
+    def __init__(self, ops: ClusterOps, ledger: AuditLedger, *, actor: str = "system", verify_timeout: float = 60.0,
+                 poll_interval: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep, now: Callable[[], datetime] = utcnow) -> None:
+        self.ops, self.ledger, self.actor = ops, ledger, actor
+        self.verify_timeout, self.poll_interval = verify_timeout, poll_interval
+        self._clock, self._sleep, self._now = clock, sleep, now
+
+    def execute(self, plan: OperationPlan, approval: Any) -> ExecutionReport:
+        if plan.status != "confirmed":
+            raise PlanNotApproved(f"plan {plan.plan_id} is {plan.status}; only a confirmed (approved) plan runs")
+        key = plan.audit.idempotency_key or plan.plan_id
+        done = self.ledger.executed_with_key(key)
+        if done is not None:
+            return self._already_executed(plan, done.plan_id, done.at)
+        current = self.ops.read_object(plan.resource)
+        self._check_drift(plan, current)
+        claim = self.ledger.claim_execution(plan, self.actor)
+        if not claim.granted and claim.prior is not None:
+            if claim.prior.event == "executed":
+                return self._already_executed(plan, claim.prior.plan_id, claim.prior.at)
+            raise PlanError(f"this change (idempotencyKey {key}) was already started at {claim.prior.at} by plan "
+                            f"{claim.prior.plan_id}; it will not run twice",
+                            hint="`kubecopilot audit list --plan ID` shows what happened")
+        return self._run(plan, current, approval)
+
+    # --- the run ---------------------------------------------------------------------------------------------
+
+    def _run(self, plan: OperationPlan, current: dict[str, Any], approval: Any) -> ExecutionReport:
+        applied: list[Step] = []
+        step: Step | None = None
+        expected: dict[str, Any] | None = None
+        try:
+            for step in plan.steps:
+                expected = None if step.action == "delete" else apply_ops(current, step.patch)
+                current = self._apply_step(plan, step, current, expected, approval)
+                applied.append(step)
+        except KeyboardInterrupt:
+            undone = self._undo(plan, applied, step, expected, approval, "interrupted (Ctrl-C)")
+            raise Interrupted(f"interrupted during execution; {len(undone)} applied step(s) rolled back "
+                              f"({', '.join(undone) or 'none'})", hint=f"plan {plan.plan_id} is now reverted") from None
+        except Exception as exc:  # noqa: BLE001 - any failure of a write must trigger the rollback
+            reason = exc.message if isinstance(exc, KubeCopilotError) else f"{type(exc).__name__}: {exc}"
+            undone = self._undo(plan, applied, step, expected, approval, reason)
+            reverted = self.ledger.latest(plan.plan_id) or plan
+            return ExecutionReport(plan=reverted, outcome="reverted", applied_steps=[s.id for s in applied],
+                                   rolled_back_steps=undone, error=reason,
+                                   message=f"step {step.id if step else '?'} failed ({reason}); "
+                                           f"{len(undone)} step(s) rolled back")
+        executed = plan.transition("executed", executed_at=self._now(), executed_by=self.actor)
+        self.ledger.append(executed, "executed", self.actor, {"steps": [s.id for s in applied]})
+        return self._verify(executed, [s.id for s in applied])
+
+    def _apply_step(self, plan: OperationPlan, step: Step, current: dict[str, Any],
+                    expected: dict[str, Any] | None, approval: Any) -> dict[str, Any]:
+        # Each write is pinned to the version its `after` was computed from (optimistic concurrency).
+        ref = _ref_at(plan.resource, current)
+        if step.action == "delete":
+            self.ops.delete(ref, approval)
+            return current
+        result = self.ops.apply_patch(ref, as_dicts(step.patch), expected or {}, approval)
+        if isinstance(result, dict) and result.get("metadata"):
+            return result
+        return self.ops.read_object(plan.resource)
+
+    def _undo(self, plan: OperationPlan, applied: list[Step], failing: Step | None,
+              expected: dict[str, Any] | None, approval: Any, reason: str) -> list[str]:
+        """Roll back in reverse; record failed, then reverted (or failed with what could not be undone)."""
+        to_undo = list(applied)
+        if failing is not None and failing not in applied and self._landed(plan, expected):
+            to_undo.append(failing)  # the call failed (e.g. timed out) but the server applied it
+        failed = plan.transition("failed", failed_at=self._now())
+        self.ledger.append(failed, "failed", self.actor, {"error": reason, "step": failing.id if failing else None})
+        undone: list[str] = []
+        problems: list[str] = []
+        for step in reversed(to_undo):
+            try:
+                self._rollback_step(plan, step, approval)
+                undone.append(step.id)
+            except KeyboardInterrupt:  # a second Ctrl-C must not leave the rollback half done: retry, go on
+                self._retry_once(plan, step, approval, undone, problems)
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"{step.id}: {exc.message if isinstance(exc, KubeCopilotError) else exc}")
+        if problems:
+            self.ledger.append(failed, "failed", self.actor, {"rollback_failed": problems, "rolled_back": undone})
+            raise PlanExecutionFailed(f"plan {plan.plan_id} failed ({reason}) and its rollback is incomplete: "
+                                      + "; ".join(problems), hint="inspect the object and fix it by hand")
+        reverted = failed.transition("reverted", reverted_at=self._now())
+        self.ledger.append(reverted, "reverted", self.actor, {"rolled_back": undone, "reason": reason})
+        return undone
+
+    def _retry_once(self, plan: OperationPlan, step: Step, approval: Any, undone: list[str],
+                    problems: list[str]) -> None:
+        try:
+            self._rollback_step(plan, step, approval)
+            undone.append(step.id)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"{step.id}: {exc}")
+
+    def _rollback_step(self, plan: OperationPlan, step: Step, approval: Any) -> None:
+        if not step.rollback_patch:
+            raise PlanError(f"step {step.id} ({step.action}) has no rollback")
+        current = self.ops.read_object(plan.resource)
+        try:
+            after = apply_ops(current, step.rollback_patch)
+        except PatchConflict as exc:
+            raise PlanError(f"its rollback patch no longer applies: {exc}") from None
+        self.ops.apply_patch(_ref_at(plan.resource, current), as_dicts(step.rollback_patch), after, approval)
+
+    def _landed(self, plan: OperationPlan, expected: dict[str, Any] | None) -> bool:
+        if expected is None:
+            return False
+        try:
+            now = self.ops.read_object(plan.resource)
+        except Exception:  # noqa: BLE001 - unknown state: assume not landed; the drift of a retry will tell
+            return False
+        return without_status(now) == without_status(expected)
+
+    # --- checks ----------------------------------------------------------------------------------------------
+
+    def _check_drift(self, plan: OperationPlan, current: dict[str, Any]) -> None:
+        paths = drift_paths(plan.diff.before or {}, current)
+        if not paths:
+            return
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        failed = plan.transition("failed", failed_at=self._now())
+        self.ledger.append(failed, "failed", self.actor, {"reason": "drifted", "paths": paths})
+        raise PlanDrifted(f"{plan.resource.label()} changed since the plan was made ({shown}); nothing was applied",
+                          hint="make a new plan from the current object", paths=paths)
+
+    def _verify(self, plan: OperationPlan, applied: list[str]) -> ExecutionReport:
+        try:
+            conditions = verify_post_conditions(plan, self.ops, timeout_s=self.verify_timeout,
+                                                interval_s=self.poll_interval, clock=self._clock, sleep=self._sleep)
+        except KeyboardInterrupt:
+            raise Interrupted(f"plan {plan.plan_id} was executed; verifying its post-conditions was interrupted",
+                              hint="check the workload's pods") from None
+        verified = all(c.met for c in conditions)
+        note = "verified" if verified else "executed, but the post-conditions are not met yet"
+        return ExecutionReport(plan=plan, outcome="executed", applied_steps=applied, conditions=conditions,
+                               verified=verified, message=f"{plan.resource.label()}: {note}")
+
+    def _already_executed(self, plan: OperationPlan, by_plan: str, at: str) -> ExecutionReport:
+        return ExecutionReport(plan=plan, outcome="already-executed",
+                               message=f"not run again: this change (idempotencyKey {plan.audit.idempotency_key}) "
+                                       f"was executed at {at} by plan {by_plan}")
+
+
+def drift_paths(before: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Where ``current`` differs from the plan's snapshot in anything a person approved.
+
+    Status and resourceVersion are left out: controllers rewrite status all the time (and bump resourceVersion
+    with it), and that churn does not change what the plan would do. A resourceVersion change *together with*
+    any other difference (spec, labels, annotations, …) is drift, and so is a different uid (deleted and
+    recreated under the same name).
+    """
+    old_uid, new_uid = (before.get("metadata") or {}).get("uid"), (current.get("metadata") or {}).get("uid")
+    if old_uid and new_uid and old_uid != new_uid:
+        return ["/metadata/uid (the object was deleted and recreated)"]
+    a, b = without_status(before), without_status(current)
+    if a == b:
+        return []
+    return sorted({op["path"] for op in diff_ops(a, b)})
+
+
+def _ref_at(ref: ResourceRef, obj: dict[str, Any]) -> ResourceRef:
+    version = (obj.get("metadata") or {}).get("resourceVersion")
+    return ref.model_copy(update={"resource_version": version}) if version else ref
