@@ -1,0 +1,71 @@
+"""``CrewBrain``: the dialogue's LLM side, implemented with the crew.
+
+Built lazily on first use (importing crewAI costs seconds). Every input is built and redacted by
+``kubecopilot.dialogue.context``; every call is retried on transient errors and reports ``LLMUnavailable`` when
+the model stays away, ``LLMOutputInvalid`` when its output never validated.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from kubecopilot.config import Settings
+from kubecopilot.dialogue import context
+from kubecopilot.dialogue.models import Diagnosis, Evidence, PlanDraft, RoutedRequest, Verification
+from kubecopilot.dialogue.prompts import registry
+from kubecopilot.dialogue.sanitizer import Sanitizer
+
+
+class CrewBrain:
+    def __init__(self, settings: Settings, gateway: Any, sanitizer: Sanitizer, *, llm: Any = None,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        self.settings, self.gateway, self.sanitizer = settings, gateway, sanitizer
+        self._llm, self._sleep = llm, sleep
+        self._crew: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def crew(self) -> Any:
+        with self._lock:
+            if self._crew is None:
+                self._crew = self._build()
+            return self._crew
+
+    def warm_up(self) -> None:
+        """Import crewAI and build the crew now (the REPL calls this in the background after the prompt shows)."""
+        _ = self.crew
+
+    def _build(self) -> Any:
+        from kubecopilot.crew.crew import KubeCopilotCrew
+        from kubecopilot.crew.hooks import install_write_guard
+        from kubecopilot.crew.llm import build_llm
+        from kubecopilot.crew.tools import tools_for
+
+        install_write_guard(self.gateway.catalog)
+        llm = self._llm or build_llm(self.settings)
+        return KubeCopilotCrew(llm, lambda classes: tools_for(self.gateway, set(classes), redact=self.sanitizer.redact))
+
+    def _run(self, task: str, inputs: dict[str, str], check: Callable[[Any], None] | None = None) -> Any:
+        from kubecopilot.crew.llm import call_with_retries
+
+        return call_with_retries(lambda: self.crew.run(task, inputs, check), attempts=self.settings.llm.max_retries + 1,
+                                 sleep=self._sleep, what=f"the LLM ({self.settings.llm.model})")
+
+    # --- the Brain protocol --------------------------------------------------------------------------------------
+
+    def understand(self, text: str, ctx: dict[str, Any]) -> RoutedRequest:
+        return self._run("understand_request", context.understand_inputs(text, ctx, self.sanitizer))
+
+    def diagnose(self, evidence: Evidence, findings: Diagnosis, language: str) -> tuple[Diagnosis, str]:
+        diagnosis = self._run("diagnose", context.diagnose_inputs(evidence, findings, language, self.sanitizer))
+        return diagnosis.model_copy(update={"source": "llm"}), registry().spec("diagnose").source_id
+
+    def plan(self, request: str, resource: dict[str, Any], diagnosis: Diagnosis | None,
+             check: Callable[[PlanDraft], None] | None = None) -> tuple[PlanDraft, str]:
+        draft = self._run("plan_change", context.plan_inputs(request, resource, diagnosis, self.sanitizer), check)
+        return draft, registry().spec("plan-change").source_id
+
+    def verify(self, summary: str, checks: list[str], language: str) -> Verification:
+        return self._run("verify_change", context.verify_inputs(summary, checks, language, self.sanitizer))

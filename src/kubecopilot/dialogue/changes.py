@@ -1,0 +1,109 @@
+"""From a change request (slots, an analyzer's fix or the planner's draft) to an OperationPlan.
+
+Everything ends in a ``FixSpec`` and one of the plan domain's builders; the builder reads the object fresh, and
+validation, the whitelist and the risk rules decide whether the plan is shown at all. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from kubecopilot.dialogue.models import FixSpec
+from kubecopilot.errors import PlanInvalid
+from kubecopilot.plans.builders import (build_delete_pod, build_json_patch, build_restart, build_scale,
+                                        build_set_image, build_set_resources)
+from kubecopilot.plans.model import OperationPlan, ResourceRef
+from kubecopilot.plans.patches import diff_ops
+
+REVISION = "deployment.kubernetes.io/revision"
+Builder = Callable[[dict[str, Any]], OperationPlan]
+
+
+def fix_from_slots(intent: str, filled: dict[str, Any]) -> FixSpec:
+    """The FixSpec for a change the user asked for directly ("scale cart to 5")."""
+    ns = filled["namespace"]
+    if intent == "delete_pod":
+        return FixSpec(action="delete_pod", kind="Pod", namespace=ns, name=filled["pod"])
+    base = {"namespace": ns, "name": filled["deployment"], "kind": "Deployment"}
+    if intent == "scale":
+        return FixSpec(action="scale", replicas=int(filled["replicas"]), **base)
+    if intent == "restart":
+        return FixSpec(action="restart", **base)
+    if intent == "rollback":
+        return FixSpec(action="rollback", **base)
+    if intent == "set_image":
+        return FixSpec(action="set_image", container=filled["container"], image=filled["image"], **base)
+    if intent == "set_resources":
+        res = filled["resources"]
+        return FixSpec(action="set_resources", container=filled["container"], limits=res.get("limits", {}),
+                       requests=res.get("requests", {}), **base)
+    raise PlanInvalid(f"{intent} is not a change KubeCopilot can plan")
+
+
+def ref_of(fix: FixSpec, cluster: str | None) -> ResourceRef:
+    return ResourceRef(kind=fix.kind, namespace=fix.namespace, name=fix.name, cluster=cluster)
+
+
+def builder_for(fix: FixSpec, *, now: Callable[[], datetime], replicasets: Callable[[], list[dict[str, Any]]]) -> Builder:
+    """A builder taking the current object. ``replicasets`` is only called for a rollback (revision history)."""
+    if fix.action == "scale":
+        if fix.replicas is None:
+            raise PlanInvalid("scale needs a number of replicas")
+        return lambda obj: build_scale(obj, fix.replicas)
+    if fix.action == "restart":
+        return lambda obj: build_restart(obj, now())
+    if fix.action == "set_image":
+        return lambda obj: build_set_image(obj, _container(fix, "set_image"), fix.image or "")
+    if fix.action == "set_resources":
+        return lambda obj: build_set_resources(obj, _container(fix, "set_resources"), limits=fix.limits or None,
+                                               requests=fix.requests or None)
+    if fix.action == "delete_pod":
+        return build_delete_pod
+    if fix.action == "rollback":
+        return lambda obj: build_json_patch(obj, rollback_patch(obj, replicasets()), "update",
+                                            "Roll back the pod template to the previous revision")
+    if fix.action == "json_patch":
+        if not fix.patch:
+            raise PlanInvalid("json_patch needs at least one RFC 6902 operation")
+        return lambda obj: build_json_patch(obj, fix.patch, "update", fix.description or "Apply a JSON patch")
+    raise PlanInvalid(f"no automatic change for action {fix.action!r}")
+
+
+def rollback_patch(deployment: dict[str, Any], replicasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The patch that puts back the pod template of the previous revision (what ``kubectl rollout undo`` does)."""
+    current = int(((deployment.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0") or 0)
+    owned = [rs for rs in replicasets if _owned_by(rs, deployment)]
+    older = [rs for rs in owned if 0 < _revision(rs) < current] if current else owned[:-1]
+    if not older:
+        raise PlanInvalid(f"Deployment {deployment['metadata']['name']} has no earlier revision to roll back to")
+    previous = max(older, key=_revision)
+    template = previous["spec"]["template"]
+    labels = dict((template.get("metadata") or {}).get("labels") or {})
+    labels.pop("pod-template-hash", None)  # added by the ReplicaSet controller, not part of the Deployment
+    template = {**template, "metadata": {**(template.get("metadata") or {}), "labels": labels}}
+    ops = diff_ops(deployment["spec"]["template"], template)
+    if not ops:
+        raise PlanInvalid("the previous revision has the same pod template; nothing to roll back")
+    return [{**op, "path": "/spec/template" + op["path"]} for op in ops]
+
+
+def _container(fix: FixSpec, action: str) -> str:
+    if not fix.container:
+        raise PlanInvalid(f"{action} needs the container name")
+    return fix.container
+
+
+def _revision(rs: dict[str, Any]) -> int:
+    try:
+        return int(((rs.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0"))
+    except ValueError:
+        return 0
+
+
+def _owned_by(rs: dict[str, Any], deployment: dict[str, Any]) -> bool:
+    owners = (rs.get("metadata") or {}).get("ownerReferences") or []
+    uid = deployment["metadata"].get("uid")
+    return any(o.get("uid") == uid or (o.get("kind") == "Deployment" and o.get("name") == deployment["metadata"]["name"])
+               for o in owners)

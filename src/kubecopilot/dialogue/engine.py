@@ -1,0 +1,324 @@
+"""The conversation: one user message in, exactly one turn out (Ask, Answer, PlanProposal or ErrorTurn).
+
+Routing is a table lookup on the RoutedRequest (the rule engine's, or the coordinator agent's when the rules are
+not confident). Reads are answered by slot filling + the gateway with no LLM; diagnosis and planning use the
+analyzers, or the crew when one is configured, and fall back to the analyzers when the LLM is unavailable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from kubecopilot.dialogue import intents
+from kubecopilot.dialogue.flows import Flows
+from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.models import CHANGE_INTENTS, Diagnosis, Evidence, PlanDraft, RoutedRequest, Verification
+from kubecopilot.dialogue.replies import resolve_reply
+from kubecopilot.dialogue.session import PendingRequest, Session
+from kubecopilot.dialogue.slots import FREE_SLOTS, SLOTS, NothingToPick, SlotFiller, parse_free_value
+from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, TableBlock, TextBlock, Turn
+from kubecopilot.dialogue.views import Views
+from kubecopilot.errors import KubeCopilotError, LLMUnavailable, StaleReference
+
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
+_YES = re.compile(r"^\s*(y|yes|yeah|ok|okay|sure|go|go ahead|run|run them|do it|好|好的|是|是的|可以|执行|确认|继续|1)\s*[.!。！]?\s*$", re.I)
+_NO = re.compile(r"^\s*(n|no|nope|cancel|stop|不|不用|不要|取消|算了|2)\s*[.!。！]?\s*$", re.I)
+
+QUICK_COMMANDS: list[tuple[str, str, str]] = [  # (English label, Chinese label, command)
+    ("List all clusters", "列出所有集群", "list clusters"),
+    ("Cluster overview", "查看集群资源总览", "cluster overview"),
+    ("List all namespaces", "显示所有命名空间", "list namespaces"),
+    ("Unhealthy pods", "显示不健康的 Pod", "unhealthy pods"),
+    ("Recent warning events", "最近的告警事件", "warning events"),
+    ("Refresh cache", "刷新缓存", "refresh cache"),
+]
+
+
+class Brain(Protocol):
+    """The LLM side (implemented by ``kubecopilot.crew``). Every method may raise LLMUnavailable/LLMOutputInvalid."""
+
+    def understand(self, text: str, context: dict[str, Any]) -> RoutedRequest: ...
+
+    def diagnose(self, evidence: Evidence, findings: Diagnosis, language: str) -> tuple[Diagnosis, str]: ...
+
+    def plan(self, request: str, resource: dict[str, Any], diagnosis: Diagnosis | None) -> tuple[PlanDraft, str]: ...
+
+    def verify(self, summary: str, checks: list[str], language: str) -> Verification: ...
+
+
+class Conversation:
+    def __init__(self, gateway: Any, plans: Any, *, session: Session | None = None, brain: Brain | None = None,
+                 clock: Callable[[], datetime] | None = None, progress: Callable[[str], None] | None = None) -> None:
+        self.gateway, self.plans, self.brain = gateway, plans, brain
+        self.session = session or Session()
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.progress = progress or (lambda message: None)
+        self.views = Views(gateway, self.session)
+        self.flows = Flows(self)
+        self.llm_calls = 0
+
+    # --- entry points --------------------------------------------------------------------------------------------
+
+    def handle(self, text: str) -> Turn:
+        text = text.strip()
+        if not text:
+            return self.menu()
+        self.session.language = intents.language_of(text) if re.search(r"[A-Za-z\u3400-\u9fff]", text) else self.session.language
+        self.session.history.append(("user", text))
+        try:
+            turn = self._dispatch(text)
+        except NothingToPick as exc:
+            turn = Answer(title=say("empty", self.session.language), blocks=[TextBlock(text=str(exc))])
+        except KubeCopilotError as exc:
+            self.session.pending = None
+            turn = ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code)
+        self._after(turn)
+        return turn
+
+    def approve(self, plan_id: str, approve_fn: Callable[[Any], Any] | None) -> Turn:
+        """Decide a PlanProposal with the injected approval function (none → deny), then execute and verify."""
+        try:
+            turn = self.flows.approve(plan_id, approve_fn)
+        except KubeCopilotError as exc:
+            turn = ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code)
+        self._after(turn)
+        return turn
+
+    def menu(self) -> Answer:
+        lang = self.session.language
+        suggestions = [suggestion_from(en, zh, cmd, lang) for en, zh, cmd in QUICK_COMMANDS]
+        answer = Answer(title="Quick commands" if lang == "en" else "快捷指令",
+                        blocks=[TableBlock(columns=["#", "COMMAND"], rows=[[str(i), s.label] for i, s in enumerate(suggestions, 1)])])
+        self.session.offer(suggestions, "menu")
+        return answer
+
+    def refresh_cache(self) -> Answer:
+        count = self.gateway.refresh_cache()
+        return Answer(title=say("cache_cleared", self.session.language, count=count))
+
+    # --- dispatch ----------------------------------------------------------------------------------------------
+
+    def _dispatch(self, text: str) -> Turn:
+        number = _BARE_NUMBER.match(text)
+        if number and not self.session.pending:
+            choice = self._choice(int(number.group(1)))
+            if choice is not None:
+                return self._dispatch(choice)
+        if self.session.pending:
+            turn = self._reply(text)
+            if turn is not None:
+                return turn
+        return self._route(self.understand(text), text)
+
+    def _choice(self, index: int) -> str | None:
+        choices = self.session.choices
+        return choices[index - 1].command if 1 <= index <= len(choices) else None
+
+    def understand(self, text: str) -> RoutedRequest:
+        known_ns = [r.name for r in self._quiet_records("list_namespaces")]
+        known_clusters = [r.name for r in self._quiet_records("list_clusters")]
+        request = intents.parse(text, known_namespaces=known_ns, known_clusters=known_clusters)
+        if self.brain is None or request.confidence >= intents.CONFIDENT:
+            return request
+        self.progress("understanding the request")
+        try:
+            self.llm_calls += 1
+            routed = self.brain.understand(text, self.session.context())
+        except LLMUnavailable as exc:
+            self.flows.notices.append(say("llm_fallback", self.session.language, why=exc.message))
+            return request
+        return routed.model_copy(update={"language": request.language})
+
+    def _route(self, req: RoutedRequest, text: str) -> Turn:
+        lang, views = self.session.language, self.views
+        if req.cluster:
+            self.session.set_cluster(req.cluster)
+        simple: dict[str, Callable[[], Turn]] = {
+            "refresh_cache": self.refresh_cache,
+            "menu": self.menu,
+            "help": lambda: self._help(),
+            "context": lambda: self._context(),
+            "list_clusters": views.list_clusters,
+            "cluster_status": views.cluster_status,
+            "list_namespaces": views.list_namespaces,
+            "list_nodes": views.list_nodes,
+            "list_pods": lambda: views.list_pods(req.namespace or self.session.namespace, req.target),
+            "list_deployments": lambda: views.list_deployments(req.namespace or self.session.namespace),
+            "list_services": lambda: views.list_services(req.namespace or self.session.namespace),
+            "unhealthy_pods": lambda: views.unhealthy_pods(req.namespace),
+            "warning_events": lambda: views.warning_events(req.namespace),
+            "health_check": lambda: self.flows.ask_health_check(req),
+        }
+        if req.namespace and req.intent in ("list_pods", "list_deployments", "list_services"):
+            self.session.set_namespace(req.namespace)
+        if req.intent in simple:
+            return simple[req.intent]()
+        if req.intent == "fix" and not req.target and not req.uses_context and self.session.last_diagnosis:
+            return self.flows.fix_from_diagnosis(self.session.last_diagnosis, text)
+        if req.intent == "fix" and not req.target and not self.session.last("pod", "deployment"):
+            return Answer(title=say("no_fix", lang))
+        if req.intent in SLOTS:
+            return self._continue(PendingRequest(request=req, filled={}, slot=""), text)
+        return self._unknown()
+
+    # --- slot filling --------------------------------------------------------------------------------------------
+
+    def _continue(self, pending: PendingRequest, text: str = "") -> Turn:
+        filler = SlotFiller(self.gateway, self.session, notices=self.flows.notices)
+        ask = filler.fill(pending)
+        if ask is not None:
+            self.session.pending = pending
+            return ask
+        self.session.pending = None
+        try:
+            return self._run(pending, text)
+        except StaleReference as exc:
+            return self._recover(pending, exc, text)
+
+    def _recover(self, pending: PendingRequest, exc: StaleReference, text: str) -> Turn:
+        """A value that came from a stale cached list is gone: forget it (and what depends on it), fill again once."""
+        if pending.filled.pop("_recovered", False):
+            raise exc
+        order = [s.rstrip("?") for s in SLOTS[pending.request.intent]]
+        stale = next((s for s in order if _slot_value_matches(pending.filled.get(s), exc.stale_value)), None)
+        if stale is None:
+            raise exc
+        for slot in order[order.index(stale):]:
+            pending.filled.pop(slot, None)
+        pending.filled.pop("_object", None)
+        pending.filled["_recovered"] = True
+        self.flows.notices.append(say("stale_refreshed", self.session.language, value=exc.stale_value))
+        if stale in ("pod", "object", "workload") and exc.stale_value and not pending.request.target:
+            # "cart-service-v2-7d9f8b6c5d-x2k4p" was recreated under a new suffix: look for its siblings
+            pending.request = pending.request.model_copy(update={"target": _owner_prefix(exc.stale_value)})
+        elif stale in ("pod", "object", "workload") and exc.stale_value == pending.request.target:
+            pending.request = pending.request.model_copy(update={"target": _owner_prefix(exc.stale_value)})
+        return self._continue(pending, text)
+
+    def _reply(self, text: str) -> Turn | None:
+        """Answer the pending question; None when the text is a new request instead."""
+        pending = self.session.pending
+        assert pending is not None
+        lang = self.session.language
+        if pending.slot == "confirm":
+            return self.flows.confirm_health_check(pending, text)
+        res = resolve_reply(text, pending.options, free_text=pending.slot in FREE_SLOTS)
+        if res.outcome == "cancel":
+            self.session.pending = None
+            return Answer(title=say("cancelled", lang))
+        if res.outcome == "list":
+            pending.options = list(pending.full_options)
+            question = (say("list_namespaces_again", lang, target=f"`{pending.request.target}`")
+                        if pending.slot == "namespace" and pending.request.target else None)
+            return self._reask(pending, question)
+        if res.outcome == "picked" and res.option is not None:
+            value: Any = res.option.value
+            if pending.slot in FREE_SLOTS:
+                value = parse_free_value(pending.slot, value)
+            pending.filled[pending.slot] = value
+            return self._continue(pending, text)
+        if res.outcome == "free":
+            try:
+                pending.filled[pending.slot] = parse_free_value(pending.slot, res.text)
+            except ValueError as exc:
+                return self._reask(pending, f"{say('ask_again_unmatched', lang, reply=text)} ({exc})")
+            return self._continue(pending, text)
+        if res.outcome == "narrowed":
+            pending.options = res.options
+            return self._reask(pending, say("ask_again_narrowed", lang, reply=text))
+        fresh = intents.parse(text)
+        if fresh.intent != "unknown" and fresh.confidence >= intents.CONFIDENT:
+            self.session.pending = None
+            return None
+        return self._reask(pending, say("ask_again_unmatched", lang, reply=text))
+
+    def _reask(self, pending: PendingRequest, question: str | None) -> Turn:
+        pending.asked += 1
+        if pending.asked > 4:
+            self.session.pending = None
+            return Answer(title=say("gave_up", self.session.language))
+        filler = SlotFiller(self.gateway, self.session)
+        base = getattr(filler, f"_{pending.slot}")(pending)
+        if not isinstance(base, Ask):
+            pending.filled[pending.slot] = base.value
+            return self._continue(pending)
+        return base.model_copy(update={"question": question or base.question, "options": pending.options})
+
+    # --- running a filled request --------------------------------------------------------------------------------
+
+    def _run(self, p: PendingRequest, text: str) -> Turn:
+        req, f, views = p.request, p.filled, self.views
+        ns = f.get("namespace")
+        if req.intent == "logs":
+            self.session.remember("pod", f["pod"], ns)
+            self.progress(f"reading logs of {ns}/{f['pod']}")
+            return views.logs(ns, f["pod"], previous=req.previous)
+        if req.intent in ("describe", "events"):
+            kind, _, name = (f.get("object") or "/").partition("/")
+            if name:
+                self.session.remember(kind, name, ns)
+            self.progress(f"reading {req.intent} of {ns}/{name}" if name else f"reading events in {ns}")
+            return views.describe(ns, kind, name) if req.intent == "describe" else views.events(ns, kind or None, name or None)
+        if req.intent in ("diagnose", "fix"):
+            kind, _, name = f["workload"].partition("/")
+            self.session.remember(kind, name, ns)
+            diagnosis_turn, diagnosis = self.flows.diagnose(ns, kind, name)
+            if req.intent == "diagnose" or diagnosis is None:
+                return diagnosis_turn
+            return self.flows.fix_from_diagnosis(diagnosis, text)
+        if req.intent in CHANGE_INTENTS:
+            return self.flows.propose_from_slots(req.intent, f)
+        return self._unknown()
+
+    # --- small answers -------------------------------------------------------------------------------------------
+
+    def _help(self) -> Answer:
+        menu = self.menu()
+        return Answer(title="KubeCopilot", blocks=[TextBlock(text=say("help", self.session.language)), *menu.blocks])
+
+    def _context(self) -> Answer:
+        rows = [[k, str(v)] for k, v in self.session.context().items()]
+        return Answer(title="Context" if self.session.language == "en" else "上下文", blocks=[TableBlock(columns=["", ""], rows=rows)])
+
+    def _unknown(self) -> Answer:
+        menu = self.menu()
+        return Answer(title=say("unknown", self.session.language), blocks=menu.blocks)
+
+    def _after(self, turn: Turn) -> None:
+        """Attach notices gathered during the turn and record which numbered choices are now on screen."""
+        if self.flows.notices:
+            turn.notices[:0] = self.flows.notices
+            self.flows.notices = []
+        if isinstance(turn, Ask):
+            self.session.offer([], "ask")
+        elif isinstance(turn, Answer) and turn.suggestions:
+            self.session.offer(turn.suggestions, "suggestions")
+        self.session.history.append(("assistant", getattr(turn, "title", None) or getattr(turn, "question", None)
+                                     or getattr(turn, "summary", None) or getattr(turn, "message", "")))
+
+    def _quiet_records(self, capability: str) -> list[Any]:
+        try:
+            return list(self.gateway.records(capability, cluster=self.session.cluster).records)
+        except KubeCopilotError:
+            return []
+
+
+def suggestion_from(en: str, zh: str, command: str, lang: str) -> Any:
+    from kubecopilot.dialogue.turns import Suggestion
+
+    return Suggestion(label=zh if lang == "zh" else en, command=command)
+
+
+def _slot_value_matches(value: Any, stale: str | None) -> bool:
+    if value is None or stale is None:
+        return False
+    return value == stale or (isinstance(value, str) and value.endswith("/" + stale))
+
+
+def _owner_prefix(pod_name: str) -> str:
+    """The ReplicaSet/Deployment part of a pod name: cart-service-v2-7d9f8b6c5d-x2k4p → cart-service-v2."""
+    parts = pod_name.split("-")
+    return "-".join(parts[:-2]) if len(parts) > 2 else pod_name

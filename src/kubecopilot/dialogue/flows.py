@@ -1,0 +1,187 @@
+"""The multi-step flows of a conversation: diagnose, plan a change, approve and execute it, check health.
+
+Diagnosis: evidence through the gateway → rule analyzers → (the diagnostician agent, when an LLM is configured).
+Changes: FixSpec → plan builder → validation + whitelist + risk (the plan domain) → PlanProposal. Execution only
+happens in ``approve``, after the injected approval function said yes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kubecopilot.dialogue.analyzers import analyze
+from kubecopilot.dialogue.changes import builder_for, fix_from_slots, ref_of
+from kubecopilot.dialogue.evidence import gather_evidence
+from kubecopilot.dialogue.health import HealthCheck
+from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.models import Diagnosis, FixSpec
+from kubecopilot.dialogue.prompts import registry
+from kubecopilot.dialogue.session import PendingRequest
+from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, Option, PlanProposal, TextBlock, Turn
+from kubecopilot.dialogue.views import suggestion
+from kubecopilot.errors import Interrupted, LLMUnavailable, PlanInvalid
+from kubecopilot.plans.summary import summarize
+
+if TYPE_CHECKING:
+    from kubecopilot.dialogue.engine import Conversation
+
+
+class Flows:
+    def __init__(self, conversation: Conversation) -> None:
+        self.c = conversation
+        self.notices: list[str] = []
+
+    @property
+    def lang(self) -> str:
+        return self.c.session.language
+
+    # --- diagnosis -----------------------------------------------------------------------------------------------
+
+    def diagnose(self, namespace: str, kind: str, name: str) -> tuple[Turn, Diagnosis | None]:
+        self.c.progress(f"reading describe, events and logs of {namespace}/{name}")
+        evidence = gather_evidence(self.c.gateway, namespace=namespace, target=name, cluster=self.c.session.cluster)
+        diagnosis = analyze(evidence, language=self.lang)
+        if self.c.brain is not None:
+            diagnosis = self._llm_diagnosis(evidence, diagnosis)
+        self.c.session.last_diagnosis = diagnosis
+        suggestions = []
+        if diagnosis.fix is not None:
+            suggestions.append(suggestion("fix", self.lang, "fix it", fix=diagnosis.suggested_fix))
+        pod = next((p["metadata"]["name"] for p in evidence.pods), None)
+        if pod:
+            suggestions.append(suggestion("events", self.lang, f"events of pod {pod} -n {namespace}", name=pod))
+            suggestions.append(suggestion("previous_logs", self.lang, f"previous logs of pod {pod} -n {namespace}", name=pod))
+        title = f"{'Diagnosis' if self.lang == 'en' else '诊断'}: {kind} {namespace}/{name}"
+        answer = Answer(title=title, blocks=[DiagnosisBlock(diagnosis=diagnosis)], suggestions=suggestions[:3],
+                        tip=diagnosis.best_practice or say("tip_events_first", self.lang))
+        return answer, diagnosis
+
+    def _llm_diagnosis(self, evidence: Any, findings: Diagnosis) -> Diagnosis:
+        self._tell_redaction()
+        self.c.progress("asking the diagnostician")
+        try:
+            self.c.llm_calls += 1
+            diagnosis, _prompt_id = self.c.brain.diagnose(evidence, findings, self.lang)
+            return diagnosis
+        except LLMUnavailable as exc:
+            self.notices.append(say("llm_fallback", self.lang, why=exc.message))
+            return findings
+
+    # --- changes -------------------------------------------------------------------------------------------------
+
+    def propose_from_slots(self, intent: str, filled: dict[str, Any]) -> Turn:
+        return self.propose(fix_from_slots(intent, filled), rationale="")
+
+    def fix_from_diagnosis(self, diagnosis: Diagnosis, text: str) -> Turn:
+        fix, source, rationale = diagnosis.fix, None, diagnosis.root_cause
+        if fix is None and self.c.brain is not None and diagnosis.category not in ("Healthy", "Unknown"):
+            fix, source, rationale = self._llm_fix(diagnosis, text)
+        if fix is None:
+            return Answer(title=say("no_automatic_fix", self.lang, fix=diagnosis.suggested_fix),
+                          blocks=[DiagnosisBlock(diagnosis=diagnosis)])
+        if diagnosis.source == "llm" and source is None:
+            source = registry().spec("diagnose").source_id
+        return self.propose(fix, rationale=rationale, source_prompt_id=source, diagnosis=diagnosis)
+
+    def _llm_fix(self, diagnosis: Diagnosis, text: str) -> tuple[FixSpec | None, str | None, str]:
+        fix = diagnosis.fix
+        target = self.c.session.last("deployment", "pod")
+        if target is None:
+            return None, None, diagnosis.root_cause
+        kind = "Deployment" if target.kind == "deployment" else "Pod"
+        resource = self.c.gateway.invoke("get_resource", kind=kind, name=target.name, namespace=target.namespace,
+                                         cluster=self.c.session.cluster).data
+        self.c.progress("asking the planner")
+        try:
+            self.c.llm_calls += 1
+            draft, source = self.c.brain.plan(text, resource, diagnosis)
+        except LLMUnavailable as exc:
+            self.notices.append(say("llm_fallback", self.lang, why=exc.message))
+            return fix, None, diagnosis.root_cause
+        return draft.fix, source, draft.rationale
+
+    def propose(self, fix: FixSpec, *, rationale: str, source_prompt_id: str | None = None,
+                diagnosis: Diagnosis | None = None) -> Turn:
+        """Build, validate and rate a plan; only a plan that passed all of that is shown as approvable."""
+        if fix.action == "none":
+            return Answer(title=say("no_automatic_fix", self.lang, fix=fix.description))
+        session = self.c.session
+        self.c.progress(f"planning: {fix.action} {fix.kind} {fix.namespace}/{fix.name}")
+        tier = registry().spec(source_prompt_id.split("@")[0]).risk_tier if source_prompt_id else None
+        builder = builder_for(fix, now=self.c.clock, replicasets=lambda: self._replicasets(fix.namespace))
+        try:
+            plan = self.c.plans.propose(ref_of(fix, session.cluster), builder, ai_rationale=rationale,
+                                        source_prompt_id=source_prompt_id, prompt_risk_tier=tier)
+        except PlanInvalid as exc:
+            return ErrorTurn(message=f"{'Plan rejected' if self.lang == 'en' else '计划被拒绝'}: {exc.message}",
+                             hint=exc.hint, code=exc.code)
+        session.last_plan_id = plan.plan_id
+        session.remember(fix.kind.lower(), fix.name, fix.namespace)
+        return PlanProposal(plan_id=plan.plan_id, summary=summarize(plan), risk_level=plan.risk.level,
+                            plan=plan.model_dump(mode="json", by_alias=True), diagnosis=diagnosis)
+
+    def _replicasets(self, namespace: str) -> list[dict[str, Any]]:
+        listing = self.c.gateway.records("list_replicasets", namespace=namespace, cluster=self.c.session.cluster)
+        return [r.raw for r in listing.records]
+
+    def approve(self, plan_id: str, approve_fn: Callable[[Any], Any] | None) -> Turn:
+        """Ask the injected approval function; on yes execute (drift check, rollback on failure) and verify."""
+        plans = self.c.plans
+        plan = plans.get(plan_id)
+        try:
+            approved = plans.decide(plan, approve_fn)
+        except Interrupted:
+            return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id))
+        if not approved:
+            latest = plans.get(plan.plan_id)
+            if latest.status == "pending":
+                return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id))
+            return Answer(title=say("rejected", self.lang))
+        self.c.progress(f"executing: {summarize(plan)}")
+        return self._report(plan, plans.execute(plan.plan_id))  # the gateway evicts what the write touched
+
+    def _report(self, plan: Any, report: Any) -> Turn:
+        checks = [f"{'✓' if c.met else '✗'} {c.text} — {c.detail}" for c in report.conditions]
+        summary = summarize(plan)
+        if report.outcome == "reverted":
+            return ErrorTurn(message=report.message or report.error or "the change failed",
+                             hint="the change was rolled back; nothing is half-applied", code="plan_execution_failed")
+        if report.outcome == "already-executed":
+            return Answer(title=report.message)
+        verification_text = say("executed", self.lang, summary=summary)
+        if self.c.brain is not None:
+            try:
+                self.c.llm_calls += 1
+                verification_text = self.c.brain.verify(summary, checks, self.lang).summary
+            except LLMUnavailable:
+                pass
+        return Answer(title=verification_text, blocks=[TextBlock(text="\n".join(checks))] if checks else [],
+                      suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")])
+
+    # --- health check --------------------------------------------------------------------------------------------
+
+    def ask_health_check(self, request: Any) -> Ask:
+        check = HealthCheck(self.c.gateway, self.c.session)
+        pending = PendingRequest(request=request, filled={}, slot="confirm")
+        self.c.session.pending = pending
+        return Ask(question=say("health_intro", self.lang), slot="confirm", steps=check.steps(),
+                   options=[Option(value="yes", label=say("yes_run", self.lang)), Option(value="no", label=say("no_cancel", self.lang))])
+
+    def confirm_health_check(self, pending: PendingRequest, text: str) -> Turn | None:
+        from kubecopilot.dialogue.engine import _NO, _YES
+
+        if _YES.match(text):
+            self.c.session.pending = None
+            self.c.progress("checking nodes, pods, deployments and events")
+            return HealthCheck(self.c.gateway, self.c.session).run()
+        if _NO.match(text):
+            self.c.session.pending = None
+            return Answer(title=say("cancelled", self.lang))
+        self.c.session.pending = None
+        return None  # something else entirely: treat it as a new request
+
+    def _tell_redaction(self) -> None:
+        if not self.c.session.redaction_told:
+            self.c.session.redaction_told = True
+            self.notices.append(say("redaction_notice", self.lang))

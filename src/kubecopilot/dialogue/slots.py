@@ -1,0 +1,285 @@
+"""Slot filling: deterministic code, not prompt hope.
+
+Each intent declares the slots it needs. A slot is filled from what the user said, then from context memory, then
+from the cluster: the (cached) list reads give the candidates, filtered by what the user said. One candidate is
+taken (and said); several become an ``Ask`` with numbered options; an open value (replicas, image) is asked for
+with suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.session import PendingRequest, Session
+from kubecopilot.dialogue.turns import Ask, Option
+from kubecopilot.errors import CapabilityMissing, ToolFailed
+
+SLOTS: dict[str, tuple[str, ...]] = {
+    "logs": ("namespace", "pod"),
+    "describe": ("namespace", "object"),
+    "events": ("namespace", "object?"),
+    "diagnose": ("namespace", "workload"),
+    "fix": ("namespace", "workload"),
+    "scale": ("namespace", "deployment", "replicas"),
+    "restart": ("namespace", "deployment"),
+    "rollback": ("namespace", "deployment"),
+    "set_image": ("namespace", "deployment", "container", "image"),
+    "set_resources": ("namespace", "deployment", "container", "resources"),
+    "delete_pod": ("namespace", "pod"),
+}
+FREE_SLOTS = {"replicas", "image", "resources"}  # answered by typing a value; options are only suggestions
+SYSTEM_NAMESPACE = re.compile(r"^(kube-|openshift-|istio-system$|cert-manager$)")
+_QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(Mi|Gi|Ki|M|G|mi|gi|mb|gb)?\s*$")
+
+
+class NothingToPick(Exception):
+    """The cluster has no candidates at all for a slot (e.g. no pods in the namespace)."""
+
+    def __init__(self, what: str, where: str) -> None:
+        super().__init__(f"no {what} in {where}")
+        self.what, self.where = what, where
+
+
+@dataclass
+class Filled:
+    """A slot value and how it was found (for the notice shown to the user)."""
+
+    value: Any
+    notice: str | None = None
+
+
+@dataclass
+class SlotFiller:
+    gateway: Any  # kubecopilot.tools.gateway.ToolGateway
+    session: Session
+    notices: list[str] = field(default_factory=list)
+
+    def fill(self, pending: PendingRequest) -> Ask | None:
+        """Fill every slot of the pending request in order; the first one that needs the user becomes an Ask."""
+        for spec in SLOTS.get(pending.request.intent, ()):
+            slot = spec.rstrip("?")
+            if slot in pending.filled:
+                continue
+            result = getattr(self, f"_{slot}")(pending, optional=spec.endswith("?"))
+            if isinstance(result, Ask):
+                pending.slot = slot
+                pending.options = pending.full_options = list(result.options)
+                return result
+            pending.filled[slot] = result.value
+            if result.notice:
+                self.notices.append(result.notice)
+        return None
+
+    # --- namespace -------------------------------------------------------------------------------------------
+
+    def _namespace(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
+        req, lang = p.request, self.session.language
+        if req.namespace:
+            return Filled(req.namespace)
+        if self.session.namespace and (not req.target or self._target_in(req.target, self.session.namespace)):
+            return Filled(self.session.namespace)
+        if optional or req.intent == "events" and not req.target:
+            return Filled(None)
+        namespaces = [r.name for r in self._records("list_namespaces")]
+        counts = self._matches_per_namespace(req.target) if req.target else {}
+        if req.target and len(counts) == 1:
+            (only,) = counts
+            return Filled(only, say("took_single", lang, what=_noun("namespace", lang), target=req.target, name=only))
+        shown = [n for n in namespaces if not SYSTEM_NAMESPACE.match(n) or counts.get(n)]
+        options = [
+            Option(value=n, label=n, detail=say("matches_detail", lang, count=counts[n], target=req.target) if counts.get(n) else None)
+            for n in shown
+        ]
+        hidden = len(namespaces) - len(shown)
+        what = say("what_logs" if req.intent == "logs" else "what_generic", lang)
+        question = say("ask_namespace_for", lang, what=what, target=f"`{req.target}`") if req.target else say("ask_namespace", lang)
+        notices = [say("system_hidden", lang, count=hidden)] if hidden else []
+        return Ask(question=question, slot="namespace", options=options, next_step=_next(req.intent, lang), notices=notices)
+
+    def _matches_per_namespace(self, target: str) -> dict[str, int]:
+        """Namespace → how many pods (else deployments) have ``target`` in their name, across the cluster."""
+        for capability in ("list_pods", "list_deployments"):
+            counts = Counter(r.namespace for r in self._records(capability, quiet=True)
+                             if r.namespace and target.lower() in r.name.lower())
+            if counts:
+                return dict(counts)
+        return {}
+
+    def _target_in(self, target: str, namespace: str) -> bool:
+        names = [r.name for r in self._records("list_pods", namespace=namespace, quiet=True)]
+        names += [r.name for r in self._records("list_deployments", namespace=namespace, quiet=True)]
+        return any(target.lower() in n.lower() for n in names)
+
+    # --- named objects ---------------------------------------------------------------------------------------
+
+    def _pod(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
+        return self._pick(p, "pod", "list_pods")
+
+    def _deployment(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
+        return self._pick(p, "deployment", "list_deployments")
+
+    def _object(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
+        """describe/events: a pod or a deployment, whichever the name says (kind when the user gave it)."""
+        if optional and not p.request.target and not p.request.uses_context:
+            return Filled(None)
+        kind = p.request.kind if p.request.kind in ("pod", "deployment") else self._kind_of(p)
+        picked = self._pick(p, kind, "list_pods" if kind == "pod" else "list_deployments")
+        return picked if isinstance(picked, Ask) else Filled(f"{kind}/{picked.value}", picked.notice)
+
+    def _workload(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
+        """diagnose/fix: a deployment when the name is one, else a pod."""
+        kind = p.request.kind if p.request.kind in ("pod", "deployment") else self._kind_of(p)
+        picked = self._pick(p, kind, "list_pods" if kind == "pod" else "list_deployments")
+        return picked if isinstance(picked, Ask) else Filled(f"{kind}/{picked.value}", picked.notice)
+
+    def _kind_of(self, p: PendingRequest) -> str:
+        target, ns = p.request.target, p.filled.get("namespace")
+        if not target:
+            last = self.session.last("pod", "deployment")
+            return last.kind if last else "deployment"
+        deployments = [r.name for r in self._records("list_deployments", namespace=ns, quiet=True)]
+        if target in deployments or any(target in d for d in deployments):
+            return "deployment"
+        return "pod"
+
+    def _pick(self, p: PendingRequest, kind: str, capability: str) -> Filled | Ask:
+        req, lang, ns = p.request, self.session.language, p.filled.get("namespace")
+        if not req.target:
+            last = self.session.last(kind)
+            if last and last.namespace == ns:
+                return Filled(last.name, say("took_context", lang, name=last.name) if req.uses_context else None)
+        records = self._records(capability, namespace=ns)
+        if not records:
+            raise NothingToPick(_noun(kind, lang), ns or "the cluster")
+        names = [r.name for r in records]
+        if req.target and req.target in names:
+            return Filled(req.target)
+        matching = [r for r in records if req.target and req.target.lower() in r.name.lower()]
+        if len(matching) == 1:
+            name = matching[0].name
+            return Filled(name, say("took_single", lang, what=_noun(kind, lang), target=req.target, name=name))
+        notices = []
+        if req.target and not matching:
+            notices.append(say("none_matching", lang, what=_noun(kind, lang), namespace=ns, target=req.target))
+        shown = matching or records
+        options = [Option(value=r.name, label=r.name, detail=_detail(r)) for r in shown]
+        return Ask(question=self._question(kind, req, ns, len(shown), bool(matching)), slot=kind, options=options,
+                   next_step=_next(req.intent, lang), notices=notices)
+
+    def _question(self, kind: str, req: Any, ns: str | None, count: int, matched: bool) -> str:
+        lang = self.session.language
+        purpose = say("purpose_logs", lang) if req.intent == "logs" else ""
+        if kind == "pod" and matched:
+            return say("ask_pod", lang, namespace=ns, count=count, target=req.target, purpose=purpose,
+                       purpose_zh=say("purpose_logs", "zh") if req.intent == "logs" else "选择")
+        if kind == "pod":
+            return say("ask_pod_any", lang, namespace=ns, purpose=purpose)
+        if matched:
+            return say("ask_workload", lang, namespace=ns, count=count, target=req.target)
+        return say("ask_workload_any", lang, namespace=ns)
+
+    # --- values ----------------------------------------------------------------------------------------------
+
+    def _container(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
+        if p.request.container:
+            return Filled(p.request.container)
+        obj = self.object(p)
+        names = [c["name"] for c in obj["spec"]["template"]["spec"]["containers"]]
+        if len(names) == 1:
+            return Filled(names[0])
+        lang = self.session.language
+        return Ask(question=say("ask_container", lang, name=p.filled["deployment"], count=len(names)), slot="container",
+                   options=[Option(value=n, label=n) for n in names], next_step=_next(p.request.intent, lang))
+
+    def _replicas(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
+        if p.request.replicas is not None:
+            return Filled(p.request.replicas)
+        current = int(self.object(p).get("spec", {}).get("replicas", 1))
+        values = sorted({max(current - 1, 0), current + 1, current * 2} - {current})
+        return Ask(question=say("ask_replicas", self.session.language, name=p.filled["deployment"], current=current),
+                   slot="replicas", options=[Option(value=str(v), label=str(v)) for v in values])
+
+    def _image(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
+        if p.request.image:
+            return Filled(p.request.image)
+        container = _container_of(self.object(p), p.filled["container"])
+        return Ask(question=say("ask_image", self.session.language, name=p.filled["deployment"],
+                                container=p.filled["container"], current=container.get("image")), slot="image")
+
+    def _resources(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
+        r = p.request
+        limits = {k: v for k, v in (("memory", r.memory_limit), ("cpu", r.cpu_limit)) if v}
+        requests = {k: v for k, v in (("memory", r.memory_request), ("cpu", r.cpu_request)) if v}
+        if limits or requests:
+            return Filled({"limits": limits, "requests": requests})
+        container = _container_of(self.object(p), p.filled["container"])
+        current = ((container.get("resources") or {}).get("limits") or {}).get("memory", "none")
+        options = [Option(value=v, label=v) for v in ("256Mi", "512Mi", "1Gi")]
+        return Ask(question=say("ask_memory", self.session.language, name=p.filled["deployment"],
+                                container=p.filled["container"], current=current), slot="resources", options=options)
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    def object(self, p: PendingRequest) -> dict[str, Any]:
+        """The deployment being changed, read once per request (kept in ``filled['_object']``)."""
+        if "_object" not in p.filled:
+            result = self.gateway.invoke("get_resource", kind="Deployment", name=p.filled["deployment"],
+                                         namespace=p.filled["namespace"], cluster=self.session.cluster)
+            p.filled["_object"] = result.data
+        return p.filled["_object"]
+
+    def _records(self, capability: str, *, namespace: str | None = None, quiet: bool = False) -> list[Any]:
+        slots = {"cluster": self.session.cluster}
+        if namespace:
+            slots["namespace"] = namespace
+        try:
+            return list(self.gateway.records(capability, **slots).records)
+        except (CapabilityMissing, ToolFailed):
+            if quiet:
+                return []
+            raise
+
+
+def parse_free_value(slot: str, text: str) -> Any:
+    """Validate a typed answer to an open question; ``ValueError`` with a reason when it is not usable."""
+    text = text.strip().strip("`")
+    if slot == "replicas":
+        m = re.search(r"\d{1,4}", text)
+        if not m:
+            raise ValueError("a number of replicas, e.g. 3")
+        return int(m.group())
+    if slot == "image":
+        if not re.fullmatch(r"[\w.\-/]+(:[\w.\-]+)?(@sha256:[0-9a-f]{64})?", text):
+            raise ValueError("an image like nginx:1.27-alpine")
+        return text
+    if slot == "resources":
+        m = _QUANTITY.match(text)
+        if not m:
+            raise ValueError("a memory size like 256Mi")
+        unit = {"mi": "Mi", "m": "Mi", "mb": "Mi", "gi": "Gi", "g": "Gi", "gb": "Gi", "ki": "Ki"}.get((m.group(2) or "Mi").lower())
+        return {"limits": {"memory": f"{m.group(1)}{unit}"}, "requests": {}}
+    return text
+
+
+def _container_of(obj: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(c for c in obj["spec"]["template"]["spec"]["containers"] if c["name"] == name)
+
+
+def _detail(record: Any) -> str | None:
+    parts = [record.status, f"{record.ready} ready" if record.ready else None,
+             f"{record.restarts} restarts" if record.restarts else None, record.age]
+    text = " · ".join(str(p) for p in parts if p)
+    return text or None
+
+
+def _noun(kind: str, lang: str) -> str:
+    zh = {"pod": " Pod ", "deployment": " Deployment ", "namespace": "命名空间", "workload": "工作负载"}
+    return zh.get(kind, kind) if lang == "zh" else kind
+
+
+def _next(intent: str, lang: str) -> str:
+    return say("next_logs" if intent == "logs" else "next_generic", lang)

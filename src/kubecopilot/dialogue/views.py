@@ -1,0 +1,284 @@
+"""Read-only answers: lists, overview, logs, describe, events — built from gateway reads, no LLM.
+
+Every answer records which tools ran and whether the cache served them, suggests 1–3 next steps (commands the
+rule engine understands), and, when troubleshooting, teaches one habit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kubecopilot.dialogue.messages import say, suggest_label
+from kubecopilot.dialogue.session import Session
+from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, TableBlock, TextBlock
+
+HEALTHY_STATUS = {"Running", "Completed", "Succeeded"}
+LOG_LINES = 100
+
+
+def suggestion(key: str, lang: str, command: str, **values: Any) -> Suggestion:
+    return Suggestion(label=suggest_label(key, lang, **values), command=command)
+
+
+def is_unhealthy(record: Any) -> bool:
+    if record.status and record.status not in HEALTHY_STATUS:
+        return True
+    if record.ready and "/" in str(record.ready) and record.status == "Running":
+        ready, total = str(record.ready).split("/", 1)
+        return ready != total
+    return False
+
+
+@dataclass
+class Reads:
+    """Gateway reads for one answer, remembering where the data came from."""
+
+    gateway: Any
+    cluster: str | None
+    source: Source = field(default_factory=Source)
+
+    def records(self, capability: str, **slots: Any) -> list[Any]:
+        listing = self.gateway.records(capability, cluster=self.cluster, **{k: v for k, v in slots.items() if v})
+        self._note(self.gateway.capability_tool(capability), listing.from_cache, listing.age_s)
+        return list(listing.records)
+
+    def text(self, capability: str, **slots: Any) -> str:
+        result = self.gateway.invoke(capability, cluster=self.cluster, **{k: v for k, v in slots.items() if v is not None})
+        self._note(result.tool, result.from_cache, result.age_s)
+        return result.text
+
+    def _note(self, tool: str, from_cache: bool, age_s: float | None) -> None:
+        if tool not in self.source.tools:
+            self.source.tools.append(tool)
+        if from_cache:
+            self.source.from_cache = True
+            self.source.age_s = max(self.source.age_s or 0.0, age_s or 0.0)
+
+
+class Views:
+    def __init__(self, gateway: Any, session: Session) -> None:
+        self.gateway, self.session = gateway, session
+
+    @property
+    def lang(self) -> str:
+        return self.session.language
+
+    def reads(self) -> Reads:
+        return Reads(self.gateway, self.session.cluster)
+
+    # --- cluster-wide ----------------------------------------------------------------------------------------
+
+    def list_clusters(self) -> Answer:
+        reads = self.reads()
+        records = reads.records("list_clusters")
+        rows = [[r.name, str(r.raw.get("server", "")), str(r.raw.get("version", "")), "*" if r.raw.get("current") else ""]
+                for r in records]
+        return Answer(title=_t("Clusters", "集群", self.lang), source=reads.source,
+                      blocks=[TableBlock(columns=["NAME", "SERVER", "VERSION", "CURRENT"], rows=rows)],
+                      suggestions=[suggestion("overview", self.lang, "cluster overview"),
+                                   suggestion("namespaces", self.lang, "list namespaces")])
+
+    def cluster_status(self) -> Answer:
+        reads = self.reads()
+        blocks: list[Any] = []
+        if self.gateway.has("list_clusters"):
+            clusters = reads.records("list_clusters")
+            rows = [[r.name, str(r.raw.get("version", "")), "*" if r.raw.get("current") else ""] for r in clusters]
+            blocks.append(TableBlock(title=_t("Clusters", "集群", self.lang), columns=["NAME", "VERSION", "CURRENT"], rows=rows))
+        nodes = reads.records("list_nodes") if self.gateway.has("list_nodes") else []
+        namespaces = reads.records("list_namespaces")
+        pods = reads.records("list_pods")
+        deployments = reads.records("list_deployments") if self.gateway.has("list_deployments") else []
+        bad = [p for p in pods if is_unhealthy(p)]
+        ready_nodes = sum(1 for n in nodes if n.status == "Ready")
+        overview = [
+            [_t("Nodes", "节点", self.lang), f"{ready_nodes}/{len(nodes)} Ready" if nodes else "—"],
+            [_t("Namespaces", "命名空间", self.lang), str(len(namespaces))],
+            [_t("Deployments", "Deployment", self.lang), str(len(deployments))],
+            [_t("Pods", "Pod", self.lang), f"{len(pods) - len(bad)}/{len(pods)} healthy"],
+        ]
+        blocks.append(TableBlock(title=_t("Overview", "总览", self.lang), columns=["", ""], rows=overview))
+        if bad:
+            blocks.append(_pod_table(bad, all_namespaces=True, title=_t("Pods needing attention", "需要关注的 Pod", self.lang)))
+        suggestions = [suggestion("diagnose", self.lang, f"diagnose pod {bad[0].name} -n {bad[0].namespace}", name=bad[0].name)] if bad else []
+        suggestions += [suggestion("warnings", self.lang, "warning events"), suggestion("health", self.lang, "check the health of my services")]
+        return Answer(title=_t("Cluster status", "集群状态", self.lang), blocks=blocks, source=reads.source,
+                      suggestions=suggestions[:3])
+
+    def list_namespaces(self) -> Answer:
+        reads = self.reads()
+        records = reads.records("list_namespaces")
+        rows = [[r.name, r.status or "", r.age or ""] for r in records]
+        first = next((r.name for r in records if r.name not in ("default",) and not r.name.startswith("kube-")), "default")
+        return Answer(title=_t("Namespaces", "命名空间", self.lang), source=reads.source,
+                      blocks=[TableBlock(columns=["NAME", "STATUS", "AGE"], rows=rows)],
+                      suggestions=[suggestion("pods_in", self.lang, f"list pods in {first}", name=first),
+                                   suggestion("unhealthy", self.lang, "unhealthy pods")])
+
+    def list_nodes(self) -> Answer:
+        reads = self.reads()
+        records = reads.records("list_nodes")
+        rows = [[r.name, r.status or "", r.age or "", str(_dig(r.raw, "status", "nodeInfo", "kubeletVersion") or "")] for r in records]
+        return Answer(title=_t("Nodes", "节点", self.lang), source=reads.source,
+                      blocks=[TableBlock(columns=["NAME", "STATUS", "AGE", "VERSION"], rows=rows)],
+                      suggestions=[suggestion("overview", self.lang, "cluster overview")])
+
+    def list_pods(self, namespace: str | None, target: str | None) -> Answer:
+        reads = self.reads()
+        records = [r for r in reads.records("list_pods", namespace=namespace) if not target or target in r.name]
+        where = namespace or _t("all namespaces", "所有命名空间", self.lang)
+        if not records:
+            return Answer(title=_t(f"Pods in {where}", f"{where} 中的 Pod", self.lang), source=reads.source,
+                          blocks=[TextBlock(text=say("empty", self.lang))])
+        first = records[0]
+        return Answer(
+            title=_t(f"Pods in {where}", f"{where} 中的 Pod", self.lang), source=reads.source,
+            blocks=[_pod_table(records, all_namespaces=namespace is None)],
+            suggestions=[suggestion("logs", self.lang, f"logs of pod {first.name} -n {first.namespace}", name=first.name),
+                         suggestion("describe", self.lang, f"describe pod {first.name} -n {first.namespace}", name=first.name),
+                         suggestion("events", self.lang, f"events of pod {first.name} -n {first.namespace}", name=first.name)])
+
+    def unhealthy_pods(self, namespace: str | None) -> Answer:
+        reads = self.reads()
+        bad = [r for r in reads.records("list_pods", namespace=namespace) if is_unhealthy(r)]
+        title = _t("Unhealthy pods", "不健康的 Pod", self.lang)
+        if not bad:
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))])
+        suggestions = [suggestion("diagnose", self.lang, f"diagnose pod {r.name} -n {r.namespace}", name=r.name) for r in bad[:2]]
+        return Answer(title=title, source=reads.source, blocks=[_pod_table(bad, all_namespaces=namespace is None)],
+                      suggestions=suggestions + [suggestion("warnings", self.lang, "warning events")],
+                      tip=say("tip_events_first", self.lang))
+
+    def list_deployments(self, namespace: str | None) -> Answer:
+        reads = self.reads()
+        records = reads.records("list_deployments", namespace=namespace)
+        rows = [([r.namespace or ""] if namespace is None else []) + [r.name, r.ready or "", r.age or ""] for r in records]
+        columns = (["NAMESPACE"] if namespace is None else []) + ["NAME", "READY", "AGE"]
+        return Answer(title=_t("Deployments", "Deployment 列表", self.lang), source=reads.source,
+                      blocks=[TableBlock(columns=columns, rows=rows)],
+                      suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")])
+
+    def list_services(self, namespace: str | None) -> Answer:
+        reads = self.reads()
+        records = reads.records("list_services", namespace=namespace)
+        rows = [[r.namespace or "", r.name, str(_dig(r.raw, "spec", "type") or ""), _ports(r.raw), r.age or ""] for r in records]
+        return Answer(title=_t("Services", "服务", self.lang), source=reads.source,
+                      blocks=[TableBlock(columns=["NAMESPACE", "NAME", "TYPE", "PORTS", "AGE"], rows=rows)])
+
+    def warning_events(self, namespace: str | None) -> Answer:
+        reads = self.reads()
+        events = [e for e in reads.records("list_events", namespace=namespace) if _event_type(e) == "Warning"]
+        title = _t("Recent warning events", "最近的告警事件", self.lang)
+        if not events:
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))])
+        return Answer(title=title, source=reads.source, blocks=[_event_table(events)],
+                      suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")], tip=say("tip_events_first", self.lang))
+
+    # --- one object ------------------------------------------------------------------------------------------
+
+    def logs(self, namespace: str, pod: str, *, previous: bool = False) -> Answer:
+        reads = self.reads()
+        text = reads.text("pod_logs", namespace=namespace, name=pod, tail_lines=LOG_LINES, previous=previous or None)
+        record = next((r for r in reads.records("list_pods", namespace=namespace) if r.name == pod), None)
+        containers = [c.get("name") for c in _dig(record.raw, "spec", "containers") or []] if record else []
+        detail = say("logs_detail", self.lang, container=containers[0] if containers else "default", lines=LOG_LINES,
+                     previous=say("previous_suffix", self.lang) if previous else "")
+        restarts = record.restarts if record and record.restarts else 0
+        suggestions = [suggestion("events", self.lang, f"events of pod {pod} -n {namespace}", name=pod),
+                       suggestion("describe", self.lang, f"describe pod {pod} -n {namespace}", name=pod)]
+        if restarts and not previous:
+            suggestions.insert(0, suggestion("previous_logs", self.lang, f"previous logs of pod {pod} -n {namespace}", name=pod))
+        else:
+            suggestions.append(suggestion("diagnose", self.lang, f"diagnose pod {pod} -n {namespace}", name=pod))
+        tip = say("restarted_tip", self.lang, count=restarts) if restarts and not previous else say("tip_events_first", self.lang)
+        return Answer(title=say("fetching_logs", self.lang, namespace=namespace, pod=pod), source=reads.source,
+                      blocks=[CodeBlock(title=detail, language="log", text=text.rstrip() or say("empty", self.lang))],
+                      suggestions=suggestions[:3], tip=tip)
+
+    def describe(self, namespace: str, kind: str, name: str) -> Answer:
+        reads = self.reads()
+        if kind == "pod" and self.gateway.has("describe_pod"):
+            text = reads.text("describe_pod", namespace=namespace, name=name)
+        else:
+            text = reads.text("describe", kind=kind.capitalize(), namespace=namespace, name=name)
+        return Answer(title=f"{kind.capitalize()} {namespace}/{name}", source=reads.source,
+                      blocks=[CodeBlock(language="text", text=text.rstrip())],
+                      suggestions=[suggestion("events", self.lang, f"events of {kind} {name} -n {namespace}", name=name),
+                                   suggestion("diagnose", self.lang, f"diagnose {kind} {name} -n {namespace}", name=name)])
+
+    def events(self, namespace: str | None, kind: str | None, name: str | None) -> Answer:
+        reads = self.reads()
+        events = reads.records("list_events", namespace=namespace)
+        if name:
+            events = [e for e in events if _involves(e, kind, name)]
+        where = f"{namespace}/{name}" if name else (namespace or _t("all namespaces", "所有命名空间", self.lang))
+        title = _t(f"Events of {where}", f"{where} 的事件", self.lang)
+        blocks: list[Any] = [_event_table(events)] if events else [TextBlock(text=say("empty", self.lang))]
+        suggestions = []
+        if name and kind:
+            suggestions = [suggestion("diagnose", self.lang, f"diagnose {kind} {name} -n {namespace}", name=name)]
+            if kind == "pod":
+                suggestions.append(suggestion("logs", self.lang, f"logs of pod {name} -n {namespace}", name=name))
+        return Answer(title=title, source=reads.source, blocks=blocks, suggestions=suggestions)
+
+
+# --- tables ----------------------------------------------------------------------------------------------------
+
+
+def _pod_table(records: list[Any], *, all_namespaces: bool, title: str | None = None) -> TableBlock:
+    columns = (["NAMESPACE"] if all_namespaces else []) + ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    rows = [([r.namespace or ""] if all_namespaces else []) + [r.name, r.ready or "", r.status or "", str(r.restarts or 0), r.age or ""]
+            for r in records]
+    return TableBlock(title=title, columns=columns, rows=rows)
+
+
+def _event_table(events: list[Any]) -> TableBlock:
+    rows = []
+    for e in sorted(events, key=_event_time, reverse=True)[:20]:
+        obj = e.raw.get("involvedObject") or {}
+        rows.append([_ago(_event_time(e)), _event_type(e), str(e.raw.get("reason") or e.status or ""),
+                     f"{str(obj.get('kind', '')).lower()}/{obj.get('name', '')}", str(e.raw.get("message", ""))[:160]])
+    return TableBlock(columns=["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows=rows)
+
+
+def _event_type(e: Any) -> str:
+    return str(e.raw.get("type") or "")
+
+
+def _event_time(e: Any) -> str:
+    return str(e.raw.get("lastTimestamp") or e.raw.get("eventTime") or e.raw.get("firstTimestamp") or "")
+
+
+def _involves(e: Any, kind: str | None, name: str) -> bool:
+    obj_name = str((e.raw.get("involvedObject") or {}).get("name", ""))
+    return obj_name == name or (kind == "deployment" and obj_name.startswith(name + "-"))
+
+
+def _ago(timestamp: str) -> str:
+    try:
+        then = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return timestamp
+    seconds = max(0, int((datetime.now(UTC) - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _ports(raw: dict[str, Any]) -> str:
+    return ",".join(f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in _dig(raw, "spec", "ports") or [])
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _t(en: str, zh: str, lang: str) -> str:
+    return zh if lang == "zh" else en
