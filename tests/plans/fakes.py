@@ -41,10 +41,9 @@ class FakeApprovals:
         self.grants[plan_id] = approval
         return approval
 
-    def revoke(self, plan_id):
-        self.revoked.append(plan_id)
-        if plan_id in self.grants:
-            self.grants[plan_id].revoked = True
+    def revoke(self, approval):
+        self.revoked.append(approval.plan_id)
+        approval.revoked = True
 
     def check(self, approval, ref) -> None:
         if not isinstance(approval, FakeApproval) or approval.revoked:

@@ -27,9 +27,9 @@ class ClusterOps(Protocol):
 
 
 class ApprovalRegistry(Protocol):
-    def grant(self, plan_id: str, *, kind: str, namespace: str, name: str, cluster: str | None = None,
+    def grant(self, plan_id: str, *, kind: str, namespace: str | None, name: str, cluster: str | None = None,
               ttl_s: float = 600) -> Any:
         """Issue the token the gateway demands for a write on this one resource."""
 
-    def revoke(self, plan_id: str) -> Any:
-        """Withdraw the token (after execution or rejection)."""
+    def revoke(self, approval: Any) -> Any:
+        """Withdraw a token ``grant`` issued (after the execution: approvals are single use)."""

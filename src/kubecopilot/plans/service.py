@@ -108,7 +108,7 @@ class PlanService:
             return self.executor.execute(latest, token)
         finally:
             self._tokens.pop(plan_id, None)
-            self.approvals.revoke(plan_id)
+            self.approvals.revoke(token)
 
     # --- read ------------------------------------------------------------------------------------------------
 

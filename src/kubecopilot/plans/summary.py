@@ -56,7 +56,7 @@ def change_rows(plan: Any) -> list[ChangeRow]:
             for op in plan.diff.patch if op.op != "test"]
 
 
-def yaml_diff(plan: Any, context: int = 3) -> str:
+def yaml_diff(plan: Any, context: int = 5) -> str:
     """Layer 3: unified diff of the before/after YAML, status and server bookkeeping stripped."""
     before = without_status(plan.diff.before)
     after = without_status(after_of(plan))

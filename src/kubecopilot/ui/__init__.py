@@ -1,0 +1,1 @@
+"""Terminal adapters: rich rendering, the prompt-toolkit REPL and the approval prompt (imports rich lazily here)."""
