@@ -106,7 +106,7 @@ class KubeCopilotCrew:
         return self.prompts.for_task(task_name).schema_model()
 
     def _guardrail(self, task_name: str) -> Callable[[Any], tuple[bool, Any]]:
-        def validate(output: Any) -> tuple[bool, Any]:
+        def validate(output):  # type: ignore[no-untyped-def]  # crewAI rejects string annotations on guardrails
             text = _json_text(output.raw)
             try:
                 model = self._model(task_name).model_validate_json(text)

@@ -1,0 +1,4 @@
+"""Test doubles that are real enough to ship: a scripted crewAI LLM and an OpenAI-compatible stub server.
+
+Used by the test suite, the scenario evals and the benchmarks (the stub counts what an LLM would receive).
+"""
