@@ -26,7 +26,7 @@ class HealthCheck:
 
     def steps(self) -> list[str]:
         lang = self.session.language
-        return [f"{zh if lang == 'zh' else en} ({self.gateway.capability_tool(cap)})"
+        return [f"{zh if lang == 'zh' else en} ({self.gateway.binding(cap).tool})"
                 for cap, en, zh in _STEPS if self.gateway.has(cap)]
 
     def run(self) -> Answer:

@@ -41,7 +41,7 @@ class Reads:
 
     def records(self, capability: str, **slots: Any) -> list[Any]:
         listing = self.gateway.records(capability, cluster=self.cluster, **{k: v for k, v in slots.items() if v})
-        self._note(self.gateway.capability_tool(capability), listing.from_cache, listing.age_s)
+        self._note(listing.tool, listing.from_cache, listing.age_s)
         return list(listing.records)
 
     def text(self, capability: str, **slots: Any) -> str:

@@ -1,0 +1,90 @@
+"""The composition root: settings → (sandbox) → gateway → plan service → conversation (+ crew when an LLM is set).
+
+The REPL and the one-shot commands open an ``App`` and close it; nothing else wires parts together. crewAI is not
+imported here: the brain builds the crew on first use (or when the REPL warms it up in the background).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kubecopilot.config import Settings
+from kubecopilot.dialogue.engine import Conversation
+from kubecopilot.dialogue.sanitizer import Sanitizer
+from kubecopilot.dialogue.session import Session
+from kubecopilot.plans.ledger import AuditLedger
+from kubecopilot.plans.service import PlanService
+from kubecopilot.tools.factory import connect_gateway
+from kubecopilot.tools.ops import ClusterOps
+
+
+@dataclass
+class App:
+    settings: Settings
+    gateway: Any
+    plans: PlanService
+    conversation: Conversation
+    sanitizer: Sanitizer
+    brain: Any = None
+    sandbox: Any = None  # the sandbox child process we started, if any
+    mcp_url: str = ""
+    llm_reason: str = ""
+
+    @classmethod
+    def open(cls, settings: Settings, *, on_notice: Callable[[str], None] | None = None,
+             progress: Callable[[str], None] | None = None, brain: Any = None) -> App:
+        """Connect everything. With no MCP server configured, start the built-in sandbox as a child process."""
+        sandbox, url = None, settings.mcp.url
+        if url is None and not settings.mcp.command:
+            from kubecopilot.sandbox.runner import spawn_sandbox
+
+            sandbox = spawn_sandbox(scenario=settings.sandbox_scenario)
+            url = sandbox.url
+        try:
+            gateway = connect_gateway(settings, url=url, on_notice=on_notice)
+        except BaseException:
+            if sandbox is not None:
+                sandbox.stop()
+            raise
+        app = cls.assemble(settings, gateway, progress=progress, brain=brain)
+        app.sandbox, app.mcp_url = sandbox, url or " ".join(settings.mcp.command or [])
+        return app
+
+    @classmethod
+    def assemble(cls, settings: Settings, gateway: Any, *, progress: Callable[[str], None] | None = None,
+                 brain: Any = None) -> App:
+        """Everything above the gateway (tests hand in a gateway to a sandbox they run in-process)."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ledger = AuditLedger(settings.audit_url)
+        plans = PlanService(ClusterOps(gateway), ledger, gateway.approvals, whitelist=settings.plans.whitelist,
+                            user=settings.user, verify_timeout=settings.plans.verify_timeout)
+        sanitizer = Sanitizer.from_settings(settings.redaction)
+        usable, reason = settings.llm_status()
+        if brain is None and usable:
+            from kubecopilot.crew.brain import CrewBrain  # cheap: crewAI itself loads on first use
+
+            brain = CrewBrain(settings, gateway, sanitizer)
+        session = Session(cluster=settings.session.cluster, namespace=settings.session.namespace)
+        conversation = Conversation(gateway, plans, session=session, brain=brain, progress=progress)
+        return cls(settings=settings, gateway=gateway, plans=plans, conversation=conversation, sanitizer=sanitizer,
+                   brain=brain, llm_reason=reason)
+
+    @property
+    def offline(self) -> bool:
+        return self.brain is None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.gateway.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
