@@ -24,6 +24,8 @@ With no MCP URL configured, KubeCopilot starts its built-in sandbox cluster. Wit
 COMMANDS = (
     "kubecopilot.commands.sandbox",
     "kubecopilot.commands.config",
+    "kubecopilot.commands.plans",
+    "kubecopilot.commands.audit",
 )
 
 

@@ -170,5 +170,5 @@ def test_plans_table_lists_id_created_action_resource_risk_status():
     plan = worker_plan()
     text = text_of(plans_table([plan, prod_scale_to_zero().transition("rejected")]))
     assert plan.plan_id[:8] in text and "Deployment dev/report-worker" in text
-    assert re.search(r"update\s+│\s+Deployment dev/report-worker\s+│\s+LOW RISK\s+│\s+pending", text)
-    assert re.search(r"HIGH RISK\s+│\s+rejected", text)
+    assert re.search(r"update\s+Deployment dev/report-worker\s+low\s+pending", text)
+    assert re.search(r"scale\s+Deployment production/checkout\s+high\s+rejected", text)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.syntax import Syntax
@@ -23,6 +24,7 @@ from kubecopilot.plans.model import ApprovalDecision, OperationPlan
 from kubecopilot.plans.summary import change_rows, describe_rollback, summarize, yaml_diff
 
 RISK_STYLES = {"low": "bold black on green", "medium": "bold black on yellow", "high": "bold white on red"}
+RISK_TEXT_STYLES = {"low": "green", "medium": "yellow", "high": "bold red"}
 STATUS_STYLES = {"pending": "yellow", "confirmed": "cyan", "executed": "green", "failed": "red",
                  "reverted": "magenta", "rejected": "dim"}
 PROMPT = "Apply this change? [y]es / [n]o / [d]iff / [e]xplain: "
@@ -148,13 +150,14 @@ def render_report(report: Any) -> RenderableType:
 
 
 def plans_table(plans: Iterable[OperationPlan]) -> Table:
-    table = Table(title="Plans", title_justify="left")
+    table = Table(title="Plans", title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("id", "created", "action", "resource", "risk", "status"):
-        table.add_column(column, no_wrap=column in ("id", "created"))
+        table.add_column(column, no_wrap=column != "resource", overflow="fold")
     for plan in plans:
-        created = plan.audit.timestamps.created_at.strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(plan.plan_id[:8], created, plan.action, plan.resource.label(),
-                      risk_badge(plan.risk.level), Text(plan.status, style=STATUS_STYLES.get(plan.status, "")))
+        created = plan.audit.timestamps.created_at.strftime("%Y-%m-%d %H:%M")
+        risk = Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, ""))
+        table.add_row(plan.plan_id[:8], created, plan.action, plan.resource.label(), risk,
+                      Text(plan.status, style=STATUS_STYLES.get(plan.status, "")))
     return table
 
 

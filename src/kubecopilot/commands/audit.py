@@ -1,0 +1,68 @@
+"""``kubecopilot audit list [--plan ID]`` and ``kubecopilot audit verify``: read and check the audit ledger."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from kubecopilot.commands import add_output_flag, command
+from kubecopilot.config import Settings
+from kubecopilot.errors import ExitCode
+
+
+def add_parser(sub: Any) -> None:
+    p = command(sub, "audit", "kubecopilot.commands.audit:run_list", "read or verify the tamper-evident audit ledger")
+    actions = p.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
+    listing = command(actions, "list", "kubecopilot.commands.audit:run_list", "one row per plan state change")
+    listing.add_argument("--plan", metavar="ID", help="only this plan (id or unique prefix)")
+    add_output_flag(listing)
+    verify = command(actions, "verify", "kubecopilot.commands.audit:run_verify",
+                     "check the hash chain: exit 0 when intact, 1 when a row was edited, deleted or reordered")
+    verify.add_argument("--expect-head", metavar="HASH",
+                        help="also require this head hash (one you noted earlier, e.g. from a previous verify)")
+    add_output_flag(verify)
+
+
+def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    from kubecopilot.plans.ledger import AuditLedger
+
+    ledger = AuditLedger(settings.audit_url)
+    plan_id = ledger.resolve(args.plan) if getattr(args, "plan", None) else None
+    entries = ledger.history(plan_id)
+    if args.output == "json":
+        print(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
+        return ExitCode.OK
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Audit ledger", caption=settings.audit_url, title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("#", "at", "plan", "event", "actor", "status", "detail"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("#", "at", "plan"))
+    for e in entries:
+        detail = json.dumps(e.detail, ensure_ascii=False) if e.detail else ""
+        table.add_row(str(e.seq), e.at, e.plan_id[:8], e.event, e.actor, e.status, detail)
+    Console().print(table if entries else "The audit ledger is empty.")
+    return ExitCode.OK
+
+
+def run_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from kubecopilot.plans.ledger import AuditLedger
+
+    report = AuditLedger(settings.audit_url).verify()
+    problems = list(report.problems)
+    if args.expect_head and args.expect_head != report.head:
+        problems.append((0, f"the head is {report.head}, not the expected {args.expect_head}: the ledger was "
+                            "rewritten or rolled back since that hash was noted"))
+    ok = not problems
+    if args.output == "json":
+        print(json.dumps({"ok": ok, "rows": report.rows, "head": report.head,
+                          "problems": [{"seq": seq, "problem": what} for seq, what in problems]}, indent=2))
+    elif ok:
+        print(f"ok: {report.rows} rows, hash chain intact (head {report.head})")
+    else:
+        print(f"TAMPERED: {len(problems)} problem(s) in {report.rows} rows")
+        for seq, what in problems:
+            print(f"  row #{seq}: {what}" if seq else f"  {what}")
+    return ExitCode.OK if ok else ExitCode.ERROR
