@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from kubecopilot.commands import add_output_flag, command
@@ -49,6 +48,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 def run_rollback(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
+    from kubecopilot.app import App  # the composition root: starts the sandbox child when no MCP server is set
     from kubecopilot.plans.ledger import AuditLedger
 
     if args.yes and not args.allow_writes:
@@ -56,7 +56,10 @@ def run_rollback(args: argparse.Namespace, settings: Settings) -> int:
     ledger = AuditLedger(settings.audit_url)
     original = _executed_plan(ledger, args.plan_id)  # fail fast, before starting or connecting to a cluster
     console = Console(stderr=args.output == "json")
-    with plan_service(settings, ledger, console) as service:
+    with App.open(settings) as app:
+        if app.sandbox is not None:
+            console.print(f"[dim]No MCP server configured: using the built-in sandbox at {app.mcp_url}[/dim]")
+        service = app.plans
         plan = service.rollback(original.plan_id)
         approver = _approver(args, settings, console)
         if approver is None:
@@ -111,30 +114,3 @@ def _print_report(report: Any, output: str, console: Any) -> int:
     if report.outcome == "executed" and report.verified:
         return ExitCode.OK
     return ExitCode.ERROR
-
-
-@contextmanager
-def plan_service(settings: Settings, ledger: Any, console: Any) -> Iterator[Any]:
-    """A PlanService over the configured MCP server, or over a sandbox child started for this command."""
-    from kubecopilot.plans.service import PlanService
-    from kubecopilot.tools.factory import connect_gateway
-    from kubecopilot.tools.ops import ClusterOps
-
-    sandbox = None
-    url = settings.mcp.url
-    if url is None and not settings.mcp.command:
-        from kubecopilot.sandbox.runner import spawn_sandbox
-
-        sandbox = spawn_sandbox(scenario=settings.sandbox_scenario)
-        url = sandbox.url
-        console.print(f"[dim]No MCP server configured: started the built-in sandbox at {url}[/dim]")
-    try:
-        gateway = connect_gateway(settings, url=url)
-        try:
-            yield PlanService(ClusterOps(gateway), ledger, gateway.approvals, whitelist=settings.plans.whitelist,
-                              user=settings.user, verify_timeout=settings.plans.verify_timeout)
-        finally:
-            gateway.close()
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
