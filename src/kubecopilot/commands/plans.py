@@ -48,7 +48,6 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 def run_rollback(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
-    from kubecopilot.app import App  # the composition root: starts the sandbox child when no MCP server is set
     from kubecopilot.plans.ledger import AuditLedger
 
     if args.yes and not args.allow_writes:
@@ -56,6 +55,8 @@ def run_rollback(args: argparse.Namespace, settings: Settings) -> int:
     ledger = AuditLedger(settings.audit_url)
     original = _executed_plan(ledger, args.plan_id)  # fail fast, before starting or connecting to a cluster
     console = Console(stderr=args.output == "json")
+    from kubecopilot.app import App  # the composition root (heavier): only once the cheap checks passed
+
     with App.open(settings) as app:
         if app.sandbox is not None:
             console.print(f"[dim]No MCP server configured: using the built-in sandbox at {app.mcp_url}[/dim]")
