@@ -23,8 +23,8 @@ from kubecopilot.errors import CapabilityMissing, ConfigError
 
 CAPABILITIES = (
     "list_clusters", "cluster_overview", "list_namespaces", "list_nodes", "list_pods", "list_deployments",
-    "list_events", "pod_logs", "describe_pod", "describe", "events_for", "get_resource", "scale", "restart",
-    "patch", "apply", "delete_pod", "delete",
+    "list_replicasets", "list_services", "list_events", "pod_logs", "describe_pod", "describe", "events_for",
+    "get_resource", "scale", "restart", "patch", "apply", "delete_pod", "delete",
 )
 SLOTS = (
     "cluster", "namespace", "name", "kind", "api_version", "container", "tail_lines", "previous", "replicas",
@@ -33,7 +33,8 @@ SLOTS = (
 _WHAT = {
     "list_clusters": "tool that lists clusters", "cluster_overview": "cluster overview tool",
     "list_namespaces": "namespace list tool", "list_nodes": "node list tool", "list_pods": "pod list tool",
-    "list_deployments": "deployment list tool", "list_events": "event list tool", "pod_logs": "logs tool",
+    "list_deployments": "deployment list tool", "list_replicasets": "ReplicaSet list tool",
+    "list_services": "service list tool", "list_events": "event list tool", "pod_logs": "logs tool",
     "describe_pod": "pod describe tool", "describe": "describe tool", "events_for": "tool for a resource's events",
     "get_resource": "tool to read a resource", "scale": "scale tool", "restart": "restart tool",
     "patch": "patch tool", "apply": "apply / create-or-update tool", "delete_pod": "pod delete tool",
