@@ -7,6 +7,7 @@ which people read badly; ``diff_ops`` rewrites them into the equivalent remove +
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -39,13 +40,18 @@ def as_dicts(ops: Iterable[Any] | None) -> list[dict[str, Any]]:
 
 def apply_ops(doc: Mapping[str, Any], ops: Iterable[Any] | None) -> dict[str, Any]:
     """Apply ops one by one to a copy of ``doc``; raise ``PatchConflict`` naming the first op that fails."""
-    result: Any = copy.deepcopy(dict(doc))
+    result: Any = json_copy(doc)
     for index, op in enumerate(as_dicts(ops)):
         try:
             result = jsonpatch.JsonPatch([op]).apply(result, in_place=True)
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, KeyError, IndexError, TypeError) as exc:
             raise PatchConflict(index, op, str(exc) or type(exc).__name__) from None
     return result
+
+
+def json_copy(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of a JSON document; several times faster than ``copy.deepcopy`` for Kubernetes objects."""
+    return json.loads(json.dumps(doc))
 
 
 def diff_ops(src: Mapping[str, Any], dst: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -17,6 +17,9 @@ from kubecopilot.plans.patches import after_of, resolve, without_status
 from kubecopilot.plans.quantity import parse_quantity
 
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: ~10× faster on big objects
+
+
 @dataclass(frozen=True)
 class ChangeRow:
     op: str
@@ -60,11 +63,15 @@ def yaml_diff(plan: Any, context: int = 5) -> str:
     """Layer 3: unified diff of the before/after YAML, status and server bookkeeping stripped."""
     before = without_status(plan.diff.before)
     after = without_status(after_of(plan))
-    old = yaml.safe_dump(before, sort_keys=False, default_flow_style=False).splitlines() if before else []
-    new = yaml.safe_dump(after, sort_keys=False, default_flow_style=False).splitlines() if after else []
+    old = _yaml(before).splitlines() if before else []
+    new = _yaml(after).splitlines() if after else []
     label = f"{plan.resource.kind.lower()}/{plan.resource.name}"
     lines = difflib.unified_diff(old, new, f"{label} (before)", f"{label} (after)", n=context, lineterm="")
     return "\n".join(lines)
+
+
+def _yaml(obj: dict[str, Any]) -> str:
+    return yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
 def describe_rollback(plan: Any) -> str:
