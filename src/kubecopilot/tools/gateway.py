@@ -1,0 +1,295 @@
+"""``ToolGateway``: the only path from KubeCopilot to the MCP session (SPEC §2).
+
+Every call goes catalog → cache (reads) → gate (writes) → client. Reads come from the cache when they can and say
+so (``from_cache``, ``age_s``). Writes need an ``Approval`` from ``gate.ApprovalRegistry``; after one ran, the
+cached reads it could have changed are evicted. A read that fails "not found" on a value that came from a cached
+listing triggers stale-cache recovery (PRD 2.5): evict, re-read the listing once, retry once if the thing still
+exists, else ``StaleReference`` with the fresh records. Never more than that: no loops.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from cachetools import LRUCache
+
+from kubecopilot.errors import StaleReference, ToolFailed
+from kubecopilot.tools.cache import CLUSTER_WIDE, ReadCache, namespace_of, normalise_args
+from kubecopilot.tools.catalog import Catalog, ToolSpec
+from kubecopilot.tools.client import RawResult
+from kubecopilot.tools.gate import Approval, ApprovalRegistry, documents_in
+from kubecopilot.tools.parsers import ParseError, Record, parse_records
+from kubecopilot.tools.profiles import CapabilityBinding, Profile, fit_to_schema
+
+# Policies whose entries can include objects of any namespace when read without one (all-namespace lists).
+_NAMESPACED_POLICIES = ("events", "pods", "workloads", "services", "default")
+_CLUSTER_ARGS = ("cluster", "context")
+_NAMESPACE_KEYS = ("namespace", "ns")
+_FASTMCP_PREFIX = re.compile(r"^Error executing tool \S+: ")
+
+
+class ToolClient(Protocol):
+    def call_tool(self, name: str, args: Mapping[str, Any] | None = None, timeout: float | None = None) -> RawResult: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    tool: str
+    args: dict[str, Any]
+    text: str
+    data: Any = None  # the answer parsed as JSON, when it is JSON
+    from_cache: bool = False
+    age_s: float | None = None
+
+    def records(self, fmt: str = "auto", kind: str | None = None) -> list[Record]:
+        return parse_records(self.text, fmt, kind)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Listing:
+    capability: str
+    tool: str
+    records: list[Record]
+    from_cache: bool
+    age_s: float | None
+    text: str = field(repr=False, default="")
+
+    def names(self) -> list[str]:
+        return [r.name for r in self.records]
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where a value the user may reuse came from: the listing call that produced it."""
+
+    field: str  # "namespace", "cluster" or "name"
+    tool: str
+    args: dict[str, Any]
+    fmt: str
+    kind: str | None
+
+
+class ToolGateway:
+    def __init__(
+        self,
+        client: ToolClient,
+        catalog: Catalog,
+        profile: Profile,
+        cache: ReadCache,
+        approvals: ApprovalRegistry | None = None,
+    ) -> None:
+        self._client = client
+        self.catalog = catalog
+        self.profile = profile
+        self.cache = cache
+        self.approvals = approvals or ApprovalRegistry()
+        self._origins: LRUCache[tuple[str, str], _Origin] = LRUCache(maxsize=4096)
+        self._lock = threading.Lock()
+
+    # --- the public surface -------------------------------------------------------------------------------------
+
+    def call(self, tool: str, args: Mapping[str, Any] | None = None, *, approval: Approval | None = None,
+             fresh: bool = False) -> ToolResult:
+        """Call one tool by name. Reads may come from the cache (``fresh`` skips it); writes need ``approval``."""
+        spec = self.catalog.get(tool)
+        clean = fit_to_schema(normalise_args(args or {}), spec.properties)
+        if spec.is_write:
+            return self._write(spec, clean, approval)
+        return self._read(spec, clean, fresh=fresh, shape=self._shape_for(tool, clean))
+
+    def invoke(self, capability: str, *, approval: Approval | None = None, fresh: bool = False, **slots: Any) -> ToolResult:
+        """Call what the server offers for a capability (``pod_logs``, ``scale`` …) with slot values."""
+        binding = self.binding(capability, **slots)
+        return self.call(binding.tool, binding.build_args(slots), approval=approval, fresh=fresh)
+
+    def records(self, capability: str, *, fresh: bool = False, **slots: Any) -> Listing:
+        """A capability's answer as records (option lists, slot filling)."""
+        binding = self.binding(capability, **slots)
+        spec = self.catalog.get(binding.tool)
+        args = fit_to_schema(binding.build_args(slots), spec.properties)
+        result = self._read(spec, args, fresh=fresh, shape=(binding.parser, binding.kind)) if not spec.is_write else None
+        if result is None:
+            raise ToolFailed(f"{binding.tool} is classified as a write; it cannot serve {capability}", tool=binding.tool)
+        try:
+            found = parse_records(result.text, binding.parser, binding.kind)  # type: ignore[arg-type]
+        except ParseError as exc:
+            raise ToolFailed(f"could not read the answer of {binding.tool} as a list: {exc}", tool=binding.tool) from None
+        return Listing(capability, binding.tool, found, result.from_cache, result.age_s, result.text)
+
+    def binding(self, capability: str, **slots: Any) -> CapabilityBinding:
+        return self.profile.resolve(capability, slots, self.catalog)
+
+    def has(self, capability: str) -> bool:
+        return self.profile.has(capability, self.catalog)
+
+    def refresh_cache(self) -> int:
+        return self.cache.refresh()
+
+    def close(self) -> None:
+        self._client.close()
+
+    # --- reads --------------------------------------------------------------------------------------------------
+
+    def _read(self, spec: ToolSpec, args: dict[str, Any], *, fresh: bool, shape: tuple[str, str | None],
+              recover: bool = True) -> ToolResult:
+        policy, cluster = spec.policy_for(args), _cluster_of(args)
+        if policy and not fresh:
+            entry = self.cache.get(policy, spec.name, args, cluster)
+            if entry is not None:
+                return replace(entry.value, from_cache=True, age_s=self.cache.age_s(entry))
+        try:
+            result = self._execute(spec.name, args)
+        except ToolFailed as exc:
+            if recover and exc.is_not_found:
+                return self._recover(spec, args, exc, shape)
+            raise
+        if policy:
+            self.cache.put(policy, spec.name, args, result, cluster)
+            self._remember(spec.name, args, result.text, shape)
+        return result
+
+    def _recover(self, spec: ToolSpec, args: dict[str, Any], failure: ToolFailed, shape: tuple[str, str | None]) -> ToolResult:
+        """The stale-cache recovery of PRD 2.5, once."""
+        origin, value = self._origin_of(args)
+        if origin is None or value is None:
+            raise failure
+        with self._lock:
+            self._origins.pop((origin.field, value), None)
+        self.cache.evict(where=lambda e: e.tool == origin.tool and dict(e.args) == origin.args)
+        self.cache.evict(where=lambda e: value in e.args.values())
+        listing_spec = self.catalog.get(origin.tool)
+        fresh_listing = self._read(listing_spec, origin.args, fresh=True, shape=(origin.fmt, origin.kind), recover=False)
+        try:
+            fresh_records = parse_records(fresh_listing.text, origin.fmt, origin.kind)  # type: ignore[arg-type]
+        except ParseError:
+            raise failure from None
+        if value in {r.name for r in fresh_records}:
+            return self._read(spec, args, fresh=True, shape=shape, recover=False)
+        what = {"namespace": "namespace", "cluster": "cluster"}.get(origin.field, origin.kind or "object")
+        raise StaleReference(
+            f"{what} {value!r} no longer exists (it came from a cached list that was out of date)",
+            hint="pick one of the current ones",
+            records=fresh_records,
+            stale_value=value,
+            tool=spec.name,
+            server_message=failure.message,
+        )
+
+    def _remember(self, tool: str, args: dict[str, Any], text: str, shape: tuple[str, str | None]) -> None:
+        fmt, kind = shape
+        if fmt == "text":
+            return
+        try:
+            found = parse_records(text, fmt, kind)  # type: ignore[arg-type]
+        except (ParseError, ValueError, TypeError, AttributeError):
+            return  # not a listing we understand: nothing to remember
+        with self._lock:
+            for record in found:
+                field_name = _field_for_kind(record.kind or kind)
+                self._origins[(field_name, record.name)] = _Origin(field_name, tool, dict(args), fmt, kind)
+
+    def _origin_of(self, args: Mapping[str, Any]) -> tuple[_Origin | None, str | None]:
+        """The first argument whose value came from a listing; namespaces and clusters before names."""
+        candidates = sorted(
+            ((_field_for_arg(k), v) for k, v in args.items() if isinstance(v, str)),
+            key=lambda fv: ("namespace", "cluster", "name").index(fv[0]),
+        )
+        with self._lock:
+            for field_name, value in candidates:
+                origin = self._origins.get((field_name, value))
+                if origin is not None:
+                    return origin, value
+        return None, None
+
+    def _shape_for(self, tool: str, args: Mapping[str, Any]) -> tuple[str, str | None]:
+        """How to parse a raw call's answer: from the profile binding that makes this call, else guess."""
+        for alternatives in self.profile.bindings.values():
+            for b in alternatives:
+                if b.tool == tool and all(args.get(k) == v for k, v in b.fixed.items()):
+                    return b.parser, b.kind or _kind_arg(args)
+        return "auto", _kind_arg(args)
+
+    # --- writes -------------------------------------------------------------------------------------------------
+
+    def _write(self, spec: ToolSpec, args: dict[str, Any], approval: Approval | None) -> ToolResult:
+        self.approvals.check(approval, spec.name, args)
+        try:
+            return self._execute(spec.name, args)
+        finally:
+            # Even a failed or interrupted write may have changed something: over-evicting only costs a re-read.
+            self._evict_after_write(args)
+
+    def _evict_after_write(self, args: Mapping[str, Any]) -> int:
+        namespace = namespace_of(args) or _manifest_namespace(args)
+        if namespace:
+            return self.cache.evict(namespace=namespace) + self.cache.evict(
+                namespace=CLUSTER_WIDE, policies=_NAMESPACED_POLICIES
+            )
+        # A cluster-scoped write (a namespace, a node …) can change any list except the list of clusters.
+        return self.cache.evict(where=lambda e: e.policy != "clusters")
+
+    # --- the wire -----------------------------------------------------------------------------------------------
+
+    def _execute(self, tool: str, args: dict[str, Any]) -> ToolResult:
+        raw = self._client.call_tool(tool, args)
+        if raw.is_error:
+            message = _FASTMCP_PREFIX.sub("", raw.text.strip()) or f"{tool} failed without a message"
+            raise ToolFailed(message, tool=tool)
+        return ToolResult(tool, dict(args), raw.text, _json_or_none(raw.text, raw.structured))
+
+
+def _json_or_none(text: str, structured: Any) -> Any:
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    if isinstance(structured, dict) and set(structured) != {"result"}:
+        return structured
+    return None
+
+
+def _cluster_of(args: Mapping[str, Any]) -> str | None:
+    return next((args[k] for k in _CLUSTER_ARGS if isinstance(args.get(k), str) and args[k]), None)
+
+
+def _kind_arg(args: Mapping[str, Any]) -> str | None:
+    for key in ("kind", "resourceType", "resource_type"):
+        if isinstance(args.get(key), str):
+            return args[key]
+    return None
+
+
+def _field_for_kind(kind: str | None) -> str:
+    lowered = (kind or "").lower()
+    if lowered in ("namespace", "namespaces", "project"):
+        return "namespace"
+    if lowered in ("cluster", "context"):
+        return "cluster"
+    return "name"
+
+
+def _field_for_arg(key: str) -> str:
+    lowered = key.lower()
+    if lowered in _NAMESPACE_KEYS or lowered.endswith("namespace"):
+        return "namespace"
+    if lowered in _CLUSTER_ARGS:
+        return "cluster"
+    return "name"
+
+
+def _manifest_namespace(args: Mapping[str, Any]) -> str | None:
+    from kubecopilot.tools.gate import _documents  # the gate already knows how to find objects in arguments
+
+    for doc in documents_in(args):
+        namespace = (doc.get("metadata") or {}).get("namespace")
+        if namespace:
+            return namespace
+    return None

@@ -1,0 +1,192 @@
+"""``ClusterOps``: what the plan executor needs from a cluster, mapped to the best tools the server has.
+
+``apply_patch`` prefers a patch tool (an RFC 6902 JSON patch, or a merge patch when that is all the tool takes),
+then a create-or-update of the full object, then a specific tool (scale when the patch only sets
+``/spec/replicas``, restart when it only adds the ``restartedAt`` template annotation). Reads are always fresh:
+the executor compares resourceVersions and must never see cached data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import yaml
+
+from kubecopilot.errors import CapabilityMissing, ToolFailed
+from kubecopilot.tools.gate import Approval
+from kubecopilot.tools.gateway import ToolGateway, ToolResult
+from kubecopilot.tools.parsers import parse_labels
+
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+_SERVER_FIELDS = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
+
+
+class ResourceRef(Protocol):
+    kind: str
+    namespace: str | None
+    name: str
+    cluster: str | None
+
+
+class ClusterOps:
+    def __init__(self, gateway: ToolGateway) -> None:
+        self.gateway = gateway
+
+    def read_object(self, ref: ResourceRef) -> dict[str, Any]:
+        """The live object, uncached. ``ToolFailed`` (``is_not_found``) when it does not exist."""
+        result = self.gateway.invoke("get_resource", fresh=True, **_slots(ref))
+        obj = _as_object(result)
+        if obj.get("kind") and obj["kind"].endswith("List"):
+            raise ToolFailed(f"{result.tool} answered a list where one {ref.kind} was expected", tool=result.tool)
+        return obj
+
+    def apply_patch(self, ref: ResourceRef, patch: list[dict[str, Any]], after: Mapping[str, Any],
+                    approval: Approval) -> ToolResult:
+        """Make the live object look like ``after`` (``patch`` is the RFC 6902 patch from before to after)."""
+        g = self.gateway
+        if g.has("patch"):
+            binding = g.binding("patch", **_slots(ref))
+            if binding.patch_format == "merge-patch":
+                document: Any = merge_patch(self.read_object(ref), after)
+                return g.invoke("patch", approval=approval, patch=document, patch_type="merge", **_slots(ref))
+            return g.invoke("patch", approval=approval, patch=list(patch), patch_type="json", **_slots(ref))
+        if g.has("apply"):
+            return g.invoke("apply", approval=approval, manifest=manifest_of(after, ref), **_slots(ref))
+        replicas = _only_replicas(patch)
+        if replicas is not None and g.has("scale"):
+            return g.invoke("scale", approval=approval, replicas=replicas, **_slots(ref))
+        if _only_restart(patch) and g.has("restart"):
+            return g.invoke("restart", approval=approval, **_slots(ref))
+        raise CapabilityMissing(
+            f"this server has no patch or apply tool, and the change to {ref.kind} {ref.name} is not a plain scale "
+            "or restart",
+            hint="use a server with a patch or create-or-update tool, or map one in a profile YAML",
+        )
+
+    def delete(self, ref: ResourceRef, approval: Approval) -> ToolResult:
+        if ref.kind == "Pod" and self.gateway.has("delete_pod"):
+            return self.gateway.invoke("delete_pod", approval=approval, **_slots(ref))
+        return self.gateway.invoke("delete", approval=approval, **_slots(ref))
+
+    def pods_of(self, ref: ResourceRef) -> list[dict[str, Any]]:
+        """Live pods selected by a workload (for post-conditions such as "all Ready")."""
+        if ref.kind == "Pod":
+            return [self.read_object(ref)]
+        workload = self.read_object(ref)
+        selector = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        if not selector:
+            raise ToolFailed(f"{ref.kind} {ref.name} has no label selector to find its pods")
+        label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        listing = self.gateway.records(
+            "list_pods", fresh=True, namespace=ref.namespace, cluster=ref.cluster, label_selector=label_selector
+        )
+        pods = []
+        for record in listing.records:
+            labels = _labels(record.raw)
+            if labels is None:  # a summary without labels: fetch the pod itself
+                if not record.name.startswith(f"{ref.name}-"):
+                    continue
+                full = self.read_object(_Ref("Pod", record.namespace or ref.namespace, record.name, ref.cluster))
+                labels, raw = _labels(full) or {}, full
+            else:
+                raw = record.raw
+            if all(labels.get(k) == v for k, v in selector.items()):
+                pods.append(raw)
+        return pods
+
+
+class _Ref:
+    def __init__(self, kind: str, namespace: str | None, name: str, cluster: str | None) -> None:
+        self.kind, self.namespace, self.name, self.cluster = kind, namespace, name, cluster
+
+
+def _slots(ref: ResourceRef) -> dict[str, Any]:
+    # An empty namespace (cluster-scoped objects) or cluster means "not given", not "the namespace named ''".
+    return {"kind": ref.kind, "namespace": ref.namespace or None, "name": ref.name,
+            "cluster": getattr(ref, "cluster", None) or None}
+
+
+def _as_object(result: ToolResult) -> dict[str, Any]:
+    if isinstance(result.data, dict):
+        return result.data
+    try:
+        loaded = yaml.safe_load(result.text)
+    except yaml.YAMLError as exc:
+        raise ToolFailed(f"{result.tool} did not answer a Kubernetes object: {exc}", tool=result.tool) from None
+    if not isinstance(loaded, dict):
+        raise ToolFailed(f"{result.tool} did not answer a Kubernetes object", tool=result.tool)
+    return loaded
+
+
+def manifest_of(after: Mapping[str, Any], ref: ResourceRef) -> dict[str, Any]:
+    """The full desired object for a create-or-update, without the fields the API server owns."""
+    obj = json.loads(json.dumps(after))  # a deep copy that also drops non-JSON values
+    obj.pop("status", None)
+    meta = obj.setdefault("metadata", {})
+    for key in _SERVER_FIELDS:
+        meta.pop(key, None)
+    meta.setdefault("name", ref.name)
+    if ref.namespace:
+        meta.setdefault("namespace", ref.namespace)
+    return obj
+
+
+def merge_patch(before: Any, after: Any) -> Any:
+    """An RFC 7386 merge patch turning ``before`` into ``after`` (lists are replaced whole, removals are null)."""
+    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
+        return after
+    patch: dict[str, Any] = {}
+    for key in before.keys() - after.keys():
+        patch[key] = None
+    for key, value in after.items():
+        if key not in before:
+            patch[key] = value
+        elif before[key] != value:
+            patch[key] = merge_patch(before[key], value)
+    patch.pop("status", None)
+    meta = patch.get("metadata")
+    if isinstance(meta, dict):
+        for key in _SERVER_FIELDS:
+            meta.pop(key, None)
+        if not meta:
+            patch.pop("metadata")
+    return patch
+
+
+def _only_replicas(patch: list[dict[str, Any]]) -> int | None:
+    if len(patch) == 1 and patch[0].get("op") in ("replace", "add") and patch[0].get("path") == "/spec/replicas":
+        return int(patch[0]["value"])
+    return None
+
+
+def _only_restart(patch: list[dict[str, Any]]) -> bool:
+    """True when the patch does exactly what ``kubectl rollout restart`` does: stamp the restartedAt annotation."""
+    prefix = "/spec/template/metadata/annotations"
+    escaped = RESTARTED_AT.replace("~", "~0").replace("/", "~1")
+    if not patch:
+        return False
+    for op in patch:
+        path, value = op.get("path"), op.get("value")
+        if op.get("op") not in ("add", "replace"):
+            return False
+        if path == f"{prefix}/{escaped}":
+            continue
+        if path == prefix and isinstance(value, Mapping) and set(value) == {RESTARTED_AT}:
+            continue
+        return False
+    return True
+
+
+def _labels(obj: Mapping[str, Any]) -> dict[str, str] | None:
+    meta_labels = (obj.get("metadata") or {}).get("labels") if isinstance(obj.get("metadata"), Mapping) else None
+    if isinstance(meta_labels, Mapping):
+        return dict(meta_labels)
+    labels = obj.get("labels")
+    if isinstance(labels, Mapping):
+        return dict(labels)
+    if isinstance(labels, str):
+        return parse_labels(labels)
+    return None
+
