@@ -126,6 +126,11 @@ class FakeCluster:
         new = jsonpatch.JsonPatch(patch).apply(obj)
         if new.get("spec") != obj.get("spec"):
             new["metadata"]["generation"] = obj["metadata"].get("generation", 1) + 1
+        if new["kind"] == "Deployment" and new["spec"]["template"] != obj["spec"]["template"]:
+            # like the deployment controller: a new ReplicaSet revision, noted on the Deployment
+            annotations = new["metadata"].setdefault("annotations", {})
+            revision = int(annotations.get("deployment.kubernetes.io/revision", "1")) + 1
+            annotations["deployment.kubernetes.io/revision"] = str(revision)
         new["metadata"]["resourceVersion"] = str(next(self._rv))
         self.objects[_key(new)] = new
         if new["kind"] == "Deployment":

@@ -8,7 +8,7 @@ from kubecopilot.errors import Interrupted, PlanDrifted, PlanExecutionFailed, Pl
 from kubecopilot.plans.builders import build_delete_pod, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.executor import PlanExecutor, drift_paths
 from kubecopilot.plans.model import Diff, OperationPlan, ResourceRef
-from kubecopilot.plans.patches import apply_ops, without_status
+from kubecopilot.plans.patches import apply_ops
 from kubecopilot.plans.validate import validate_plan
 from kubecopilot.config import DEFAULT_WHITELIST
 
@@ -42,7 +42,9 @@ def events(ledger, plan):
 
 
 def spec_of(cluster, name="report-worker"):
-    return without_status(cluster.get("Deployment", "dev", name))
+    """What a rollback must restore: spec and labels (controllers may note a new revision in annotations)."""
+    obj = cluster.get("Deployment", "dev", name)
+    return obj["spec"], obj["metadata"].get("labels")
 
 
 def test_an_approved_plan_runs_records_and_verifies(cluster, ledger, executor):

@@ -18,7 +18,7 @@ from kubecopilot.errors import (Interrupted, KubeCopilotError, PlanDrifted, Plan
                                 PlanNotApproved)
 from kubecopilot.plans.ledger import AuditLedger
 from kubecopilot.plans.model import OperationPlan, ResourceRef, Step, utcnow
-from kubecopilot.plans.patches import PatchConflict, apply_ops, as_dicts, diff_ops, without_status
+from kubecopilot.plans.patches import PatchConflict, apply_ops, as_dicts, diff_ops, resolve, without_status
 from kubecopilot.plans.ports import ClusterOps
 from kubecopilot.plans.verify import ConditionResult, verify_post_conditions
 
@@ -103,7 +103,7 @@ class PlanExecutor:
               expected: dict[str, Any] | None, approval: Any, reason: str) -> list[str]:
         """Roll back in reverse; record failed, then reverted (or failed with what could not be undone)."""
         to_undo = list(applied)
-        if failing is not None and failing not in applied and self._landed(plan, expected):
+        if failing is not None and failing not in applied and self._landed(plan, failing, expected):
             to_undo.append(failing)  # the call failed (e.g. timed out) but the server applied it
         failed = plan.transition("failed", failed_at=self._now())
         self.ledger.append(failed, "failed", self.actor, {"error": reason, "step": failing.id if failing else None})
@@ -143,14 +143,18 @@ class PlanExecutor:
             raise PlanError(f"its rollback patch no longer applies: {exc}") from None
         self.ops.apply_patch(_ref_at(plan.resource, current), as_dicts(step.rollback_patch), after, approval)
 
-    def _landed(self, plan: OperationPlan, expected: dict[str, Any] | None) -> bool:
-        if expected is None:
+    def _landed(self, plan: OperationPlan, step: Step, expected: dict[str, Any] | None) -> bool:
+        """Whether a step whose call failed was applied anyway: every path it sets holds its new value."""
+        if expected is None or step.action == "delete":
             return False
         try:
             now = self.ops.read_object(plan.resource)
-        except Exception:  # noqa: BLE001 - unknown state: assume not landed; the drift of a retry will tell
+        except Exception:  # noqa: BLE001 - unknown state: assume not landed; a later plan's drift check will tell
             return False
-        return without_status(now) == without_status(expected)
+        missing = object()
+        # Compare only the step's own paths: controllers may add annotations (revision, …) as a side effect.
+        return all(resolve(now, op.path, missing) == resolve(expected, op.path, missing)
+                   for op in step.patch or [] if op.op != "test")
 
     # --- checks ----------------------------------------------------------------------------------------------
 
