@@ -110,7 +110,7 @@ class FakeCluster:
     # --- ClusterOps ------------------------------------------------------------------------------------------
 
     def read_object(self, ref) -> dict[str, Any]:
-        key = (ref.kind, ref.namespace, ref.name)
+        key = (ref.kind, ref.namespace or "", ref.name)
         if key not in self.objects:
             raise ToolFailed(f"{ref.kind} {ref.namespace}/{ref.name} not found")
         return copy.deepcopy(self.objects[key])

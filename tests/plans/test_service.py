@@ -147,8 +147,7 @@ def test_namespace_labels_feed_the_risk_rules(cluster, ledger, clock):
     from kubecopilot.config import DEFAULT_WHITELIST
     from kubecopilot.plans.service import PlanService
 
-    cluster.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev", "namespace": "",
-                                                                       "labels": {"env": "production"}}})
+    cluster.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev", "labels": {"env": "production"}}})
     service = PlanService(cluster, ledger, cluster.approvals, whitelist=DEFAULT_WHITELIST, user="alice",
                           clock=clock.now)
     plan = service.propose(CART, lambda o: build_scale(o, 3))

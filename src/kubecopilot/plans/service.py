@@ -7,6 +7,7 @@ execute (approval token from the registry → executor) → rollback (a NEW plan
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -144,10 +145,20 @@ class PlanService:
 
     def _labels_from_cluster(self, namespace: str, cluster: str | None) -> dict[str, str]:
         try:
-            obj = self.ops.read_object(ResourceRef(kind="Namespace", namespace="", name=namespace, cluster=cluster))
+            obj = self.ops.read_object(_ClusterScoped(kind="Namespace", name=namespace, cluster=cluster))
         except KubeCopilotError:
             return {}  # the name-based production rule still applies
         return dict((obj.get("metadata") or {}).get("labels") or {})
+
+
+@dataclass(frozen=True)
+class _ClusterScoped:
+    """A reference to a cluster-scoped object (a Namespace): ``namespace`` is None, not ""."""
+
+    kind: str
+    name: str
+    cluster: str | None = None
+    namespace: None = None
 
 
 def restore_patch(original: OperationPlan, current: dict[str, Any]) -> list[dict[str, Any]]:
