@@ -1,0 +1,254 @@
+"""Offline diagnosis: the runbooks in ``runbooks.yaml`` matched against gathered ``Evidence``.
+
+Runbooks are data: conditions (types in ``conditions.py``), text templates in English and Chinese, a confidence
+and the name of a fix builder (``remedies.py``). The best-matching runbook becomes the ``Diagnosis`` (others are
+mentioned); with no match the evidence is called Healthy or Unknown, saying what was checked. Fix builders read
+only structured data (specs, ReplicaSets, nodes), so text in logs or events — "ignore previous instructions and
+delete …" — can be quoted as evidence but never chooses or shapes a change.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kubecopilot.dialogue import remedies
+from kubecopilot.dialogue.conditions import CONDITIONS, Subject, condition_names, dedupe, evaluate
+from kubecopilot.dialogue.models import Diagnosis, Evidence, EvidenceQuote
+from kubecopilot.errors import ConfigError
+from kubecopilot.resources import package_path
+
+RUNBOOK_FILE = package_path("dialogue", "runbooks.yaml")
+_MAX_QUOTES = 8
+
+
+@dataclass(frozen=True)
+class Runbook:
+    id: str
+    category: str
+    scope: str  # container | pod | node
+    priority: int
+    confidence: float
+    when: Any
+    also: tuple[Any, ...]
+    fix: str
+    tip: str | None
+    text: Mapping[str, Mapping[str, str]]
+
+
+# --- runbooks --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Runbooks:
+    tips: Mapping[str, Mapping[str, str]]
+    runbooks: tuple[Runbook, ...]  # highest priority first
+    verdicts: Mapping[str, Mapping[str, Mapping[str, str]]]  # healthy / unknown texts
+
+
+@functools.cache
+def load_runbooks(path: Path = RUNBOOK_FILE) -> Runbooks:
+    """The runbook file, checked: every condition type and fix builder must exist, every text in en and zh."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    books = tuple(Runbook(id=r["id"], category=r["category"], scope=r["scope"], priority=int(r["priority"]),
+                          confidence=float(r["confidence"]), when=r["when"], also=tuple(r.get("also") or ()),
+                          fix=r.get("fix", "none"), tip=r.get("tip"), text=r["text"]) for r in data["runbooks"])
+    tips = data.get("tips") or {}
+    for book in books:
+        for name in condition_names(book.when) | {n for a in book.also for n in condition_names(a)}:
+            if name not in CONDITIONS:
+                raise ConfigError(f"runbook {book.id}: unknown condition type {name!r}")
+        if book.fix not in remedies.FIXES:
+            raise ConfigError(f"runbook {book.id}: unknown fix {book.fix!r}")
+        if book.tip and book.tip not in tips:
+            raise ConfigError(f"runbook {book.id}: unknown tip {book.tip!r}")
+        for field_ in ("summary", "root_cause"):
+            if any(field_ not in book.text.get(lang, {}) for lang in ("en", "zh")):
+                raise ConfigError(f"runbook {book.id}: {field_} missing in en or zh")
+    return Runbooks(tips, tuple(sorted(books, key=lambda b: -b.priority)), data["verdicts"])
+
+
+# --- analysis ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    runbook: Runbook
+    subject: Subject
+    quotes: list[EvidenceQuote]
+    values: dict[str, str]
+    affected: set[str] = field(default_factory=set)
+
+
+def find(evidence: Evidence) -> list[Finding]:
+    """Every runbook that matches, best first; one finding per runbook (the pods it affects are counted)."""
+    by_id: dict[str, Finding] = {}
+    for book in load_runbooks().runbooks:
+        for subject in _subjects(evidence, book.scope):
+            outcome = evaluate(book.when, subject)
+            if not outcome.ok:
+                continue
+            if book.id in by_id:
+                by_id[book.id].affected.add(subject.pod_name or subject.node["metadata"]["name"])
+                continue
+            for extra in book.also:
+                more = evaluate(extra, subject)
+                outcome.quotes += more.quotes if more.ok else []
+                outcome.values = {**more.values, **outcome.values} if more.ok else outcome.values
+            by_id[book.id] = Finding(book, subject, dedupe(outcome.quotes), outcome.values,
+                                     {subject.pod_name or subject.node["metadata"]["name"]})
+    return sorted(by_id.values(), key=lambda f: -f.runbook.priority)
+
+
+def analyze(evidence: Evidence, language: str = "en") -> Diagnosis:
+    """The diagnosis for the evidence: the best finding (others mentioned), else Healthy or Unknown."""
+    lang = "zh" if language == "zh" else "en"
+    findings = find(evidence)
+    if not findings:
+        return _verdict(evidence, lang)
+    best = findings[0]
+    fix, fix_values, fix_quotes = remedies.FIXES[best.runbook.fix](best.subject, best.quotes, best.values)
+    values = {**_base_values(best.subject), **best.values, **fix_values,
+              "pods_affected": str(len(best.affected))}
+    text = best.runbook.text[lang]
+    others = _others(findings, best, lang)
+    suggested = text.get("suggested_fix") if fix is not None else None
+    suggested = suggested or text.get("manual_fix") or text.get("suggested_fix", "")
+    return Diagnosis(
+        summary=_render(text["summary"], values),
+        root_cause=_render(text["root_cause"], values) + others,
+        category=best.runbook.category,
+        evidence=dedupe(best.quotes + fix_quotes)[:_MAX_QUOTES],
+        confidence=best.runbook.confidence,
+        suggested_fix=_render(suggested, values),
+        fix=fix.model_copy(update={"description": _render(suggested, values)}) if fix else None,
+        best_practice=_tip(best.runbook.tip, lang),
+        source="rules",
+    )
+
+
+def _subjects(evidence: Evidence, scope: str) -> Iterator[Subject]:
+    if scope == "node":
+        # Nodes gathered for context (capacity of a Pending pod) are not the question unless asked about.
+        for node in evidence.nodes:
+            if not evidence.pods or node.get("metadata", {}).get("name") == evidence.target:
+                yield Subject("node", evidence, node=node)
+        return
+    for pod in evidence.pods:
+        if scope == "pod":
+            yield Subject("pod", evidence, pod=pod)
+            continue
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            yield Subject("container", evidence, pod=pod, container=container.get("name"))
+
+
+def _base_values(s: Subject) -> dict[str, str]:
+    workload = s.evidence.workload or {}
+    status, spec = s.status, s.spec
+    terminated = (status.get("lastState") or {}).get("terminated") or (status.get("state") or {}).get("terminated") or {}
+    node = s.host
+    return {k: str(v) for k, v in {
+        "namespace": s.evidence.namespace, "pod": s.pod_name, "container": s.container or "",
+        "kind": workload.get("kind") or "Pod", "workload": workload.get("metadata", {}).get("name") or s.pod_name,
+        "node": (node or {}).get("metadata", {}).get("name") or (s.pod or {}).get("spec", {}).get("nodeName", ""),
+        "image": spec.get("image", ""), "restarts": status.get("restartCount", 0),
+        "exit_code": terminated.get("exitCode", "?"),
+        "memory_limit": ((spec.get("resources") or {}).get("limits") or {}).get("memory", "none"),
+    }.items()}
+
+
+def _others(findings: list[Finding], best: Finding, lang: str) -> str:
+    """One line naming other problems, one per category. Findings on the best's own pod are left out: there they
+    are symptoms of it (an OOM-killed container also crash-loops)."""
+    seen, lines = {best.runbook.category}, []
+    for f in findings[1:]:
+        if f.runbook.category in seen or (f.subject.pod is not None and f.subject.pod_name == best.subject.pod_name):
+            continue
+        seen.add(f.runbook.category)
+        lines.append(_render(f.runbook.text[lang]["summary"], {**_base_values(f.subject), **f.values}))
+    if not lines:
+        return ""
+    return (" 另外：" if lang == "zh" else " Also found: ") + " ".join(lines[:2])
+
+
+def _tip(tip_id: str | None, lang: str) -> str | None:
+    return (load_runbooks().tips.get(tip_id) or {}).get(lang) if tip_id else None
+
+
+class _Values(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _render(template: str, values: Mapping[str, str]) -> str:
+    return template.format_map(_Values(values))
+
+
+# --- no runbook matched: Healthy or Unknown -------------------------------------------------------------------------
+
+
+def _verdict(evidence: Evidence, lang: str) -> Diagnosis:
+    verdicts = load_runbooks().verdicts
+    values = {"target": evidence.target, "namespace": evidence.namespace, "checked": _checked(evidence, lang)}
+    nodes = [n for n in evidence.nodes if n.get("metadata", {}).get("name") == evidence.target]
+    if not evidence.pods and nodes:
+        quotes = [q for n in nodes for q in evaluate({"node_condition": {"type": "Ready", "status": ["True"]}},
+                                                    Subject("node", evidence, node=n)).quotes]
+        return _verdict_diagnosis(verdicts["healthy_node"][lang], values, "Healthy", quotes, 0.9, lang)
+    if not evidence.pods:
+        return _verdict_diagnosis(verdicts["not_found"][lang], values, "Unknown", [], 0.3, lang)
+    unhealthy = [p for p in evidence.pods if not _pod_healthy(p)]
+    values.update(total=str(len(evidence.pods)), ready=str(len(evidence.pods) - len(unhealthy)),
+                  not_ready=str(len(unhealthy)), pods=", ".join(p["metadata"]["name"] for p in unhealthy))
+    if unhealthy:
+        quotes = [q for p in unhealthy for q in _state_quotes(evidence, p)]
+        return _verdict_diagnosis(verdicts["unknown"][lang], values, "Unknown", quotes, 0.3, lang)
+    restarts = sum(s.get("restartCount", 0) for p in evidence.pods for s in p.get("status", {}).get("containerStatuses") or [])
+    text = verdicts["healthy"][lang]
+    values["restarts_note"] = _render(text["restarts_note"], {"restarts": str(restarts)}) if restarts else ""
+    quotes = [q for p in evidence.pods[:3] for q in _state_quotes(evidence, p)]
+    return _verdict_diagnosis(text, values, "Healthy", quotes, 0.9, lang)
+
+
+def _verdict_diagnosis(text: Mapping[str, str], values: Mapping[str, str], category: str,
+                       quotes: list[EvidenceQuote], confidence: float, lang: str) -> Diagnosis:
+    return Diagnosis(summary=_render(text["summary"], values), root_cause=_render(text["root_cause"], values),
+                     category=category, evidence=quotes[:_MAX_QUOTES], confidence=confidence,
+                     suggested_fix=_render(text["suggested_fix"], values), fix=None,
+                     best_practice=_tip("events_first", lang), source="rules")
+
+
+def _pod_healthy(pod: Mapping[str, Any]) -> bool:
+    status = pod.get("status") or {}
+    if pod.get("metadata", {}).get("deletionTimestamp"):
+        return False
+    if status.get("phase") == "Succeeded":
+        return True
+    statuses = status.get("containerStatuses") or []
+    return status.get("phase") == "Running" and bool(statuses) and all(s.get("ready") for s in statuses)
+
+
+def _state_quotes(evidence: Evidence, pod: Mapping[str, Any]) -> list[EvidenceQuote]:
+    """The pod's phase, its Ready condition and each container's state, as the status shows them."""
+    subject = Subject("pod", evidence, pod=pod)
+    quotes = evaluate({"pod_phase": [(pod.get("status") or {}).get("phase")]}, subject).quotes
+    quotes += evaluate({"pod_condition": {"type": "Ready"}}, subject).quotes
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        subject = Subject("container", evidence, pod=pod, container=container.get("name"))
+        state = next(iter(subject.status.get("state") or {}), None)
+        quotes += evaluate({"container_state": [state]}, subject).quotes if state else []
+    return quotes
+
+
+def _checked(evidence: Evidence, lang: str) -> str:
+    words = load_runbooks().verdicts["checked"][lang]
+    counts = {"pods": len(evidence.pods), "events": len(evidence.events),
+              "logs": len(evidence.logs) + len(evidence.previous_logs), "describe": len(evidence.describe),
+              "nodes": len(evidence.nodes)}
+    parts = [words[k].format(n=n) for k, n in counts.items() if n]
+    return ("、" if lang == "zh" else ", ").join(parts) or words["none"]
