@@ -12,6 +12,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     p.add_argument("--port", type=int, default=8001, help="port (default 8001; 0 picks a free one)")
     p.add_argument(
-        "--transport", choices=("sse", "streamable-http"), default="sse", help="sse (/sse) or streamable-http (/mcp)"
+        "--transport",
+        choices=("sse", "streamable-http", "stdio"),
+        default="sse",
+        help="sse (/sse, default) or streamable-http (/mcp): both are served on the port, this picks the URL "
+        "announced; stdio serves on stdin/stdout",
     )
-    p.add_argument("--scenario", default="default", help="scenario to load (see README: Sandbox scenarios)")
+    p.add_argument(
+        "--scenario",
+        default=None,
+        help="scenario to load: default, healthy, minimal (default: $KUBECOPILOT_SANDBOX_SCENARIO or default)",
+    )
