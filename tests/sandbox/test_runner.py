@@ -1,0 +1,89 @@
+"""The ways the sandbox is started: in-process (start_sandbox), as a child process (spawn_sandbox), over stdio."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from mcp import StdioServerParameters
+
+from kubecopilot.sandbox.errors import UnknownScenario
+from kubecopilot.sandbox.runner import SandboxStartFailed, spawn_sandbox, start_sandbox
+
+from .mcpsession import MCPSession
+
+
+def _namespaces(session: MCPSession) -> list[str]:
+    return [ns["metadata"]["name"] for ns in session.json("list_namespaces")["items"]]
+
+
+@pytest.mark.parametrize("transport", ["sse", "streamable-http"])
+def test_start_sandbox_serves_the_announced_transport(transport):
+    with start_sandbox(scenario="minimal", transport=transport) as handle:
+        assert handle.url.startswith(f"http://127.0.0.1:{handle.port}/")
+        assert handle.url.endswith("/sse" if transport == "sse" else "/mcp")
+        with MCPSession(handle.url) as session:
+            assert _namespaces(session) == ["default", "dev", "kube-system", "production"]
+
+
+def test_both_transports_share_one_port():
+    with start_sandbox(scenario="minimal") as handle, MCPSession(handle.sse_url) as sse, \
+            MCPSession(handle.streamable_http_url) as http:
+        sse.text("scale_deployment", namespace="dev", deployment_name="cart-service-v1", replicas=2)
+        seen = http.json("get_deployment", namespace="dev", deployment_name="cart-service-v1")
+        assert seen["spec"]["replicas"] == 2
+
+
+def test_restart_keeps_port_and_state():
+    handle = start_sandbox(scenario="minimal")
+    try:
+        port = handle.port
+        handle.cluster.call("scale_deployment", {"namespace": "dev", "deployment_name": "cart-service-v2", "replicas": 3})
+        handle.restart()
+        assert handle.port == port
+        with MCPSession(handle.url) as session:
+            pods = session.json("list_pods", namespace="dev", label_selector="version=v2")["items"]
+        assert len(pods) == 3
+    finally:
+        handle.stop()
+    assert not handle.running
+
+
+def test_stopped_sandbox_refuses_connections():
+    handle = start_sandbox(scenario="minimal")
+    handle.stop()
+    with pytest.raises(Exception):
+        MCPSession(handle.url)
+
+
+def test_unknown_scenario_lists_the_known_ones():
+    with pytest.raises(UnknownScenario) as err:
+        start_sandbox(scenario="nope")
+    assert 'unknown sandbox scenario "nope"' in err.value.message
+    assert "default" in err.value.hint and "healthy" in err.value.hint
+
+
+def test_spawned_sandbox_prints_its_url_and_exits_cleanly_on_sigterm():
+    with spawn_sandbox(scenario="minimal") as proc:
+        assert proc.url.startswith("http://127.0.0.1:") and proc.url.endswith("/sse")
+        with MCPSession(proc.url) as session:
+            assert "dev" in _namespaces(session)
+        code = proc.stop()  # SIGTERM
+    assert code == 0
+    assert "Traceback" not in proc.stderr_tail()
+
+
+def test_spawned_sandbox_with_unknown_scenario_fails_clearly():
+    with pytest.raises(SandboxStartFailed) as err:
+        spawn_sandbox(scenario="nope")
+    assert "did not start" in err.value.message
+    assert 'unknown sandbox scenario "nope"' in err.value.hint
+
+
+def test_stdio_transport_serves_on_stdin_stdout():
+    params = StdioServerParameters(command=sys.executable,
+                                   args=["-m", "kubecopilot", "sandbox", "--transport", "stdio", "--scenario", "minimal"])
+    with MCPSession(stdio=params) as session:
+        assert len(session.list_tools()) >= 45
+        pods = session.json("list_pods", namespace="dev")["items"]
+    assert sorted(p["metadata"]["labels"]["version"] for p in pods) == ["v1", "v2"]
