@@ -51,6 +51,13 @@ class ConfigError(KubeCopilotError):
     exit_code = ExitCode.CONFIG
 
 
+class UsageError(KubeCopilotError):
+    """Flags that do not go together (e.g. ``--yes`` without ``--allow-writes``); exit 2 like argparse's."""
+
+    code = "usage_error"
+    exit_code = ExitCode.NEEDS_INPUT
+
+
 # --- MCP connection and tools -------------------------------------------------------------------------------
 
 
@@ -103,6 +110,10 @@ class StaleReference(ToolFailed):
         super().__init__(message, stale_value=stale_value, **kw)
         self.records = list(records)
         self.stale_value = stale_value
+
+    @property
+    def is_not_found(self) -> bool:
+        return True
 
 
 class CapabilityMissing(KubeCopilotError):

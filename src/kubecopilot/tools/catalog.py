@@ -34,7 +34,7 @@ WRITE_VERBS = frozenset(
 )
 # Reads whose answers are too volatile or too large to cache (SPEC §4: logs and describe are never cached).
 NEVER_CACHED = frozenset(
-    "log logs describe exec top metrics stats explain analyze validate diff ping time search prompt config "
+    "log logs describe exec top metrics stats explain analyze validate diff ping time search prompt "
     "configuration kubeconfig view history status".split()
 )
 # Name words → cache policy. When a name mentions several, the most volatile wins (``pods_list_in_namespace`` is

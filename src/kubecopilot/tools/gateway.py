@@ -147,7 +147,8 @@ class ToolGateway:
         try:
             result = self._execute(spec.name, args)
         except ToolFailed as exc:
-            if recover and exc.is_not_found:
+            # A fresh read (the plan executor's) is not built on cached data: its "not found" is the answer.
+            if recover and not fresh and exc.is_not_found:
                 return self._recover(spec, args, exc, shape)
             raise
         if policy:
