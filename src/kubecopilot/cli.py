@@ -26,6 +26,7 @@ COMMANDS = (
     "kubecopilot.commands.config",
     "kubecopilot.commands.plans",
     "kubecopilot.commands.audit",
+    "kubecopilot.commands.tools",
 )
 
 

@@ -1,0 +1,57 @@
+"""``kubecopilot tools [--output json]``: the MCP server's tools as KubeCopilot sees them — class (list / read /
+write), why, the capability each serves, and how long its answers are cached."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from kubecopilot.commands import add_output_flag, command
+
+
+def add_parser(sub: Any) -> None:
+    p = command(sub, "tools", "kubecopilot.commands.tools:run", "list the MCP server's tools, classified")
+    add_output_flag(p)
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    from kubecopilot.tools.catalog import catalog_rows
+    from kubecopilot.tools.factory import connect_gateway
+
+    sandbox, url = None, settings.mcp.url
+    if url is None and not settings.mcp.command:
+        from kubecopilot.sandbox.runner import spawn_sandbox
+
+        sandbox = spawn_sandbox(scenario=settings.sandbox_scenario)
+        url = sandbox.url
+        print(f"no MCP server configured: started the built-in sandbox at {url}", file=sys.stderr)
+    try:
+        gateway = connect_gateway(settings, url=url)
+        try:
+            rows = catalog_rows(gateway.catalog, settings.cache.ttl)
+            server = url or " ".join(settings.mcp.command or [])
+            if args.output == "json":
+                print(json.dumps({"server": server, "profile": gateway.profile.name, "tools": rows}, indent=2))
+            else:
+                print(render_table(rows, server, gateway.profile.name))
+        finally:
+            gateway.close()
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+    return 0
+
+
+def render_table(rows: list[dict[str, Any]], server: str, profile: str) -> str:
+    columns = ("name", "class", "why", "capability", "cache")
+    cells = [[str(row.get(c) or "-") for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)]
+    lines = [f"{len(rows)} tools at {server} (profile: {profile})", ""]
+    lines.append("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    counts = {k: sum(1 for r in rows if r["class"] == k) for k in ("list", "read", "write")}
+    lines += ["", f"{counts['list']} list · {counts['read']} read · {counts['write']} write "
+              "(writes run only through approved plans; unknown tools count as writes)"]
+    return "\n".join(lines)
