@@ -49,6 +49,8 @@ class _Reader:
     def exists(self, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
         """The object, or None when it is not there (a not-found is an answer here, not a failure to note)."""
         if not self.gateway.has("get_resource"):
+            if not any("get_resource" in n for n in self.notes):
+                self.note("skipped get_resource: the server cannot read single objects; matching pods by name")
             return None
         try:
             result = self.gateway.invoke("get_resource", fresh=self.fresh, kind=kind, name=name, namespace=namespace,
