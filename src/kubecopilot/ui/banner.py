@@ -1,0 +1,79 @@
+"""The start-up banner: where you are (cluster, MCP server, tools), what thinks (model or offline), where things go.
+
+Everything in it is already known locally or was read into the cache at start, so printing it costs no extra call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from kubecopilot import __version__
+
+OFFLINE_WORKS = "rules and analyzers only"
+_KEY_VAR = re.compile(r"\((\w+) is not set\)")
+
+
+def tool_counts(catalog: Any) -> Counter[str]:
+    return Counter(spec.tool_class for spec in catalog)
+
+
+def tools_line(app: Any) -> str:
+    counts = tool_counts(app.gateway.catalog)
+    reads = counts["list"] + counts["read"]
+    profile = getattr(app.gateway.profile, "name", None)
+    text = f"{sum(counts.values())} tools: {reads} read ({counts['list']} cached lists), {counts['write']} write"
+    return text + (f" · profile {profile}" if profile else "")
+
+
+def model_line(app: Any) -> tuple[str, str | None]:
+    """(what the banner says about the LLM, a dim hint or None)."""
+    if not app.offline:
+        return app.settings.llm.model, None
+    reason = app.llm_reason or "no LLM configured"
+    var = _KEY_VAR.search(reason)
+    if var:
+        return f"offline (no LLM key): {OFFLINE_WORKS}", f"set {var.group(1)} in .env to turn the LLM on"
+    if "offline" in reason:
+        return f"offline (--offline): {OFFLINE_WORKS}", None
+    return f"offline ({reason}): {OFFLINE_WORKS}", None
+
+
+def cluster_line(app: Any, cluster: str | None) -> str:
+    name = cluster or "(server default)"
+    if app.sandbox is not None:
+        return f"{name} — the built-in sandbox, started for this session (stops when you quit)"
+    return name
+
+
+def banner(app: Any, cluster: str | None) -> RenderableType:
+    settings = app.settings
+    model, model_hint = model_line(app)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("cluster", cluster_line(app, cluster))
+    grid.add_row("MCP", Text.assemble(app.mcp_url or "?", ("  ·  ", "dim"), tools_line(app)))
+    grid.add_row("model", Text.assemble(model, (f"  ({model_hint})" if model_hint else "", "dim")))
+    grid.add_row("config", short_path(settings.config_file))
+    grid.add_row("audit", settings.audit_url.removeprefix("sqlite:///") if settings.audit_url.startswith("sqlite:///")
+                 else "database (see config)")
+    parts: list[RenderableType] = [Text.assemble(("KubeCopilot ", "bold"), (__version__, "dim"),
+                                                 " — ask about your cluster in plain English or 中文"), grid]
+    if not app.offline and settings.redaction.enabled:
+        parts.append(Text("ℹ Text is redacted before it goes to the LLM (IPs, emails, tokens, keys, Secret data).",
+                          style="yellow"))
+    parts.append(Text("Type a question, a number from the menu, or /help. Tab completes, Ctrl-R searches history.",
+                      style="dim"))
+    return Group(*parts)
+
+
+def short_path(path: Path | str) -> str:
+    text, home = str(path), str(Path.home())
+    return "~" + text[len(home):] if text.startswith(home + "/") else text

@@ -1,0 +1,263 @@
+"""Turns → rich renderables. One function per turn kind; the REPL and ``kubecopilot ask`` print what they return.
+
+Meaning never rests on colour alone (NO_COLOR, screen readers, copy-paste into a ticket): numbers, words and marks
+("✗", "Tip:", "from cache") carry it, colour only helps. Logs and YAML are printed without a frame so they copy
+cleanly; long lines wrap instead of being cut, so a narrow terminal loses nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from kubecopilot.dialogue.models import Diagnosis
+from kubecopilot.dialogue.turns import (
+    Answer,
+    Ask,
+    CodeBlock,
+    DiagnosisBlock,
+    ErrorTurn,
+    PlanProposal,
+    Source,
+    Suggestion,
+    TableBlock,
+    TextBlock,
+    Turn,
+)
+
+# Status words seen in pod/node/event tables; the cell text stays as is, the style only helps scanning.
+GOOD_WORDS = frozenset({"Running", "Ready", "Active", "Completed", "Succeeded", "Normal", "True", "Bound"})
+BAD_WORDS = frozenset({
+    "CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "ErrImagePull", "Error", "Failed", "NotReady", "Evicted",
+    "Warning", "Unknown", "CreateContainerConfigError", "InvalidImageName", "BackOff", "Terminating",
+})  # fmt: skip
+WAIT_WORDS = frozenset({"Pending", "ContainerCreating", "PodInitializing", "Init:0/1", "Progressing"})
+SYNTAX_LEXERS = {"yaml": "yaml", "json": "json", "diff": "diff"}
+_INLINE = re.compile(r"\*\*(.+?)\*\*|`([^`]+)`")
+
+
+# Pygments has no lexer for arbitrary application logs: levels and timestamps are enough to scan them.
+LOG_PATTERNS = (
+    (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?Z?", "dim"),
+    (r"\b(?:ERROR|FATAL|CRITICAL|PANIC|panic|Exception|Traceback|OOMKilled|Killed)\b", "bold red"),
+    (r"\b(?:WARN|WARNING)\b", "yellow"),
+    (r"\b(?:INFO|DEBUG)\b", "cyan"),
+)
+
+
+def highlight_log(text: str) -> Text:
+    out = Text(text, overflow="fold")
+    for pattern, style in LOG_PATTERNS:
+        out.highlight_regex(pattern, style=style)
+    return out
+
+
+def inline(text: str, style: str = "") -> Text:
+    """The engine's light markup (``**bold**``, ```code```) as rich Text; nothing else is interpreted.
+
+    Not rich markup: resource names and log lines may contain square brackets.
+    """
+    out, pos = Text(style=style), 0
+    for match in _INLINE.finditer(text):
+        out.append(text[pos:match.start()])
+        if match.group(1) is not None:
+            out.append(match.group(1), style="bold")
+        else:
+            out.append(match.group(2), style="cyan")
+        pos = match.end()
+    out.append(text[pos:])
+    return out
+
+
+def render_turn(turn: Turn) -> RenderableType:
+    """Any turn, as the REPL and ``ask --output text`` show it (a plan only up to its approval prompt)."""
+    if isinstance(turn, Ask):
+        return render_ask(turn)
+    if isinstance(turn, Answer):
+        return render_answer(turn)
+    if isinstance(turn, PlanProposal):
+        return render_proposal(turn)
+    return render_error(turn)
+
+
+def render_notices(notices: Iterable[str]) -> list[RenderableType]:
+    return [Text.assemble(("ℹ ", "yellow"), inline(n, "yellow")) for n in notices]
+
+
+# --- Ask ----------------------------------------------------------------------------------------------------------
+
+
+def render_ask(ask: Ask) -> RenderableType:
+    parts: list[RenderableType] = [*render_notices(ask.notices), inline(ask.question, "bold")]
+    if ask.steps:
+        parts.append(Text("Steps:", style="bold"))
+        parts += [Text(f"  {i}. {step}") for i, step in enumerate(ask.steps, 1)]
+    if ask.options:
+        parts.append(numbered_options([(o.label, o.detail) for o in ask.options]))
+    if ask.next_step:
+        parts.append(inline(ask.next_step, "dim"))
+    if ask.options:
+        parts.append(Text("Answer with a number, a name or part of one.", style="dim"))
+    return Group(*parts)
+
+
+def numbered_options(items: list[tuple[str, str | None]]) -> Table:
+    """``  1. label   detail`` — a grid, so long labels wrap under themselves, not under the number."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", style="bold cyan", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_column(style="dim", overflow="fold")
+    for i, (label, detail) in enumerate(items, 1):
+        grid.add_row(f"  {i}.", inline(label), detail or "")
+    return grid
+
+
+# --- Answer -------------------------------------------------------------------------------------------------------
+
+
+def render_answer(answer: Answer) -> RenderableType:
+    parts: list[RenderableType] = [*render_notices(answer.notices), inline(answer.title, "bold")]
+    parts += [render_block(block) for block in answer.blocks]
+    note = source_note(answer.source)
+    if note is not None:
+        parts.append(note)
+    if answer.tip:
+        parts.append(render_tip(answer.tip))
+    if answer.suggestions:
+        parts.append(render_suggestions(answer.suggestions))
+    return Group(*parts)
+
+
+def render_block(block: TextBlock | TableBlock | CodeBlock | DiagnosisBlock) -> RenderableType:
+    if isinstance(block, TextBlock):
+        return inline(block.text)
+    if isinstance(block, TableBlock):
+        return render_table(block)
+    if isinstance(block, CodeBlock):
+        return render_code(block)
+    return render_diagnosis(block.diagnosis)
+
+
+def render_table(block: TableBlock) -> Table:
+    headed = any(column.strip() for column in block.columns)
+    table = Table(title=block.title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                  show_header=headed, show_edge=False, pad_edge=False)
+    for column in block.columns:
+        table.add_column(column, overflow="fold")
+    for row in block.rows:
+        table.add_row(*(status_cell(cell) for cell in row))
+    return table
+
+
+def status_cell(cell: str) -> Text:
+    words = set(re.split(r"[\s,()]+", cell))
+    if words & BAD_WORDS:
+        return Text(cell, style="red")
+    if words & WAIT_WORDS:
+        return Text(cell, style="yellow")
+    if cell in GOOD_WORDS:
+        return Text(cell, style="green")
+    return Text(cell)
+
+
+def render_code(block: CodeBlock) -> RenderableType:
+    parts: list[RenderableType] = []
+    if block.title:
+        parts.append(Rule(Text(block.title, style="dim"), align="left", style="dim"))
+    text = block.text.rstrip("\n") or "(empty)"
+    lexer = SYNTAX_LEXERS.get(block.language)
+    if lexer is not None:
+        parts.append(Syntax(text, lexer, theme="ansi_dark", word_wrap=True, background_color="default"))
+    elif block.language == "log":
+        parts.append(highlight_log(text))
+    else:
+        parts.append(Text(text, overflow="fold"))
+    return Group(*parts)
+
+
+def source_note(source: Source) -> Text | None:
+    """"from cache, 42 s old · list_pods" — dim, so it informs without competing with the answer."""
+    if not source.tools:
+        return None
+    tools = ", ".join(source.tools)
+    if source.from_cache:
+        return Text(f"from cache, {human_age(source.age_s)} old · {tools}  (/refresh for live data)", style="dim")
+    return Text(f"live · {tools}", style="dim")
+
+
+def human_age(seconds: float | None) -> str:
+    s = int(round(seconds or 0))
+    if s < 90:
+        return f"{s} s"
+    if s < 90 * 60:
+        return f"{s // 60} min"
+    return f"{s // 3600} h"
+
+
+def render_tip(tip: str) -> RenderableType:
+    return Padding(Text.assemble(("Tip: ", "bold magenta"), inline(tip)), (0, 0, 0, 2), expand=False)
+
+
+def render_suggestions(suggestions: list[Suggestion]) -> RenderableType:
+    return Group(Text("Next (type the number):", style="bold"), numbered_options([(s.label, None) for s in suggestions]))
+
+
+# --- Diagnosis, plans, errors -------------------------------------------------------------------------------------
+
+
+def render_diagnosis(diagnosis: Diagnosis) -> Panel:
+    confidence = f"{diagnosis.confidence:.0%}"
+    lines: list[RenderableType] = [
+        inline(diagnosis.summary, "bold"),
+        Text.assemble(("Root cause: ", "bold"), inline(diagnosis.root_cause)),
+        Text.assemble(("Confidence: ", "bold"), confidence),
+    ]
+    if diagnosis.evidence:
+        lines.append(Text("Evidence:", style="bold"))
+        for quote in diagnosis.evidence:
+            where = f"{quote.source}" + (f" · {quote.object}" if quote.object else "")
+            lines.append(Text.assemble(("  [", "dim"), (where, "cyan"), ("] ", "dim"), f"“{quote.quote.strip()}”"))
+    lines.append(Text.assemble(("Suggested fix: ", "bold green"), inline(diagnosis.suggested_fix)))
+    by = "rule-based analyzers" if diagnosis.source == "rules" else "the diagnostician (LLM)"
+    style = "red" if diagnosis.category not in ("Healthy", "Unknown") else "green" if diagnosis.category == "Healthy" else "yellow"
+    return Panel(Group(*lines), title=Text(f"Diagnosis · {diagnosis.category}", style=f"bold {style}"),
+                 title_align="left", subtitle=Text(f"by {by}", style="dim"), subtitle_align="right", border_style=style)
+
+
+def render_proposal(proposal: PlanProposal, *, summary: bool = True, diagnosis: bool = True) -> RenderableType:
+    """What precedes the approval prompt. The prompt shows the plan's summary itself, so callers that go on to it
+    pass ``summary=False``; ``diagnosis=False`` when that diagnosis is already on screen."""
+    parts: list[RenderableType] = [*render_notices(proposal.notices)]
+    if diagnosis and proposal.diagnosis is not None:
+        parts.append(render_diagnosis(proposal.diagnosis))
+    if summary:
+        parts.append(Text.assemble(("Proposed change ", "bold"), (f"({proposal.risk_level} risk)", "dim"), ": ",
+                                   inline(proposal.summary)))
+    return Group(*parts)
+
+
+def render_error(turn: ErrorTurn) -> RenderableType:
+    """One calm paragraph: what went wrong, then what to try."""
+    text = Text.assemble(("✗ ", "bold red"), inline(sentence(turn.message)))
+    if turn.hint:
+        text.append(" ")
+        text.append_text(inline(sentence(turn.hint), "dim"))
+    return Group(*render_notices(turn.notices), text)
+
+
+def sentence(text: str) -> str:
+    """Capitalised and ending in punctuation, so a message and its hint read as one paragraph."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[:1].upper() + text[1:]
+    return text if text[-1] in ".?!。？！)" else text + "."

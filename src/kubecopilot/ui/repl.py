@@ -1,0 +1,233 @@
+"""The interactive loop: read a line, run one turn, render it; slash commands on the side. It never dies.
+
+A turn runs synchronously in the calling (main) thread, so Ctrl-C arrives as ``KeyboardInterrupt`` in the middle of
+it: we catch that, say what happened (a plan that was not applied stays pending) and read the next line. Errors the
+engine could not turn into an ``ErrorTurn`` (bugs) are shown the same calm way and logged for ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from kubecopilot.dialogue.turns import Answer, DiagnosisBlock, ErrorTurn, PlanProposal, Turn
+from kubecopilot.errors import KubeCopilotError
+from kubecopilot.ui.completion import NameIndex
+from kubecopilot.ui.reader import LineReader, PromptInterrupt
+from kubecopilot.ui.render import render_proposal, render_turn
+
+log = logging.getLogger(__name__)
+EXIT_WORDS = frozenset({"exit", "quit", "bye", "退出", "再见", ":q"})
+
+
+class Repl:
+    def __init__(self, app: Any, console: Console, reader: LineReader, *, names: NameIndex | None = None,
+                 default_cluster: str | None = None, on_ready: Callable[[], None] | None = None) -> None:
+        from kubecopilot.ui.slash import SlashCommands  # slash commands need the Repl; keep the import one-way
+
+        self.app, self.console, self.reader = app, console, reader
+        self.names = names or NameIndex()
+        self.default_cluster = default_cluster
+        self.on_ready = on_ready or (lambda: None)
+        self.brain_state = "offline" if app.offline else "not loaded yet"
+        self.slash = SlashCommands(self)
+        self._status: Any = None
+        self._last_diagnosis: Any = None
+        app.conversation.progress = self.progress
+
+    @property
+    def session(self) -> Any:
+        return self.app.conversation.session
+
+    # --- the loop -----------------------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        empty_interrupts = 0
+        while True:
+            self.on_ready()
+            try:
+                line = self.reader.read(self.prompt())
+            except EOFError:
+                break
+            except KeyboardInterrupt as exc:
+                empty_interrupts = empty_interrupts + 1 if getattr(exc, "empty", True) else 0
+                if empty_interrupts >= 2:
+                    break
+                if empty_interrupts:
+                    self.console.print(Text("(Ctrl-C again, Ctrl-D or /quit to leave)", style="dim"))
+                continue
+            empty_interrupts = 0
+            if not self.handle_line(line):
+                break
+        self.console.print(Text("Bye.", style="dim"))
+        return 0
+
+    def handle_line(self, line: str) -> bool:
+        """One line of input; False when it asked to leave."""
+        text = line.strip()
+        if not text:
+            return True
+        if text.lower() in EXIT_WORDS:
+            return False
+        if text.startswith("/") or text in ("?", "？"):
+            return self.slash.run(text)
+        self.turn(lambda: self.app.conversation.handle(text))
+        return True
+
+    def prompt(self) -> list[tuple[str, str]]:
+        pending = self.session.pending
+        slot = [("class:prompt.slot", f"({pending.slot}) ")] if pending is not None and pending.slot else []
+        return [*slot, ("class:prompt", "❯ ")]
+
+    # --- turns --------------------------------------------------------------------------------------------------
+
+    def turn(self, produce: Callable[[], Turn], what: str = "working") -> Turn | None:
+        """Run one turn under the spinner, render it, and take a plan to its approval prompt."""
+        plan_before = self.session.last_plan_id
+        turn = self.guarded(produce, what, plan_before=plan_before)
+        if turn is None:
+            return None
+        self.show(turn)
+        if isinstance(turn, PlanProposal):
+            return self.decide(turn.plan_id)
+        return turn
+
+    def guarded(self, produce: Callable[[], Any], what: str = "working", *, plan_before: str | None = None) -> Any:
+        """``produce()`` under the spinner; Ctrl-C and errors become a calm message and None."""
+        try:
+            with self.working(what):
+                return produce()
+        except KeyboardInterrupt:
+            self.cancelled(self._new_plan(plan_before))
+        except KubeCopilotError as exc:
+            self.show(ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code))
+        except Exception as exc:  # noqa: BLE001 - a bug must not end the session; --verbose shows the traceback
+            log.debug("turn failed", exc_info=True)
+            self.show(ErrorTurn(message=f"something went wrong inside KubeCopilot: {exc}", code="internal",
+                                hint="run with --verbose for the details; the session goes on"))
+        return None
+
+    def decide(self, plan_id: str) -> Turn | None:
+        """The three-layer approval prompt, then execution (with a spinner) if approved."""
+        from kubecopilot.ui.plan_view import prompt_approval
+
+        def approve(plan: Any) -> Any:
+            decision = prompt_approval(plan, self.console, self.reader.read_answer, user=f"user:{self.app.settings.user}")
+            if decision.approved:
+                self._start_status("applying the change")
+            return decision
+
+        self._stop_status()  # a slash command (/rollback) may have started one: never spin over a question
+        try:
+            turn = self.guarded(lambda: self.app.conversation.approve(plan_id, approve), plan_before=None)
+        finally:
+            self._stop_status()
+        if turn is None:
+            self._say_if_pending(plan_id)
+            return None
+        self.show(turn)
+        return turn
+
+    def show(self, turn: Turn) -> None:
+        if isinstance(turn, PlanProposal):
+            # The approval prompt follows with the plan's summary; a diagnosis shown a moment ago is not repeated.
+            again = turn.diagnosis is not None and turn.diagnosis == self._last_diagnosis
+            self.console.print(render_proposal(turn, summary=False, diagnosis=not again))
+            if again:
+                self.console.print(Text("Based on the diagnosis above:", style="dim"))
+        else:
+            self.console.print(render_turn(turn))
+            self.console.print()
+        self._last_diagnosis = last_diagnosis(turn) or self._last_diagnosis
+        self.names.harvest(turn)
+
+    def cancelled(self, plan_id: str | None) -> None:
+        self.console.print(Text("Cancelled. The session goes on.", style="yellow"))
+        if plan_id is not None:
+            self._say_if_pending(plan_id)
+
+    def _say_if_pending(self, plan_id: str) -> None:
+        with contextlib.suppress(KubeCopilotError):
+            if self.app.plans.get(plan_id).status == "pending":
+                self.console.print(Text(f"Plan {plan_id[:8]} was not applied; it stays pending (/plans).",
+                                        style="yellow"))
+
+    def _new_plan(self, before: str | None) -> str | None:
+        now = self.session.last_plan_id
+        return now if now and now != before else None
+
+    # --- spinner ------------------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def working(self, what: str) -> Iterator[None]:
+        self._start_status(what)
+        try:
+            yield
+        finally:
+            self._stop_status()
+
+    def progress(self, message: str) -> None:
+        """The engine's progress callback ("reading logs of dev/cart-…"): shown in the spinner."""
+        if self._status is not None:
+            self._status.update(Text(f"{message}…", style="cyan"))
+
+    def _start_status(self, what: str) -> None:
+        if self.console.is_terminal and self._status is None:
+            self._status = self.console.status(Text(f"{what}…", style="cyan"), spinner="dots")
+            self._status.start()
+
+    def _stop_status(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    # --- status for the toolbar and /model ----------------------------------------------------------------------
+
+    def toolbar_fields(self) -> list[tuple[str, str]]:
+        session = self.session
+        return [
+            ("cluster", session.cluster or self.default_cluster or "default"),
+            ("ns", session.namespace or "—"),
+            ("model", self.model_status()),
+            ("cache", f"{len(self.app.gateway.cache)} entries"),
+        ]
+
+    def model_status(self) -> str:
+        if self.app.offline:
+            return "offline"
+        name = self.app.settings.llm.model.rsplit("/", 1)[-1]
+        return name if self.brain_state == "ready" else f"{name} ({self.brain_state})"
+
+    def warm_up_in_background(self) -> threading.Thread | None:
+        """Import crewAI and build the crew after the prompt is up, so the first LLM turn does not pay for it."""
+        brain = self.app.brain
+        if brain is None or not hasattr(brain, "warm_up"):
+            return None
+
+        def warm() -> None:
+            self.brain_state = "loading"
+            try:
+                brain.warm_up()
+            except Exception as exc:  # noqa: BLE001 - reported in the toolbar and /model; a turn will retry
+                log.debug("warm-up failed", exc_info=True)
+                self.brain_state = f"not ready: {exc}"
+            else:
+                self.brain_state = "ready"
+
+        thread = threading.Thread(target=warm, name="kubecopilot-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+
+def last_diagnosis(turn: Turn) -> Any:
+    if isinstance(turn, PlanProposal):
+        return turn.diagnosis
+    if isinstance(turn, Answer):
+        return next((b.diagnosis for b in reversed(turn.blocks) if isinstance(b, DiagnosisBlock)), None)
+    return None
