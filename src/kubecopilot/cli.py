@@ -27,6 +27,8 @@ COMMANDS = (
     "kubecopilot.commands.plans",
     "kubecopilot.commands.audit",
     "kubecopilot.commands.tools",
+    "kubecopilot.commands.ask",
+    "kubecopilot.commands.diagnose",
 )
 
 
@@ -43,15 +45,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMANDS:
         importlib.import_module(module_name).add_parser(sub)
+    for subparser in _subparsers(parser):
+        _add_global_flags(subparser, after_command=True)
     return parser
 
 
-def _add_global_flags(parser: argparse.ArgumentParser) -> None:
+def _add_global_flags(parser: argparse.ArgumentParser, *, after_command: bool = False) -> None:
+    """The global flags. Repeated on every subcommand (``kubecopilot ask "…" --offline``) with SUPPRESS defaults,
+    so a flag given after the command wins and one given before it is not reset."""
     g = parser.add_argument_group("global options")
-    g.add_argument("--mcp-url", help="MCP server URL (…/sse → SSE, …/mcp → streamable HTTP); default: built-in sandbox")
-    g.add_argument("--model", help="litellm model string (default openrouter/google/gemini-2.5-flash)")
-    g.add_argument("--offline", action="store_true", default=None, help="no LLM: rule engine and analyzers only")
-    g.add_argument("--verbose", "-v", action="store_true", help="show debug logging on stderr")
+    unset: dict[str, object] = {"default": argparse.SUPPRESS} if after_command else {}
+    g.add_argument("--mcp-url", help="MCP server URL (…/sse → SSE, …/mcp → streamable HTTP); default: built-in sandbox",
+                   **unset)
+    g.add_argument("--model", help="litellm model string (default openrouter/google/gemini-2.5-flash)", **unset)
+    g.add_argument("--offline", action="store_true", help="no LLM: rule engine and analyzers only",
+                   **(unset or {"default": None}))
+    g.add_argument("--verbose", "-v", action="store_true", help="show debug logging on stderr", **unset)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every subcommand parser, nested ones (``audit list``) included."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:  # argparse has no public accessor for its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += [child, *_subparsers(child)]
+    return found
 
 
 def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:

@@ -1,0 +1,155 @@
+"""``kubecopilot ask "…"``: one turn, for scripts and quick questions.
+
+Exit codes say what the turn was: 0 an answer, 2 a question back (an Ask: its options are in the output), 3 a change
+that was not approved (it stays pending unless someone said no), an error turn its error's code. Writes need
+``--allow-writes``; then a terminal asks the three-layer approval question, or ``--yes`` approves low and medium risk
+without asking. High risk is never approved without a person typing the resource name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from kubecopilot.commands import add_output_flag, command
+from kubecopilot.config import Settings
+from kubecopilot.errors import ExitCode, KubeCopilotError, UsageError
+
+
+def add_parser(sub: Any) -> None:
+    p = command(sub, "ask", "kubecopilot.commands.ask:run", "ask one question (or request one change) and exit")
+    p.add_argument("text", metavar="TEXT", help='what you want, e.g. "list pods in dev" or "为什么 billing-api 一直重启"')
+    add_turn_flags(p)
+    p.add_argument("--allow-writes", action="store_true",
+                   help="let this run change the cluster: asks for approval in a terminal (or see --yes)")
+    p.add_argument("--yes", "-y", action="store_true",
+                   help="approve a low/medium-risk change without asking; needs --allow-writes; never high risk")
+
+
+def add_turn_flags(p: argparse.ArgumentParser) -> None:
+    add_output_flag(p)
+    p.add_argument("--namespace", "-n", metavar="NS", help="namespace to work in")
+    p.add_argument("--cluster", metavar="NAME", help="cluster to work on (default: the server's current one)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.yes and not args.allow_writes:
+        raise UsageError("--yes only approves together with --allow-writes", hint="add --allow-writes, or drop --yes")
+    return one_turn(settings, args.text, output=args.output, namespace=args.namespace, cluster=args.cluster,
+                    allow_writes=args.allow_writes, yes=args.yes)
+
+
+def one_turn(settings: Settings, text: str, *, output: str = "text", namespace: str | None = None,
+             cluster: str | None = None, allow_writes: bool = False, yes: bool = False) -> int:
+    from rich.console import Console
+
+    from kubecopilot.app import App
+    from kubecopilot.dialogue.turns import PlanProposal
+
+    if namespace:
+        settings.session.namespace = namespace
+    if cluster:
+        settings.session.cluster = cluster
+    # In JSON mode stdout carries exactly one JSON document; everything for people goes to stderr.
+    out = Console(highlight=False, soft_wrap=False)
+    err = Console(stderr=True, highlight=False)
+    people = err if output == "json" else out
+    app = App.open(settings, on_notice=lambda message: err.print(f"[yellow]ℹ[/yellow] {message}", highlight=False))
+    try:
+        turn = app.conversation.handle(text)
+        if isinstance(turn, PlanProposal):
+            return decide(app, turn, output=output, out=out, people=people, allow_writes=allow_writes, yes=yes)
+        emit(turn, output, out)
+        return exit_code(turn)
+    finally:
+        app.close()
+
+
+def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow_writes: bool, yes: bool) -> int:
+    """A PlanProposal in one-shot mode: fail safe unless writes were allowed and someone (or --yes) approved."""
+    from rich.console import Group
+
+    from kubecopilot.ui.plan_view import render_plan
+    from kubecopilot.ui.render import render_proposal
+
+    plan = app.plans.get(proposal.plan_id)
+    short = proposal.plan_id[:8]
+    approver = approval_function(people, allow_writes=allow_writes, yes=yes, risk=proposal.risk_level,
+                                 user=app.settings.user)
+    if approver is None:
+        if output == "json":
+            emit(proposal, output, out)
+        else:
+            out.print(Group(render_proposal(proposal, summary=False), render_plan(plan)))
+        why = ("needs approval" if not allow_writes else
+               "is high risk: --yes never approves that; run it in a terminal" if yes else
+               "needs approval and there is no terminal to ask in")
+        people.print(f"[yellow]Plan {short} {why}.[/yellow] Nothing was changed; the plan stays pending.",
+                     highlight=False)
+        if not allow_writes:
+            people.print("Run it again with --allow-writes (in a terminal, or with --yes for low/medium risk) "
+                         "to apply the change.", highlight=False)
+        return ExitCode.NOT_APPROVED
+    people.print(render_proposal(proposal, summary=False))
+    result = app.conversation.approve(proposal.plan_id, approver)
+    emit(result, output, out)
+    status = app.plans.get(proposal.plan_id).status
+    if status in ("pending", "rejected"):
+        return ExitCode.NOT_APPROVED
+    return exit_code(result)
+
+
+def approval_function(console: Any, *, allow_writes: bool, yes: bool, risk: str, user: str) -> Any:
+    """Who approves: nobody (None), ``--yes`` for low/medium risk, or the person at this terminal."""
+    from kubecopilot.plans.model import ApprovalDecision
+    from kubecopilot.ui.plan_view import prompt_approval, render_plan
+
+    if not allow_writes or (yes and risk == "high"):
+        return None
+    by = f"user:{user}"
+    if yes:
+        def approve_low_or_medium(plan: Any) -> ApprovalDecision:
+            console.print(render_plan(plan))
+            if plan.risk.level == "high":  # the proposal said otherwise; the plan itself decides
+                return ApprovalDecision(approved=False, by=by, interrupted=True, reason="--yes never approves high risk")
+            return ApprovalDecision(approved=True, by=f"{by} (--yes --allow-writes)")
+        return approve_low_or_medium
+    if sys.stdin.isatty():
+        return lambda plan: prompt_approval(plan, console, _input_to(console), user=by)
+    return None
+
+
+def _input_to(console: Any) -> Any:
+    """``input`` whose prompt goes where the plan was shown (stderr in JSON mode), not into stdout's JSON."""
+    return lambda prompt: console.input(prompt)
+
+
+def emit(turn: Any, output: str, out: Any) -> None:
+    from kubecopilot.dialogue.turns import TurnEnvelope
+    from kubecopilot.ui.render import render_turn
+
+    if output == "json":
+        print(TurnEnvelope(turn=turn).model_dump_json(indent=2))
+    else:
+        out.print(render_turn(turn))
+
+
+def exit_code(turn: Any) -> int:
+    kind = getattr(turn, "kind", "answer")
+    if kind == "ask":
+        return ExitCode.NEEDS_INPUT
+    if kind == "error":
+        return error_exit_code(turn.code)
+    return ExitCode.OK
+
+
+def error_exit_code(code: str) -> int:
+    """The exit code of the error class an ErrorTurn came from (its ``code``); 1 for anything else."""
+    pending = [KubeCopilotError]
+    while pending:
+        cls = pending.pop()
+        if cls.code == code:
+            return int(cls.exit_code)
+        pending.extend(cls.__subclasses__())
+    return ExitCode.ERROR
