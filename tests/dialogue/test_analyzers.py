@@ -96,7 +96,8 @@ def test_each_failure_gets_its_category_quotes_and_fix(target, gathered):
     assert diagnosis.fix.namespace == "dev" and diagnosis.fix.name == target and diagnosis.fix.kind == "Deployment"
     assert diagnosis.source == "rules" and 0.8 <= diagnosis.confidence <= 1
     assert diagnosis.best_practice and diagnosis.suggested_fix == diagnosis.fix.description
-    assert "?" not in diagnosis.summary + diagnosis.root_cause + diagnosis.suggested_fix  # every template variable known
+    # every template variable was known
+    assert "?" not in diagnosis.summary + diagnosis.root_cause + diagnosis.suggested_fix
     assert_quotes_are_verbatim(diagnosis, evidence)
 
 

@@ -150,7 +150,8 @@ def _subjects(evidence: Evidence, scope: str) -> Iterator[Subject]:
 def _base_values(s: Subject) -> dict[str, str]:
     workload = s.evidence.workload or {}
     status, spec = s.status, s.spec
-    terminated = (status.get("lastState") or {}).get("terminated") or (status.get("state") or {}).get("terminated") or {}
+    terminated = ((status.get("lastState") or {}).get("terminated")
+                  or (status.get("state") or {}).get("terminated") or {})
     node = s.host
     return {k: str(v) for k, v in {
         "namespace": s.evidence.namespace, "pod": s.pod_name, "container": s.container or "",
@@ -208,7 +209,8 @@ def _verdict(evidence: Evidence, lang: str) -> Diagnosis:
     if unhealthy:
         quotes = [q for p in unhealthy for q in _state_quotes(evidence, p)]
         return _verdict_diagnosis(verdicts["unknown"][lang], values, "Unknown", quotes, 0.3, lang)
-    restarts = sum(s.get("restartCount", 0) for p in evidence.pods for s in p.get("status", {}).get("containerStatuses") or [])
+    restarts = sum(s.get("restartCount", 0) for p in evidence.pods
+                   for s in p.get("status", {}).get("containerStatuses") or [])
     text = verdicts["healthy"][lang]
     values["restarts_note"] = _render(text["restarts_note"], {"restarts": str(restarts)}) if restarts else ""
     quotes = [q for p in evidence.pods[:3] for q in _state_quotes(evidence, p)]

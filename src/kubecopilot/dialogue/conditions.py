@@ -165,7 +165,8 @@ def _node_condition(s: Subject, want: Mapping[str, Any]) -> Outcome:
     for cond in (node or {}).get("status", {}).get("conditions") or []:
         if cond.get("type") == want["type"] and _accepts(want, cond):
             name = node["metadata"]["name"]
-            quotes = [EvidenceQuote(source="node", quote=str(cond.get(f)), object=f"node/{name}: conditions[{cond['type']}].{f}")
+            quotes = [EvidenceQuote(source="node", quote=str(cond.get(f)),
+                                    object=f"node/{name}: conditions[{cond['type']}].{f}")
                       for f in ("status", "message") if cond.get(f)]
             return Outcome(True, quotes, {"node": name, "node_ready": str(cond.get("status"))})
     return Outcome(False)
@@ -251,7 +252,8 @@ def _accepts(want: Mapping[str, Any], cond: Mapping[str, Any]) -> bool:
 
 def _event_quote(event: Mapping[str, Any]) -> EvidenceQuote:
     involved = event.get("involvedObject") or {}
-    where = f"{event.get('type', 'Normal')} {event.get('reason')} on {involved.get('kind', '').lower()}/{involved.get('name')}"
+    kind = str(involved.get("kind", "")).lower()
+    where = f"{event.get('type', 'Normal')} {event.get('reason')} on {kind}/{involved.get('name')}"
     return EvidenceQuote(source="events", quote=event["message"].strip(), object=where)
 
 
@@ -272,3 +274,10 @@ def dedupe(quotes: list[EvidenceQuote]) -> list[EvidenceQuote]:
     seen: set[tuple[str, str, str | None]] = set()
     return [q for q in quotes if (key := (q.source, q.quote, q.object)) not in seen and not seen.add(key)]
 
+
+def owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
+    """Whether ``owner`` (a Deployment, ReplicaSet …) is among ``obj``'s ownerReferences, by uid or kind and name."""
+    meta = owner.get("metadata") or {}
+    return any(ref.get("uid") == meta.get("uid")
+               or (ref.get("kind") == owner.get("kind") and ref.get("name") == meta.get("name"))
+               for ref in (obj.get("metadata") or {}).get("ownerReferences") or [])

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from kubecopilot.dialogue.conditions import owned_by
 from kubecopilot.dialogue.models import Evidence
 from kubecopilot.errors import CapabilityMissing, KubeCopilotError, ToolFailed
 from kubecopilot.plans.quantity import parse_quantity
@@ -110,7 +111,7 @@ def _workload_pods(read: _Reader, evidence: Evidence, workload: dict[str, Any]) 
     meta = workload["metadata"]
     if workload["kind"] == "Deployment":
         replicasets = read.items("list_replicasets", namespace=evidence.namespace) or []
-        evidence.replicasets = [rs for rs in replicasets if _owned_by(rs, workload)]
+        evidence.replicasets = [rs for rs in replicasets if owned_by(rs, workload)]
     selector = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
     label_selector = ",".join(f"{k}={v}" for k, v in selector.items()) or None
     pods = [p for p in read.items("list_pods", namespace=evidence.namespace, label_selector=label_selector) or []
@@ -134,7 +135,7 @@ def _owner_of(read: _Reader, evidence: Evidence, pod: dict[str, Any]) -> None:
                                if o.get("kind") == "Deployment"), None)
             if deployment is not None:
                 evidence.workload = read.exists("Deployment", deployment["name"], evidence.namespace)
-                evidence.replicasets = [r for r in replicasets if evidence.workload and _owned_by(r, evidence.workload)]
+                evidence.replicasets = [r for r in replicasets if evidence.workload and owned_by(r, evidence.workload)]
 
 
 def _pods_by_prefix(read: _Reader, evidence: Evidence) -> None:
@@ -153,8 +154,8 @@ def _most_telling(pods: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _looks_healthy(pod: Mapping[str, Any]) -> bool:
     status = pod.get("status") or {}
     statuses = status.get("containerStatuses") or []
-    return status.get("phase") in ("Running", "Succeeded") and all(s.get("ready") or "terminated" in (s.get("state") or {})
-                                                                   for s in statuses) and bool(statuses)
+    settled = all(s.get("ready") or "terminated" in (s.get("state") or {}) for s in statuses)
+    return status.get("phase") in ("Running", "Succeeded") and bool(statuses) and settled
 
 
 # --- per pod and node -----------------------------------------------------------------------------------------------
@@ -217,12 +218,6 @@ def _node_evidence(read: _Reader, evidence: Evidence, node: dict[str, Any]) -> E
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------------
-
-
-def _owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
-    meta = owner["metadata"]
-    return any(ref.get("uid") == meta.get("uid") or (ref.get("kind") == owner.get("kind") and ref.get("name") == meta["name"])
-               for ref in (obj.get("metadata") or {}).get("ownerReferences") or [])
 
 
 def _owner_uids(pod: Mapping[str, Any]) -> set[str | None]:

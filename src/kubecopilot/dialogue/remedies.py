@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from kubecopilot.dialogue.conditions import Subject
+from kubecopilot.dialogue.conditions import Subject, owned_by
 from kubecopilot.dialogue.models import EvidenceQuote, FixSpec
 from kubecopilot.plans.quantity import parse_quantity
 
@@ -49,7 +49,8 @@ def raise_memory_limit(s: Subject, quotes: list[EvidenceQuote], values: Mapping[
     workload = _workload(s)
     if workload is None:
         return None, vals, []
-    return _spec(workload, "set_resources", container=s.container, limits={"memory": vals["new_memory_limit"]}), vals, []
+    fix = _spec(workload, "set_resources", container=s.container, limits={"memory": vals["new_memory_limit"]})
+    return fix, vals, []
 
 
 def previous_image(s: Subject, quotes: list[EvidenceQuote], values: Mapping[str, str]) -> Fix:
@@ -173,10 +174,7 @@ def _workload_container(s: Subject) -> Mapping[str, Any]:
 
 
 def _owned_replicasets(s: Subject, workload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    meta = workload.get("metadata") or {}
-    return [rs for rs in s.evidence.replicasets
-            if any(o.get("uid") == meta.get("uid") or (o.get("kind") == workload.get("kind") and o.get("name") == meta.get("name"))
-                   for o in (rs.get("metadata") or {}).get("ownerReferences") or [])]
+    return [rs for rs in s.evidence.replicasets if owned_by(rs, workload)]
 
 
 def _template_containers(obj: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
@@ -211,8 +209,9 @@ def _schedulable(node: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
     conditions = (node.get("status") or {}).get("conditions") or []
     ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
     tolerations = (pod.get("spec") or {}).get("tolerations") or []
-    blocking = [t for t in (node.get("spec") or {}).get("taints") or [] if t.get("effect") in ("NoSchedule", "NoExecute")]
-    return ready and not (node.get("spec") or {}).get("unschedulable") and all(_tolerated(t, tolerations) for t in blocking)
+    spec = node.get("spec") or {}
+    blocking = [t for t in spec.get("taints") or [] if t.get("effect") in ("NoSchedule", "NoExecute")]
+    return ready and not spec.get("unschedulable") and all(_tolerated(t, tolerations) for t in blocking)
 
 
 def _tolerated(taint: Mapping[str, Any], tolerations: list[Mapping[str, Any]]) -> bool:

@@ -111,12 +111,11 @@ BUILTIN_RULES: tuple[Rule, ...] = (
 )
 
 _JSON_SECRET_MARK = re.compile(r"\"kind\"\s*:\s*\"Secret\"")
-_YAML_SECRET_MARK = re.compile(r"(?m)^[ \t]*(?:-[ \t]+)?kind:[ \t]*[\"']?Secret[\"']?[ \t]*$")
-_JSON_DATA_BLOCK = re.compile(r"\"(?:data|stringData)\"\s*:\s*\{(?P<body>[^{}]*)\}")
+_JSON_DATA_BLOCK = re.compile(r"\"(?:data|stringData)\"\s*:\s*\{[^{}]*\}")
 _JSON_DATA_ENTRY = re.compile(r"(\"[^\"]*\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")
 _YAML_DATA_KEY = re.compile(r"^(?P<indent>[ \t]*(?:-[ \t]+)?)(?:data|stringData):[ \t]*$")
 _YAML_ENTRY = re.compile(r"^(?P<head>[ \t]*[^\s#:][^:]*:)(?P<value>[ \t]*\S.*)?$")
-_YAML_KIND_SECRET = re.compile(r"^[ \t]*(?:-[ \t]+)?kind:[ \t]*[\"']?Secret[\"']?[ \t]*$")
+_YAML_KIND_SECRET = re.compile(r"^[ \t]*(?:-[ \t]+)?kind:[ \t]*[\"']?Secret[\"']?[ \t]*$", re.MULTILINE)
 
 
 class Sanitizer:
@@ -187,6 +186,9 @@ class Sanitizer:
     # --- the pipeline -----------------------------------------------------------------------------------------
 
     def _one_pass(self, text: str) -> str:
+        if self._known and self._known_pattern is None:
+            self._known_pattern = re.compile(r"(?<![A-Za-z0-9+/=_-])(?:%s)(?![A-Za-z0-9+/=_-])" % "|".join(
+                map(re.escape, sorted(self._known, key=len, reverse=True))))
         if self._known_pattern is not None:
             text = self._outside_placeholders(text, self._known_pattern, self._replace_known)
         for rule in self.rules:
@@ -243,15 +245,13 @@ class Sanitizer:
         for form in forms:
             if len(form) >= 8 and form not in self._known:
                 self._known[form] = placeholder
-        self._known_pattern = re.compile(
-            r"(?<![A-Za-z0-9+/=_-])(?:%s)(?![A-Za-z0-9+/=_-])"
-            % "|".join(map(re.escape, sorted(self._known, key=len, reverse=True))))
+                self._known_pattern = None  # recompiled on the next pass, once for a whole list of Secrets
         return placeholder
 
     def _redact_secret_manifests(self, text: str) -> str:
         if _JSON_SECRET_MARK.search(text):
             text = self._redact_json_secrets(text)
-        if _YAML_SECRET_MARK.search(text):
+        if _YAML_KIND_SECRET.search(text):
             text = self._redact_yaml_secrets(text)
         return text
 
