@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from kubecopilot.errors import (Interrupted, KubeCopilotError, PlanDrifted, PlanError, PlanExecutionFailed,
                                 PlanNotApproved)
@@ -24,6 +25,10 @@ from kubecopilot.plans.verify import ConditionResult, verify_post_conditions
 
 
 class ExecutionReport(BaseModel):
+    """What happened. JSON (``by_alias=True``) uses camelCase like the plan it carries."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
     plan: OperationPlan
     outcome: Literal["executed", "reverted", "already-executed"]
     applied_steps: list[str] = Field(default_factory=list)
