@@ -110,6 +110,11 @@ def test_custom_rules_from_settings_run_first_with_their_own_placeholder():
     assert s.stats()["by_rule"]["account"] == 3
 
 
+def test_a_custom_rule_with_a_v_group_redacts_only_that_part():
+    s = Sanitizer(rules=[{"name": "pin", "pattern": r"PIN (?P<v>\d{4})\b", "placeholder": "PIN_CODE"}])
+    assert s.redact("card PIN 4821 accepted, PIN 4821 again") == "card PIN [PIN_CODE_1] accepted, PIN [PIN_CODE_1] again"
+
+
 @pytest.mark.parametrize(("rule", "message"), [
     ({"name": "bad", "pattern": "([", "placeholder": "X"}, "invalid pattern"),
     ({"name": "empty", "pattern": "a*", "placeholder": "X"}, "empty string"),
