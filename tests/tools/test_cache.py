@@ -93,4 +93,11 @@ def test_entries_describe_what_is_cached_for_slash_cache(cache, clock):
     cache.put("pods", "list_pods", {"namespace": "dev"}, 1, cluster="c1")
     clock.advance(5)
     (row,) = cache.entries()
-    assert (row.policy, row.tool, row.namespace, row.cluster, row.age_s, row.ttl_s) == ("pods", "list_pods", "dev", "c1", 5, 30)
+    assert (row.policy, row.tool, row.namespace, row.cluster, row.age_s, row.ttl_s) == (
+        "pods",
+        "list_pods",
+        "dev",
+        "c1",
+        5,
+        30,
+    )

@@ -25,19 +25,50 @@ def classes(catalog: Catalog) -> dict[str, str]:
 
 
 CONTAINERS_EXPECTED = {
-    "configuration_view": "read", "events_list": "list", "namespaces_list": "list", "nodes_log": "read",
-    "nodes_stats_summary": "read", "nodes_top": "read", "pods_delete": "write", "pods_exec": "write",
-    "pods_get": "read", "pods_list": "list", "pods_list_in_namespace": "list", "pods_log": "read",
-    "pods_run": "write", "pods_top": "read", "projects_list": "list", "resources_create_or_update": "write",
-    "resources_delete": "write", "resources_get": "read", "resources_list": "list", "resources_scale": "write",
+    "configuration_view": "read",
+    "events_list": "list",
+    "namespaces_list": "list",
+    "nodes_log": "read",
+    "nodes_stats_summary": "read",
+    "nodes_top": "read",
+    "pods_delete": "write",
+    "pods_exec": "write",
+    "pods_get": "read",
+    "pods_list": "list",
+    "pods_list_in_namespace": "list",
+    "pods_log": "read",
+    "pods_run": "write",
+    "pods_top": "read",
+    "projects_list": "list",
+    "resources_create_or_update": "write",
+    "resources_delete": "write",
+    "resources_get": "read",
+    "resources_list": "list",
+    "resources_scale": "write",
 }
 FLUX159_EXPECTED = {
-    "cleanup": "write", "kubectl_get": "read", "kubectl_describe": "read", "kubectl_apply": "write",
-    "kubectl_delete": "write", "kubectl_create": "write", "kubectl_logs": "read", "kubectl_scale": "write",
-    "kubectl_patch": "write", "kubectl_rollout": "write", "kubectl_context": "read", "kubectl_reconnect": "write",
-    "explain_resource": "read", "install_helm_chart": "write", "upgrade_helm_chart": "write",
-    "uninstall_helm_chart": "write", "node_management": "write", "port_forward": "write",
-    "stop_port_forward": "write", "exec_in_pod": "write", "list_api_resources": "list", "kubectl_generic": "write",
+    "cleanup": "write",
+    "kubectl_get": "read",
+    "kubectl_describe": "read",
+    "kubectl_apply": "write",
+    "kubectl_delete": "write",
+    "kubectl_create": "write",
+    "kubectl_logs": "read",
+    "kubectl_scale": "write",
+    "kubectl_patch": "write",
+    "kubectl_rollout": "write",
+    "kubectl_context": "read",
+    "kubectl_reconnect": "write",
+    "explain_resource": "read",
+    "install_helm_chart": "write",
+    "upgrade_helm_chart": "write",
+    "uninstall_helm_chart": "write",
+    "node_management": "write",
+    "port_forward": "write",
+    "stop_port_forward": "write",
+    "exec_in_pod": "write",
+    "list_api_resources": "list",
+    "kubectl_generic": "write",
     "ping": "read",
 }
 
@@ -68,8 +99,16 @@ def test_hsn0918_without_annotations_is_classified_by_name_alone():
         assert got[f"CREATE_{group}_RESOURCE"] == got[f"UPDATE_{group}_RESOURCE"] == "write"
         assert got[f"DELETE_{group}_RESOURCE"] == "write"
     assert got["APPLY_MANIFEST"] == "write"
-    for read in ("GET_POD_LOGS", "ANALYZE_POD_LOGS", "GET_EVENTS", "VALIDATE_MANIFEST", "DIFF_MANIFEST",
-                 "GET_NODE_METRICS", "TROUBLESHOOT_PODS_PROMPT", "GET_CURRENT_TIME"):
+    for read in (
+        "GET_POD_LOGS",
+        "ANALYZE_POD_LOGS",
+        "GET_EVENTS",
+        "VALIDATE_MANIFEST",
+        "DIFF_MANIFEST",
+        "GET_NODE_METRICS",
+        "TROUBLESHOOT_PODS_PROMPT",
+        "GET_CURRENT_TIME",
+    ):
         assert got[read] == "read", read
 
 
@@ -153,8 +192,12 @@ def test_catalog_rows_show_class_reason_capability_and_ttl():
     catalog = Catalog.build(tools, profile=load_profile("auto", [t.name for t in tools]))
     rows = {r["name"]: r for r in catalog_rows(catalog, {"pods": 30, "namespaces": 300, "default": 30})}
     assert rows["pods_list_in_namespace"] == {
-        "name": "pods_list_in_namespace", "class": "list", "why": "annotation", "detail": "readOnlyHint=true",
-        "capability": "list_pods", "cache": "pods 30s",
+        "name": "pods_list_in_namespace",
+        "class": "list",
+        "why": "annotation",
+        "detail": "readOnlyHint=true",
+        "capability": "list_pods",
+        "cache": "pods 30s",
     }
     assert rows["namespaces_list"]["cache"] == "namespaces 5m"
     assert rows["resources_list"]["cache"] == "by kind"

@@ -27,8 +27,14 @@ def test_json_output_lists_every_tool_with_class_reason_capability_and_ttl(sandb
     assert data["profile"] == "sandbox" and data["server"] == sandbox.url
     rows = {r["name"]: r for r in data["tools"]}
     assert len(rows) == len(list(sandbox.cluster.tools))
-    assert rows["list_pods"] == {"name": "list_pods", "class": "list", "why": "annotation", "detail": "readOnlyHint=true",
-                                 "capability": "list_pods", "cache": "pods 30s"}
+    assert rows["list_pods"] == {
+        "name": "list_pods",
+        "class": "list",
+        "why": "annotation",
+        "detail": "readOnlyHint=true",
+        "capability": "list_pods",
+        "cache": "pods 30s",
+    }
     assert rows["get_pod_logs"]["cache"] == "never"
     assert rows["delete_pod"]["class"] == "write" and rows["delete_pod"]["capability"] == "delete_pod"
 

@@ -7,14 +7,13 @@ import json
 import threading
 
 import pytest
-
-import kubecopilot.crew  # noqa: F401 - sets crewAI's offline environment before crewAI is imported
 from crewai import Agent, Crew, Task
 from crewai.hooks.tool_hooks import ToolCallHookContext, run_before_tool_call_hooks
 from crewai.tools.tool_failure import ToolFailure, ToolFailureReason
 from mcp.server.fastmcp import FastMCP
 from mcp.types import ToolAnnotations
 
+import kubecopilot.crew  # noqa: F401 - sets crewAI's offline environment before crewAI is imported
 from kubecopilot.config import MCPSettings, Settings
 from kubecopilot.crew import hooks
 from kubecopilot.crew.tools import GatewayTool, tools_for
@@ -133,7 +132,8 @@ def test_output_and_failures_pass_through_redaction(gateway):
 
     tools = by_name(tools_for(gateway, {"list", "read"}, redact=redact))
     assert "10.1.2.3" not in tools["list_widgets"].run(namespace="redact") and "[IP]" in tools["list_widgets"].run(
-        namespace="redact")
+        namespace="redact"
+    )
     failure = tools["broken_read"].run()
     assert "w9" not in failure.message and "[NAME]" in failure.message
 
@@ -165,12 +165,22 @@ def test_the_hook_fails_closed_when_it_cannot_decide(gateway):
 
 
 def run_agent_that_scales(gateway) -> ScriptedLLM:
-    llm = ScriptedLLM(model="scripted", script=[
-        [{"name": "scale_widget", "arguments": {"namespace": "dev", "name": "w1", "replicas": 9}}],
-        "I could not scale it.",
-    ])
-    agent = Agent(role="operator", goal="scale widgets", backstory="test", llm=llm, max_iter=2,
-                  tools=tools_for(gateway, {"list", "read", "write"}), allow_delegation=False)
+    llm = ScriptedLLM(
+        model="scripted",
+        script=[
+            [{"name": "scale_widget", "arguments": {"namespace": "dev", "name": "w1", "replicas": 9}}],
+            "I could not scale it.",
+        ],
+    )
+    agent = Agent(
+        role="operator",
+        goal="scale widgets",
+        backstory="test",
+        llm=llm,
+        max_iter=2,
+        tools=tools_for(gateway, {"list", "read", "write"}),
+        allow_delegation=False,
+    )
     task = Task(description="Scale widget w1 in dev to 9.", expected_output="a sentence", agent=agent)
     Crew(agents=[agent], tasks=[task], verbose=False).kickoff()
     return llm

@@ -51,10 +51,24 @@ def test_a_write_without_approval_is_refused_with_a_structured_error(registry):
 
 def test_an_issued_token_passes_for_its_resource(registry, approval):
     registry.check(approval, "scale_deployment", {"namespace": "dev", "deployment_name": "cart", "replicas": 5})
-    registry.check(approval, "patch_resource", {"kind": "Deployment", "name": "cart", "namespace": "dev",
-                                                "patch": json.dumps([{"op": "replace", "path": "/spec/replicas", "value": 2}])})
-    manifest = yaml.safe_dump({"apiVersion": "apps/v1", "kind": "Deployment",
-                               "metadata": {"name": "cart", "namespace": "dev"}, "spec": {"replicas": 2}})
+    registry.check(
+        approval,
+        "patch_resource",
+        {
+            "kind": "Deployment",
+            "name": "cart",
+            "namespace": "dev",
+            "patch": json.dumps([{"op": "replace", "path": "/spec/replicas", "value": 2}]),
+        },
+    )
+    manifest = yaml.safe_dump(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "cart", "namespace": "dev"},
+            "spec": {"replicas": 2},
+        }
+    )
     registry.check(approval, "apply_manifest", {"manifest": manifest})
 
 
@@ -66,11 +80,25 @@ def test_an_issued_token_passes_for_its_resource(registry, approval):
         ("scale_deployment", {"deployment_name": "cart", "replicas": 5}, "does not name the namespace"),
         ("delete_pod", {"namespace": "dev", "pod_name": "cart"}, "acts on a pod"),
         ("patch_resource", {"kind": "Service", "name": "cart", "namespace": "dev", "patch": "[]"}, "acts on a service"),
-        ("apply_manifest", {"manifest": "kind: Deployment\nmetadata: {name: billing, namespace: dev}\n"}, "names 'billing'"),
-        ("apply_manifest", {"manifest": "kind: Deployment\nmetadata: {name: cart, namespace: prod}\n"}, "namespace 'prod'"),
+        (
+            "apply_manifest",
+            {"manifest": "kind: Deployment\nmetadata: {name: billing, namespace: dev}\n"},
+            "names 'billing'",
+        ),
+        (
+            "apply_manifest",
+            {"manifest": "kind: Deployment\nmetadata: {name: cart, namespace: prod}\n"},
+            "namespace 'prod'",
+        ),
         # an approved document with a second, unapproved one smuggled in
-        ("apply_manifest", {"manifest": "kind: Deployment\nmetadata: {name: cart, namespace: dev}\n---\n"
-                                        "kind: Deployment\nmetadata: {name: billing, namespace: dev}\n"}, "billing"),
+        (
+            "apply_manifest",
+            {
+                "manifest": "kind: Deployment\nmetadata: {name: cart, namespace: dev}\n---\n"
+                "kind: Deployment\nmetadata: {name: billing, namespace: dev}\n"
+            },
+            "billing",
+        ),
         ("scale_deployment", {"namespace": "dev", "deployment_name": "cart", "replicas": 5, "cluster": "other"}, None),
     ],
 )
@@ -99,18 +127,26 @@ def test_revoked_tokens_are_refused(registry, approval):
 
 def test_forged_tokens_are_refused(registry, approval):
     forged = dataclasses.replace(approval, token="guessed-token")
-    assert refused(registry, forged, "scale_deployment", {"namespace": "dev", "deployment_name": "cart"}).details[
-        "reason"] == "unknown_token"
+    assert (
+        refused(registry, forged, "scale_deployment", {"namespace": "dev", "deployment_name": "cart"}).details["reason"]
+        == "unknown_token"
+    )
     # A real token re-labelled for another resource is not the approval that was issued either.
     relabelled = dataclasses.replace(approval, name="billing")
-    assert refused(registry, relabelled, "scale_deployment", {"namespace": "dev", "deployment_name": "billing"}).details[
-        "reason"] == "unknown_token"
+    assert (
+        refused(registry, relabelled, "scale_deployment", {"namespace": "dev", "deployment_name": "billing"}).details[
+            "reason"
+        ]
+        == "unknown_token"
+    )
 
 
 def test_another_registry_does_not_honour_tokens_it_did_not_issue(approval, clock):
     other = ApprovalRegistry(clock=clock)
-    assert refused(other, approval, "scale_deployment", {"namespace": "dev", "deployment_name": "cart"}).details[
-        "reason"] == "unknown_token"
+    assert (
+        refused(other, approval, "scale_deployment", {"namespace": "dev", "deployment_name": "cart"}).details["reason"]
+        == "unknown_token"
+    )
 
 
 def test_the_token_is_not_shown_in_reprs(approval):

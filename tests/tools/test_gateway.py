@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -41,15 +42,19 @@ def shared_sandbox(request):
 @pytest.fixture(scope="module")
 def _mutable_sandbox():
     handle = start_sandbox(scenario="default", transport="sse", port=0)
-    yield handle
+    pristine = {name: cluster.snapshot() for name, cluster in handle.cluster.clusters.items()}
+    yield handle, pristine
     handle.stop()
 
 
 @pytest.fixture
 def sandbox(_mutable_sandbox):
-    """For tests that change the cluster: the same server, its world rebuilt from the scenario first."""
-    _mutable_sandbox.cluster.reset()
-    return _mutable_sandbox
+    """For tests that change the cluster: the same server, its world put back to the scenario's start first."""
+    handle, pristine = _mutable_sandbox
+    with handle.cluster.lock:
+        for name, state in pristine.items():
+            handle.cluster.clusters[name].restore(state)
+    return handle
 
 
 def gateway_for(handle, clock=None):
@@ -171,14 +176,18 @@ def test_an_approved_write_runs_and_evicts_what_it_could_have_changed(gateway):
     assert not gateway.records("list_pods").from_cache
     assert gateway.records("list_pods", namespace="production").from_cache  # another namespace stays
     assert gateway.records("list_namespaces").from_cache
-    deployment = next(r for r in gateway.records("list_deployments", namespace="dev").records if r.name == "cart-service-v1")
+    deployment = next(
+        r for r in gateway.records("list_deployments", namespace="dev").records if r.name == "cart-service-v1"
+    )
     assert deployment.raw["spec"]["replicas"] == 3
 
 
 def test_an_approval_for_another_resource_is_refused(gateway):
     approval = gateway.approvals.grant("plan-2", kind="Deployment", namespace="dev", name="billing-api")
     with pytest.raises(WriteRefused) as err:
-        gateway.invoke("scale", approval=approval, kind="Deployment", name="cart-service-v1", namespace="dev", replicas=0)
+        gateway.invoke(
+            "scale", approval=approval, kind="Deployment", name="cart-service-v1", namespace="dev", replicas=0
+        )
     assert err.value.details["reason"] == "wrong_target"
 
 
@@ -249,3 +258,62 @@ def test_ops_deletes_a_pod_with_an_approval(gateway):
     with pytest.raises(ToolFailed) as err:
         ops.read_object(Ref("Pod", "dev", victim))
     assert err.value.is_not_found
+
+
+# --- ClusterOps picks the best capability the server has --------------------------------------------------------
+
+
+def without(gateway, *capabilities, **changes):
+    """The same gateway with a profile that lacks some capabilities (or binds them differently)."""
+    bindings = {k: v for k, v in gateway.profile.bindings.items() if k not in capabilities}
+    for capability, binding_changes in changes.items():
+        bindings[capability] = tuple(dataclasses.replace(b, **binding_changes) for b in bindings[capability])
+    gateway.profile = dataclasses.replace(gateway.profile, bindings=bindings)
+    return gateway
+
+
+def scaled_copy(obj, replicas):
+    after = json.loads(json.dumps(obj))
+    after["spec"]["replicas"] = replicas
+    return after
+
+
+def test_ops_falls_back_to_apply_of_the_full_object_without_a_patch_tool(gateway):
+    ops = ClusterOps(without(gateway, "patch"))
+    ref = Ref("Deployment", "dev", "cart-service-v1")
+    before = ops.read_object(ref)
+    gateway.records("list_deployments", namespace="dev")
+    approval = gateway.approvals.grant("plan-5", kind="Deployment", namespace="dev", name="cart-service-v1")
+    result = ops.apply_patch(ref, [{"op": "replace", "path": "/spec/replicas", "value": 4}], scaled_copy(before, 4),
+                             approval)
+    assert result.tool == "apply_manifest"
+    assert ops.read_object(ref)["spec"]["replicas"] == 4
+    assert not gateway.records("list_deployments", namespace="dev").from_cache  # evicted by the manifest's namespace
+
+
+def test_ops_falls_back_to_scale_or_restart_when_the_change_is_exactly_that(gateway):
+    ops = ClusterOps(without(gateway, "patch", "apply"))
+    ref = Ref("Deployment", "dev", "cart-service-v2")
+    before = ops.read_object(ref)
+    approval = gateway.approvals.grant("plan-6", kind="Deployment", namespace="dev", name="cart-service-v2")
+    scaled = ops.apply_patch(ref, [{"op": "replace", "path": "/spec/replicas", "value": 3}], scaled_copy(before, 3),
+                             approval)
+    assert scaled.tool == "scale_deployment" and ops.read_object(ref)["spec"]["replicas"] == 3
+    restart = [{"op": "add", "path": "/spec/template/metadata/annotations",
+                "value": {"kubectl.kubernetes.io/restartedAt": "2024-05-01T10:00:00Z"}}]
+    restarted = ops.apply_patch(ref, restart, before, approval)
+    assert restarted.tool == "restart_deployment"
+    image = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "cart:9"}]
+    with pytest.raises(CapabilityMissing, match="no patch or apply tool"):
+        ops.apply_patch(ref, image, before, approval)
+
+
+def test_ops_sends_a_merge_patch_to_servers_that_only_take_one(gateway):
+    ops = ClusterOps(without(gateway, patch={"patch_format": "merge-patch"}))
+    ref = Ref("Deployment", "dev", "cart-service-v1")
+    before = ops.read_object(ref)
+    approval = gateway.approvals.grant("plan-7", kind="Deployment", namespace="dev", name="cart-service-v1")
+    result = ops.apply_patch(ref, [{"op": "replace", "path": "/spec/replicas", "value": 2}], scaled_copy(before, 2),
+                             approval)
+    assert result.args["patch_type"] == "merge" and result.args["patch"] == {"spec": {"replicas": 2}}
+    assert ops.read_object(ref)["spec"]["replicas"] == 2

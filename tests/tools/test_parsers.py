@@ -82,7 +82,8 @@ def test_namespace_table_and_hsn0918_namespace_json_agree():
     assert [r.name for r in table] == ["default", "dev", "kube-system", "production"]
     assert {r.status for r in table} == {"Active"}
     assert [(r.kind, r.name, r.status, r.age) for r in hsn] == [
-        ("Namespace", "default", "Active", "12d"), ("Namespace", "dev", "Active", "5d"),
+        ("Namespace", "default", "Active", "12d"),
+        ("Namespace", "dev", "Active", "5d"),
         ("Namespace", "production", "Active", "12d"),
     ]
 
@@ -90,23 +91,34 @@ def test_namespace_table_and_hsn0918_namespace_json_agree():
 def test_hsn0918_resource_summaries_take_the_kind_from_each_item():
     deployments = parse_records(sample("hsn0918-list-apps-resources.json"), now=NOW)
     assert [(d.kind, d.name, d.namespace) for d in deployments] == [
-        ("Deployment", "cart-service-v1", "dev"), ("Deployment", "billing-api", "dev"),
+        ("Deployment", "cart-service-v1", "dev"),
+        ("Deployment", "billing-api", "dev"),
     ]
 
 
 def test_single_pod_yaml_is_one_record_with_the_waiting_reason():
     (pod,) = parse_records(sample("containers-pods-get.yaml"), now=NOW)
     assert (pod.kind, pod.name, pod.namespace, pod.status, pod.restarts) == (
-        "Pod", "report-worker-6f7g8h9i0-qwert", "dev", "CrashLoopBackOff", 4,
+        "Pod",
+        "report-worker-6f7g8h9i0-qwert",
+        "dev",
+        "CrashLoopBackOff",
+        4,
     )
     assert pod.raw["status"]["containerStatuses"][0]["lastState"]["terminated"]["reason"] == "OOMKilled"
 
 
 def test_kubeconfig_contexts_become_cluster_choices():
     contexts = parse_records(sample("containers-configuration-view.yaml"), "kubeconfig")
-    assert [(c.name, c.namespace, c.status) for c in contexts] == [("kind-dev", "dev", "current"), ("prod-eu", None, None)]
+    assert [(c.name, c.namespace, c.status) for c in contexts] == [
+        ("kind-dev", "dev", "current"),
+        ("prod-eu", None, None),
+    ]
     flux = parse_records(sample("flux159-kubectl-context-list.json"), "json", "Context")
-    assert [(c.kind, c.name, c.status) for c in flux] == [("Context", "kind-dev", "current"), ("Context", "prod-eu", None)]
+    assert [(c.kind, c.name, c.status) for c in flux] == [
+        ("Context", "kind-dev", "current"),
+        ("Context", "prod-eu", None),
+    ]
 
 
 def test_deployment_and_node_objects():

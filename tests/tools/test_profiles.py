@@ -25,8 +25,11 @@ HSN = tool_names("hsn0918-kubernetes-mcp")
 
 
 def test_every_shipped_profile_only_names_tools_its_server_has():
-    lists = {"containers-kubernetes-mcp-server": CONTAINERS, "flux159-mcp-server-kubernetes": FLUX159,
-             "hsn0918-kubernetes-mcp": HSN}
+    lists = {
+        "containers-kubernetes-mcp-server": CONTAINERS,
+        "flux159-mcp-server-kubernetes": FLUX159,
+        "hsn0918-kubernetes-mcp": HSN,
+    }
     for name, tools in lists.items():
         profile = shipped_profiles()[name]
         bound = {b.tool for alts in profile.bindings.values() for b in alts}
@@ -35,16 +38,31 @@ def test_every_shipped_profile_only_names_tools_its_server_has():
 
 @pytest.mark.parametrize(
     ("tools", "expected"),
-    [(CONTAINERS, "containers-kubernetes-mcp-server"), (FLUX159, "flux159-mcp-server-kubernetes"),
-     (HSN, "hsn0918-kubernetes-mcp"), (["something_else", "entirely"], "generic")],
+    [
+        (CONTAINERS, "containers-kubernetes-mcp-server"),
+        (FLUX159, "flux159-mcp-server-kubernetes"),
+        (HSN, "hsn0918-kubernetes-mcp"),
+        (["something_else", "entirely"], "generic"),
+    ],
 )
 def test_detect_profile_from_the_tool_list(tools, expected):
     assert detect_profile(tools).name == expected
 
 
 def test_read_only_containers_server_degrades_to_missing_write_capabilities():
-    read_only = [t for t in CONTAINERS if t not in {"pods_delete", "pods_exec", "pods_run", "resources_create_or_update",
-                                                    "resources_delete", "resources_scale"}]
+    read_only = [
+        t
+        for t in CONTAINERS
+        if t
+        not in {
+            "pods_delete",
+            "pods_exec",
+            "pods_run",
+            "resources_create_or_update",
+            "resources_delete",
+            "resources_scale",
+        }
+    ]
     profile = detect_profile(read_only)
     assert profile.name == "containers-kubernetes-mcp-server"
     assert profile.has("pod_logs", read_only)
@@ -77,19 +95,29 @@ def test_slot_mapping_fixed_args_templates_and_defaults():
     flux = detect_profile(FLUX159)
     logs = flux.resolve("pod_logs", {}, FLUX159)
     assert logs.build_args({"name": "cart-1", "namespace": "dev", "tail_lines": 50, "container": None}) == {
-        "resourceType": "pod", "name": "cart-1", "namespace": "dev", "tail": 50,
+        "resourceType": "pod",
+        "name": "cart-1",
+        "namespace": "dev",
+        "tail": 50,
     }
     events = flux.resolve("events_for", {}, FLUX159)
     assert events.build_args({"name": "cart-1", "namespace": "dev"})["fieldSelector"] == "involvedObject.name=cart-1"
     restart = flux.resolve("restart", {}, FLUX159)
     assert restart.build_args({"kind": "Deployment", "name": "cart", "namespace": "dev"}) == {
-        "subCommand": "restart", "resourceType": "deployment", "name": "cart", "namespace": "dev",
+        "subCommand": "restart",
+        "resourceType": "deployment",
+        "name": "cart",
+        "namespace": "dev",
     }
     containers = detect_profile(CONTAINERS)
     scale = containers.resolve("scale", {}, CONTAINERS)
     # kind defaults to Deployment and the apiVersion follows from the kind
     assert scale.build_args({"name": "cart", "namespace": "dev", "replicas": 3}) == {
-        "kind": "Deployment", "apiVersion": "apps/v1", "name": "cart", "namespace": "dev", "scale": 3,
+        "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "name": "cart",
+        "namespace": "dev",
+        "scale": 3,
     }
 
 
@@ -104,16 +132,22 @@ def test_hsn0918_routes_generic_reads_to_the_api_group_tool_by_kind():
 
 def test_user_profile_from_a_yaml_path(tmp_path):
     path = tmp_path / "my-server.yaml"
-    path.write_text(yaml.safe_dump({
-        "name": "my-server",
-        "capabilities": {
-            "list_pods": {"tool": "get_pods", "args": {"namespace": "ns"}, "parser": "table", "kind": "Pod"},
-            "pod_logs": "fetch_logs",
-        },
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "my-server",
+                "capabilities": {
+                    "list_pods": {"tool": "get_pods", "args": {"namespace": "ns"}, "parser": "table", "kind": "Pod"},
+                    "pod_logs": "fetch_logs",
+                },
+            }
+        )
+    )
     profile = load_profile(str(path), ["get_pods", "fetch_logs"])
     assert profile.name == "my-server"
-    assert profile.resolve("list_pods", {"namespace": "dev"}, ["get_pods"]).build_args({"namespace": "dev"}) == {"ns": "dev"}
+    assert profile.resolve("list_pods", {"namespace": "dev"}, ["get_pods"]).build_args({"namespace": "dev"}) == {
+        "ns": "dev"
+    }
     assert profile.resolve("pod_logs", {}, ["fetch_logs"]).tool == "fetch_logs"
     assert load_profile("flux159-mcp-server-kubernetes", []).name == "flux159-mcp-server-kubernetes"
 
@@ -144,11 +178,22 @@ def test_missing_and_broken_profile_files_are_config_errors(tmp_path):
 
 
 def test_fit_to_schema_shapes_documents_and_numbers():
-    props = {"manifest": {"type": "string"}, "patch": {"type": "string"}, "patchData": {"type": "object"},
-             "replicas": {"type": "integer"}, "previous": {"type": "boolean"}}
+    props = {
+        "manifest": {"type": "string"},
+        "patch": {"type": "string"},
+        "patchData": {"type": "object"},
+        "replicas": {"type": "integer"},
+        "previous": {"type": "boolean"},
+    }
     fitted = fit_to_schema(
-        {"manifest": {"kind": "Deployment", "metadata": {"name": "cart"}}, "patch": [{"op": "remove", "path": "/a"}],
-         "patchData": {"spec": {"replicas": 2}}, "replicas": "5", "previous": "true", "other": 1},
+        {
+            "manifest": {"kind": "Deployment", "metadata": {"name": "cart"}},
+            "patch": [{"op": "remove", "path": "/a"}],
+            "patchData": {"spec": {"replicas": 2}},
+            "replicas": "5",
+            "previous": "true",
+            "other": 1,
+        },
         props,
     )
     assert yaml.safe_load(fitted["manifest"]) == {"kind": "Deployment", "metadata": {"name": "cart"}}

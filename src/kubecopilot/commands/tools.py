@@ -52,6 +52,9 @@ def render_table(rows: list[dict[str, Any]], server: str, profile: str) -> str:
     lines.append("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     counts = {k: sum(1 for r in rows if r["class"] == k) for k in ("list", "read", "write")}
-    lines += ["", f"{counts['list']} list · {counts['read']} read · {counts['write']} write "
-              "(writes run only through approved plans; unknown tools count as writes)"]
+    lines += [
+        "",
+        f"{counts['list']} list · {counts['read']} read · {counts['write']} write "
+        "(writes run only through approved plans; unknown tools count as writes)",
+    ]
     return "\n".join(lines)

@@ -78,7 +78,9 @@ class GatewayTool(BaseTool):
         )
 
 
-def tools_for(gateway: ToolGateway, classes: Iterable[str] = ("read", "list"), *, redact: Redact = _identity) -> list[BaseTool]:
+def tools_for(
+    gateway: ToolGateway, classes: Iterable[str] = ("read", "list"), *, redact: Redact = _identity
+) -> list[BaseTool]:
     """The catalog's tools of these classes as crewAI tools (agents.yaml says which agent gets which classes)."""
     wanted = set(classes)
     return [GatewayTool.from_spec(gateway, spec, redact) for spec in gateway.catalog if spec.tool_class in wanted]
@@ -95,7 +97,9 @@ def _args_model(spec: ToolSpec) -> type[BaseModel]:
     schema = dict(spec.input_schema) or {"type": "object", "properties": {}}
     schema.setdefault("type", "object")
     schema.setdefault("properties", {})
-    model_name = "".join(part.capitalize() for part in spec.name.replace("-", "_").replace(".", "_").split("_")) + "Args"
+    model_name = (
+        "".join(part.capitalize() for part in spec.name.replace("-", "_").replace(".", "_").split("_")) + "Args"
+    )
     try:
         return create_model_from_schema(schema, model_name=model_name, enrich_descriptions=True)
     except Exception:  # noqa: BLE001 - an exotic schema must not hide the tool: accept any arguments instead

@@ -93,7 +93,9 @@ class ReadCache:
             self._stats[policy]["hits" if entry is not None else "misses"] += 1
             return entry
 
-    def put(self, policy: str, tool: str, args: Mapping[str, Any], value: Any, cluster: str | None = None) -> CacheEntry:
+    def put(
+        self, policy: str, tool: str, args: Mapping[str, Any], value: Any, cluster: str | None = None
+    ) -> CacheEntry:
         policy = self.policy(policy)
         entry = CacheEntry(policy, tool, normalise_args(args), cluster, value, self._clock())
         with self._lock:
@@ -159,8 +161,15 @@ class ReadCache:
                 cache.expire()
                 for entry in cache.values():
                     rows.append(
-                        EntryInfo(policy, entry.tool, entry.args, entry.cluster, entry.namespace,
-                                  self.age_s(entry), self._ttls[policy])
+                        EntryInfo(
+                            policy,
+                            entry.tool,
+                            entry.args,
+                            entry.cluster,
+                            entry.namespace,
+                            self.age_s(entry),
+                            self._ttls[policy],
+                        )
                     )
         return sorted(rows, key=lambda r: (r.policy, r.tool, r.age_s))
 

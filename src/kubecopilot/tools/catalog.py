@@ -57,8 +57,8 @@ SUBJECT_POLICIES: tuple[tuple[str, frozenset[str]], ...] = (
 KIND_POLICIES: dict[str, str] = {
     **dict.fromkeys(("pod", "po"), "pods"),
     **dict.fromkeys(
-        "deployment deploy statefulset sts daemonset ds replicaset rs job cronjob cj hpa horizontalpodautoscaler"
-        .split(),
+        "deployment deploy statefulset sts daemonset ds replicaset rs job cronjob cj hpa "
+        "horizontalpodautoscaler".split(),
         "workloads",
     ),
     **dict.fromkeys("service svc ingress ing endpoints ep endpointslice".split(), "services"),
@@ -282,4 +282,3 @@ def _closest_hint(name: str, known: Mapping[str, Any]) -> str:
     if close:
         return "did you mean " + ", ".join(close) + "?"
     return "run `kubecopilot tools` to see the tools this server offers"
-

@@ -16,28 +16,31 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import os
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
-from urllib.parse import urlparse
+from typing import Any
 
 import anyio
 import httpx
-from mcp import ClientSession, McpError, StdioServerParameters, types
-from mcp.client.sse import sse_client
-from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamable_http_client
-from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay, wait_exponential
+from mcp import ClientSession, McpError, types
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+)
 
-from kubecopilot.errors import ConfigError, MCPDisconnected, MCPTimeout, MCPUnavailable, ToolFailed
+from kubecopilot.errors import MCPDisconnected, MCPTimeout, MCPUnavailable, ToolFailed
 from kubecopilot.tools.catalog import ToolInfo
+from kubecopilot.tools.transports import MCPTarget, open_transport, watch_stream
 
-Transport = Literal["sse", "streamable-http", "stdio"]
+__all__ = ["MCPClient", "MCPTarget", "RawResult"]
 log = logging.getLogger(__name__)
 
 # The SDK logs a full traceback when a server goes away; we report that ourselves, once, as a typed error.
@@ -46,44 +49,6 @@ for _noisy in ("mcp.client.sse", "mcp.client.streamable_http", "mcp.client.stdio
         logging.getLogger(_noisy).setLevel(logging.CRITICAL)
 
 _SESSION_GONE = ("connection closed", "session terminated")
-
-
-@dataclass(frozen=True)
-class MCPTarget:
-    """Where the server is and how to talk to it."""
-
-    transport: Transport
-    url: str | None = None
-    command: tuple[str, ...] = ()
-    env: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_settings(cls, mcp: Any, url: str | None = None) -> MCPTarget:
-        """From ``settings.mcp``: the URL path picks the transport (``/sse`` → SSE, ``/mcp`` → streamable HTTP)
-        unless ``transport`` says otherwise; a ``command`` with no URL means stdio."""
-        url = url or mcp.url
-        headers = {k: (v.get_secret_value() if hasattr(v, "get_secret_value") else str(v)) for k, v in mcp.headers.items()}
-        transport = mcp.transport
-        if transport == "stdio" or (transport == "auto" and not url and mcp.command):
-            if not mcp.command:
-                raise ConfigError("the stdio transport needs mcp.command", hint="set KUBECOPILOT_MCP_COMMAND")
-            return cls("stdio", command=tuple(mcp.command), env=dict(mcp.env))
-        if not url:
-            raise ConfigError("no MCP server configured", hint="set --mcp-url, KUBECOPILOT_MCP_URL or mcp.command")
-        return cls.from_url(url, headers, transport)
-
-    @classmethod
-    def from_url(cls, url: str, headers: Mapping[str, str] | None = None, transport: str = "auto") -> MCPTarget:
-        if transport == "auto":
-            path = urlparse(url).path.rstrip("/")
-            transport = "streamable-http" if path.endswith("/mcp") else "sse"
-        if urlparse(url).scheme not in ("http", "https"):
-            raise ConfigError(f"MCP URL {url!r} is not an http(s) URL", hint="e.g. http://localhost:8001/sse")
-        return cls(transport, url=url, headers=dict(headers or {}))  # type: ignore[arg-type]
-
-    def describe(self) -> str:
-        return self.url if self.url else " ".join(self.command)
 
 
 @dataclass(frozen=True)
@@ -136,7 +101,9 @@ class MCPClient:
         tools: list[ToolInfo] = []
         cursor: str | None = None
         while True:
-            page = self._run(lambda s, c=cursor: s.list_tools(params=types.PaginatedRequestParams(cursor=c)), "tools/list")
+            page = self._run(
+                lambda s, c=cursor: s.list_tools(params=types.PaginatedRequestParams(cursor=c)), "tools/list"
+            )
             tools += [_tool_info(t) for t in page.tools]
             cursor = page.nextCursor
             if not cursor:
@@ -304,7 +271,7 @@ class MCPClient:
         try:
             async with AsyncExitStack() as stack:
                 read, write = await self._open_transport(stack, stop)
-                read = await _watch_stream(stack, read, stop)
+                read = await watch_stream(stack, read, stop)
                 session = await stack.enter_async_context(ClientSession(read, write))
                 await session.initialize()
                 self._session = session
@@ -323,36 +290,14 @@ class MCPClient:
                 task.cancel()
 
     async def _open_transport(self, stack: AsyncExitStack, stop: asyncio.Event) -> tuple[Any, Any]:
-        target = self.target
-        headers = dict(target.headers) or None
-
         def on_post_failure(never_ran: bool) -> None:
             # End the session at once so the waiting call fails fast (and is resent when the server never saw it).
             self._rejected = self._rejected or never_ran
             stop.set()
 
-        def http_client(headers: Any = None, timeout: Any = None, auth: Any = None) -> httpx.AsyncClient:
-            return httpx.AsyncClient(headers=headers, timeout=timeout, auth=auth,
-                                     transport=_WatchedTransport(on_post_failure))
-
-        if target.transport == "sse":
-            read, write = await stack.enter_async_context(
-                sse_client(target.url or "", headers=headers, timeout=self.connect_timeout,
-                           httpx_client_factory=http_client)
-            )
-        elif target.transport == "streamable-http":
-            http = await stack.enter_async_context(
-                http_client(headers=headers, timeout=httpx.Timeout(self.connect_timeout, read=300))
-            )
-            read, write, _ = await stack.enter_async_context(streamable_http_client(target.url or "", http_client=http))
-        else:
-            if self._errlog is None:
-                self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8")
-            params = StdioServerParameters(
-                command=target.command[0], args=list(target.command[1:]), env={**os.environ, **target.env}
-            )
-            read, write = await stack.enter_async_context(stdio_client(params, errlog=self._errlog))
-        return read, write
+        if self.target.transport == "stdio" and self._errlog is None:
+            self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8")
+        return await open_transport(stack, self.target, self.connect_timeout, on_post_failure, self._errlog)
 
     def _shutdown_session(self) -> None:
         if self._loop is None or self._stop is None:
@@ -399,80 +344,8 @@ class MCPClient:
         return " | ".join(lines[-3:])
 
 
-class _WatchedTransport(httpx.AsyncHTTPTransport):
-    """Tells the session holder when a message POST fails, and whether the server can have seen the message:
-    a refused connection or an unknown session (404/410) means it never ran; a broken answer stream means it may
-    have. The SDK itself only logs these and leaves the caller waiting for its timeout."""
-
-    def __init__(self, on_post_failure: Callable[[bool], None]) -> None:
-        super().__init__()
-        self._on_post_failure = on_post_failure
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method != "POST":
-            return await super().handle_async_request(request)
-        try:
-            response = await super().handle_async_request(request)
-        except httpx.ConnectError:
-            self._on_post_failure(True)
-            raise
-        except httpx.TransportError:
-            self._on_post_failure(False)
-            raise
-        if response.status_code in (404, 410):
-            self._on_post_failure(True)
-        elif response.status_code >= 500:
-            self._on_post_failure(False)
-        elif response.headers.get("content-type", "").startswith("text/event-stream"):
-            response.stream = _WatchedStream(response.stream, lambda: self._on_post_failure(False))
-        return response
-
-
-class _WatchedStream(httpx.AsyncByteStream):
-    """An answer stream that reports ending before the client was done with it (the server went away)."""
-
-    def __init__(self, inner: Any, on_broken: Callable[[], None]) -> None:
-        self._inner, self._on_broken, self._done = inner, on_broken, False
-
-    async def __aiter__(self) -> Any:
-        try:
-            async for chunk in self._inner:
-                yield chunk
-        except Exception:
-            if not self._done:
-                self._on_broken()
-            raise
-        if not self._done:
-            self._on_broken()
-
-    async def aclose(self) -> None:
-        self._done = True
-        await self._inner.aclose()
-
-
 class _SessionTerminated(Exception):
     """The server answered 404 for our session id: it never ran the request."""
-
-
-async def _watch_stream(stack: AsyncExitStack, read: Any, stop: asyncio.Event) -> Any:
-    """Relay the server's messages to the session and set ``stop`` when the server's stream ends, so the holder
-    notices a server that went away even while no call is running."""
-    send, receive = anyio.create_memory_object_stream[Any](0)
-
-    async def pump() -> None:
-        try:
-            async with send:
-                async for message in read:
-                    await send.send(message)
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-            pass
-        finally:
-            stop.set()
-
-    group = await stack.enter_async_context(anyio.create_task_group())
-    stack.callback(group.cancel_scope.cancel)  # runs before the group exits: the pump would otherwise wait forever
-    group.start_soon(pump)
-    return receive
 
 
 async def _wait_quietly(task: asyncio.Task[Any]) -> None:

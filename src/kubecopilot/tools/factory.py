@@ -27,9 +27,7 @@ def connect_gateway(
     nothing is configured or the profile is invalid.
     """
     target = MCPTarget.from_settings(settings.mcp, url=url)
-    client = MCPClient(
-        target, settings.mcp.connect_timeout, settings.mcp.call_timeout, on_notice=on_notice
-    )
+    client = MCPClient(target, settings.mcp.connect_timeout, settings.mcp.call_timeout, on_notice=on_notice)
     try:
         client.connect()
         tools = client.list_tools()

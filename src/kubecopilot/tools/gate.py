@@ -25,12 +25,36 @@ from kubecopilot.tools.catalog import KIND_ARGS, name_tokens
 _NAMESPACE_ARGS = {"namespace", "ns", "namespacename"}
 _CLUSTER_ARGS = {"cluster", "context", "clustername"}
 _KIND_ALIASES = {
-    "po": "pod", "deploy": "deployment", "sts": "statefulset", "ds": "daemonset", "rs": "replicaset",
-    "svc": "service", "cm": "configmap", "ns": "namespace", "no": "node", "cj": "cronjob",
+    "po": "pod",
+    "deploy": "deployment",
+    "sts": "statefulset",
+    "ds": "daemonset",
+    "rs": "replicaset",
+    "svc": "service",
+    "cm": "configmap",
+    "ns": "namespace",
+    "no": "node",
+    "cj": "cronjob",
 }
 # Tool-name words that say which kind a kind-less tool changes (``delete_pod``, ``scale_deployment``).
-_KIND_WORDS = {"pod", "pods", "deployment", "deployments", "statefulset", "statefulsets", "daemonset", "daemonsets",
-               "service", "services", "namespace", "namespaces", "node", "nodes", "configmap", "configmaps"}
+_KIND_WORDS = {
+    "pod",
+    "pods",
+    "deployment",
+    "deployments",
+    "statefulset",
+    "statefulsets",
+    "daemonset",
+    "daemonsets",
+    "service",
+    "services",
+    "namespace",
+    "namespaces",
+    "node",
+    "nodes",
+    "configmap",
+    "configmaps",
+}
 
 
 @dataclass(frozen=True)
@@ -79,27 +103,51 @@ class ApprovalRegistry:
     def check(self, approval: Approval | None, tool: str, args: Mapping[str, Any]) -> None:
         """Return quietly when ``approval`` covers this call; raise ``WriteRefused`` otherwise."""
         if approval is None:
-            raise _refused(tool, "no_approval", f"{tool} changes the cluster and needs an approved plan",
-                           "describe the change you want; KubeCopilot turns it into a plan for you to approve")
+            raise _refused(
+                tool,
+                "no_approval",
+                f"{tool} changes the cluster and needs an approved plan",
+                "describe the change you want; KubeCopilot turns it into a plan for you to approve",
+            )
         self._check_token(approval, tool)
         problem = target_mismatch(approval, tool, args)
         if problem:
-            raise _refused(tool, "wrong_target", f"the approval for {approval.describe()} does not cover this "
-                           f"{tool} call: {problem}", "make a plan for the resource you want to change", approval)
+            raise _refused(
+                tool,
+                "wrong_target",
+                f"the approval for {approval.describe()} does not cover this {tool} call: {problem}",
+                "make a plan for the resource you want to change",
+                approval,
+            )
 
     def _check_token(self, approval: Approval, tool: str) -> None:
         with self._lock:
             issued = self._issued.get(approval.token)
             revoked = approval.token in self._revoked
         if revoked:
-            raise _refused(tool, "revoked", f"the approval for {approval.describe()} was revoked",
-                           "the plan was already executed or cancelled; make a new plan", approval)
+            raise _refused(
+                tool,
+                "revoked",
+                f"the approval for {approval.describe()} was revoked",
+                "the plan was already executed or cancelled; make a new plan",
+                approval,
+            )
         if issued is None or issued != approval:
-            raise _refused(tool, "unknown_token", f"{tool} was given an approval this session did not issue",
-                           "only the plan approval flow can authorise a write", approval)
+            raise _refused(
+                tool,
+                "unknown_token",
+                f"{tool} was given an approval this session did not issue",
+                "only the plan approval flow can authorise a write",
+                approval,
+            )
         if self._clock() >= approval.expires_at:
-            raise _refused(tool, "expired", f"the approval for {approval.describe()} has expired",
-                           "re-run the plan so it is checked against the cluster again", approval)
+            raise _refused(
+                tool,
+                "expired",
+                f"the approval for {approval.describe()} has expired",
+                "re-run the plan so it is checked against the cluster again",
+                approval,
+            )
 
 
 def target_mismatch(approval: Approval, tool: str, args: Mapping[str, Any]) -> str | None:

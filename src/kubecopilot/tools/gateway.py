@@ -34,7 +34,9 @@ _FASTMCP_PREFIX = re.compile(r"^Error executing tool \S+: ")
 
 
 class ToolClient(Protocol):
-    def call_tool(self, name: str, args: Mapping[str, Any] | None = None, timeout: float | None = None) -> RawResult: ...
+    def call_tool(
+        self, name: str, args: Mapping[str, Any] | None = None, timeout: float | None = None
+    ) -> RawResult: ...
 
     def close(self) -> None: ...
 
@@ -95,8 +97,9 @@ class ToolGateway:
 
     # --- the public surface -------------------------------------------------------------------------------------
 
-    def call(self, tool: str, args: Mapping[str, Any] | None = None, *, approval: Approval | None = None,
-             fresh: bool = False) -> ToolResult:
+    def call(
+        self, tool: str, args: Mapping[str, Any] | None = None, *, approval: Approval | None = None, fresh: bool = False
+    ) -> ToolResult:
         """Call one tool by name. Reads may come from the cache (``fresh`` skips it); writes need ``approval``."""
         spec = self.catalog.get(tool)
         clean = fit_to_schema(normalise_args(args or {}), spec.properties)
@@ -104,7 +107,9 @@ class ToolGateway:
             return self._write(spec, clean, approval)
         return self._read(spec, clean, fresh=fresh, shape=self._shape_for(tool, clean))
 
-    def invoke(self, capability: str, *, approval: Approval | None = None, fresh: bool = False, **slots: Any) -> ToolResult:
+    def invoke(
+        self, capability: str, *, approval: Approval | None = None, fresh: bool = False, **slots: Any
+    ) -> ToolResult:
         """Call what the server offers for a capability (``pod_logs``, ``scale`` …) with slot values."""
         binding = self.binding(capability, **slots)
         return self.call(binding.tool, binding.build_args(slots), approval=approval, fresh=fresh)
@@ -114,13 +119,19 @@ class ToolGateway:
         binding = self.binding(capability, **slots)
         spec = self.catalog.get(binding.tool)
         args = fit_to_schema(binding.build_args(slots), spec.properties)
-        result = self._read(spec, args, fresh=fresh, shape=(binding.parser, binding.kind)) if not spec.is_write else None
+        result = (
+            self._read(spec, args, fresh=fresh, shape=(binding.parser, binding.kind)) if not spec.is_write else None
+        )
         if result is None:
-            raise ToolFailed(f"{binding.tool} is classified as a write; it cannot serve {capability}", tool=binding.tool)
+            raise ToolFailed(
+                f"{binding.tool} is classified as a write; it cannot serve {capability}", tool=binding.tool
+            )
         try:
             found = parse_records(result.text, binding.parser, binding.kind)  # type: ignore[arg-type]
         except ParseError as exc:
-            raise ToolFailed(f"could not read the answer of {binding.tool} as a list: {exc}", tool=binding.tool) from None
+            raise ToolFailed(
+                f"could not read the answer of {binding.tool} as a list: {exc}", tool=binding.tool
+            ) from None
         return Listing(capability, binding.tool, found, result.from_cache, result.age_s, result.text)
 
     def binding(self, capability: str, **slots: Any) -> CapabilityBinding:
@@ -137,8 +148,9 @@ class ToolGateway:
 
     # --- reads --------------------------------------------------------------------------------------------------
 
-    def _read(self, spec: ToolSpec, args: dict[str, Any], *, fresh: bool, shape: tuple[str, str | None],
-              recover: bool = True) -> ToolResult:
+    def _read(
+        self, spec: ToolSpec, args: dict[str, Any], *, fresh: bool, shape: tuple[str, str | None], recover: bool = True
+    ) -> ToolResult:
         policy, cluster = spec.policy_for(args), _cluster_of(args)
         if policy and not fresh:
             entry = self.cache.get(policy, spec.name, args, cluster)
@@ -156,7 +168,9 @@ class ToolGateway:
             self._remember(spec.name, args, result.text, shape)
         return result
 
-    def _recover(self, spec: ToolSpec, args: dict[str, Any], failure: ToolFailed, shape: tuple[str, str | None]) -> ToolResult:
+    def _recover(
+        self, spec: ToolSpec, args: dict[str, Any], failure: ToolFailed, shape: tuple[str, str | None]
+    ) -> ToolResult:
         """The stale-cache recovery of PRD 2.5, once."""
         origin, value = self._origin_of(args)
         if origin is None or value is None:
@@ -166,7 +180,9 @@ class ToolGateway:
         self.cache.evict(where=lambda e: e.tool == origin.tool and dict(e.args) == origin.args)
         self.cache.evict(where=lambda e: value in e.args.values())
         listing_spec = self.catalog.get(origin.tool)
-        fresh_listing = self._read(listing_spec, origin.args, fresh=True, shape=(origin.fmt, origin.kind), recover=False)
+        fresh_listing = self._read(
+            listing_spec, origin.args, fresh=True, shape=(origin.fmt, origin.kind), recover=False
+        )
         try:
             fresh_records = parse_records(fresh_listing.text, origin.fmt, origin.kind)  # type: ignore[arg-type]
         except ParseError:
@@ -287,8 +303,6 @@ def _field_for_arg(key: str) -> str:
 
 
 def _manifest_namespace(args: Mapping[str, Any]) -> str | None:
-    from kubecopilot.tools.gate import _documents  # the gate already knows how to find objects in arguments
-
     for doc in documents_in(args):
         namespace = (doc.get("metadata") or {}).get("namespace")
         if namespace:

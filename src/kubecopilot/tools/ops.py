@@ -42,8 +42,9 @@ class ClusterOps:
             raise ToolFailed(f"{result.tool} answered a list where one {ref.kind} was expected", tool=result.tool)
         return obj
 
-    def apply_patch(self, ref: ResourceRef, patch: list[dict[str, Any]], after: Mapping[str, Any],
-                    approval: Approval) -> ToolResult:
+    def apply_patch(
+        self, ref: ResourceRef, patch: list[dict[str, Any]], after: Mapping[str, Any], approval: Approval
+    ) -> ToolResult:
         """Make the live object look like ``after`` (``patch`` is the RFC 6902 patch from before to after)."""
         g = self.gateway
         if g.has("patch"):
@@ -104,8 +105,12 @@ class _Ref:
 
 def _slots(ref: ResourceRef) -> dict[str, Any]:
     # An empty namespace (cluster-scoped objects) or cluster means "not given", not "the namespace named ''".
-    return {"kind": ref.kind, "namespace": ref.namespace or None, "name": ref.name,
-            "cluster": getattr(ref, "cluster", None) or None}
+    return {
+        "kind": ref.kind,
+        "namespace": ref.namespace or None,
+        "name": ref.name,
+        "cluster": getattr(ref, "cluster", None) or None,
+    }
 
 
 def _as_object(result: ToolResult) -> dict[str, Any]:
@@ -189,4 +194,3 @@ def _labels(obj: Mapping[str, Any]) -> dict[str, str] | None:
     if isinstance(labels, str):
         return parse_labels(labels)
     return None
-

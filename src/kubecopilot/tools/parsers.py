@@ -39,7 +39,9 @@ class ParseError(ValueError):
     """The text is not in the format the profile promised (the caller decides whether that matters)."""
 
 
-def parse_records(text: str, fmt: Format = "auto", kind: str | None = None, *, now: datetime | None = None) -> list[Record]:
+def parse_records(
+    text: str, fmt: Format = "auto", kind: str | None = None, *, now: datetime | None = None
+) -> list[Record]:
     """Records from a tool's text output. ``kind`` names what the list holds when the output does not say."""
     fmt = detect_format(text) if fmt == "auto" else fmt
     if fmt == "table":
@@ -183,7 +185,9 @@ def pod_status(pod: Mapping[str, Any]) -> str:
     """The STATUS column of ``kubectl get pods`` (kubectl's printPod, without the rarely seen sidecar cases)."""
     status = pod.get("status") or {}
     reason = status.get("reason") or status.get("phase") or "Unknown"
-    init_reason = _init_container_reason(status.get("initContainerStatuses") or [], len((pod.get("spec") or {}).get("initContainers") or []))
+    init_reason = _init_container_reason(
+        status.get("initContainerStatuses") or [], len((pod.get("spec") or {}).get("initContainers") or [])
+    )
     if init_reason:
         reason = init_reason
     else:
@@ -274,14 +278,26 @@ def _parse_time(text: str) -> datetime | None:
 
 # --- kubectl-style tables ----------------------------------------------------------------------------------------
 
-_TABLE_COLUMNS = {"NAME": "name", "NAMESPACE": "namespace", "KIND": "kind", "STATUS": "status", "READY": "ready",
-                  "RESTARTS": "restarts", "AGE": "age", "NODE": "node", "REASON": "status", "PHASE": "status"}
+_TABLE_COLUMNS = {
+    "NAME": "name",
+    "NAMESPACE": "namespace",
+    "KIND": "kind",
+    "STATUS": "status",
+    "READY": "ready",
+    "RESTARTS": "restarts",
+    "AGE": "age",
+    "NODE": "node",
+    "REASON": "status",
+    "PHASE": "status",
+}
 
 
 def parse_table(text: str, kind: str | None = None) -> list[Record]:
     """A kubectl-style table: columns start where the header words start (values may contain single spaces)."""
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]
-    header_at = next((i for i, line in enumerate(lines) if re.match(r"^(NAMESPACE|NAME|APIVERSION|KIND)\b", line)), None)
+    header_at = next(
+        (i for i, line in enumerate(lines) if re.match(r"^(NAMESPACE|NAME|APIVERSION|KIND)\b", line)), None
+    )
     if header_at is None:
         raise ParseError("no table header (NAME, NAMESPACE, …) found")
     header, rows = lines[header_at], lines[header_at + 1 :]

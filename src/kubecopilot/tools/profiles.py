@@ -22,27 +22,81 @@ import yaml
 from kubecopilot.errors import CapabilityMissing, ConfigError
 
 CAPABILITIES = (
-    "list_clusters", "cluster_overview", "list_namespaces", "list_nodes", "list_pods", "list_deployments",
-    "list_replicasets", "list_services", "list_events", "pod_logs", "describe_pod", "describe", "events_for",
-    "get_resource", "scale", "restart", "patch", "apply", "delete_pod", "delete",
+    "list_clusters",
+    "cluster_overview",
+    "list_namespaces",
+    "list_nodes",
+    "list_pods",
+    "list_deployments",
+    "list_replicasets",
+    "list_services",
+    "list_events",
+    "pod_logs",
+    "describe_pod",
+    "describe",
+    "events_for",
+    "get_resource",
+    "scale",
+    "restart",
+    "patch",
+    "apply",
+    "delete_pod",
+    "delete",
 )
 SLOTS = (
-    "cluster", "namespace", "name", "kind", "api_version", "container", "tail_lines", "previous", "replicas",
-    "patch", "patch_type", "manifest", "label_selector",
+    "cluster",
+    "namespace",
+    "name",
+    "kind",
+    "api_version",
+    "container",
+    "tail_lines",
+    "previous",
+    "replicas",
+    "patch",
+    "patch_type",
+    "manifest",
+    "label_selector",
 )
 _WHAT = {
-    "list_clusters": "tool that lists clusters", "cluster_overview": "cluster overview tool",
-    "list_namespaces": "namespace list tool", "list_nodes": "node list tool", "list_pods": "pod list tool",
-    "list_deployments": "deployment list tool", "list_replicasets": "ReplicaSet list tool",
-    "list_services": "service list tool", "list_events": "event list tool", "pod_logs": "logs tool",
-    "describe_pod": "pod describe tool", "describe": "describe tool", "events_for": "tool for a resource's events",
-    "get_resource": "tool to read a resource", "scale": "scale tool", "restart": "restart tool",
-    "patch": "patch tool", "apply": "apply / create-or-update tool", "delete_pod": "pod delete tool",
+    "list_clusters": "tool that lists clusters",
+    "cluster_overview": "cluster overview tool",
+    "list_namespaces": "namespace list tool",
+    "list_nodes": "node list tool",
+    "list_pods": "pod list tool",
+    "list_deployments": "deployment list tool",
+    "list_replicasets": "ReplicaSet list tool",
+    "list_services": "service list tool",
+    "list_events": "event list tool",
+    "pod_logs": "logs tool",
+    "describe_pod": "pod describe tool",
+    "describe": "describe tool",
+    "events_for": "tool for a resource's events",
+    "get_resource": "tool to read a resource",
+    "scale": "scale tool",
+    "restart": "restart tool",
+    "patch": "patch tool",
+    "apply": "apply / create-or-update tool",
+    "delete_pod": "pod delete tool",
     "delete": "delete tool",
 }
 API_VERSIONS = {
-    **dict.fromkeys(("Pod", "Service", "ConfigMap", "Secret", "Namespace", "Node", "Event", "ServiceAccount",
-                     "PersistentVolumeClaim", "PersistentVolume", "Endpoints"), "v1"),
+    **dict.fromkeys(
+        (
+            "Pod",
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "Namespace",
+            "Node",
+            "Event",
+            "ServiceAccount",
+            "PersistentVolumeClaim",
+            "PersistentVolume",
+            "Endpoints",
+        ),
+        "v1",
+    ),
     **dict.fromkeys(("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"), "apps/v1"),
     **dict.fromkeys(("Job", "CronJob"), "batch/v1"),
     **dict.fromkeys(("Ingress", "NetworkPolicy"), "networking.k8s.io/v1"),
@@ -122,7 +176,7 @@ class Profile:
         if not loaded:
             raise CapabilityMissing(
                 f"this server has no {_WHAT[capability]} (profile {self.name})",
-                hint="KubeCopilot can still use the server's other tools; a profile YAML can map one (docs/tool-layer.md)",
+                hint="the server's other tools still work; a profile YAML can map one (docs/tool-layer.md)",
                 capability=capability,
             )
         for binding in loaded:
@@ -165,7 +219,9 @@ def _binding(capability: str, spec: Any, source: str) -> CapabilityBinding:
         raise ConfigError(f"{source}: capability {capability!r} needs a 'tool'")
     unknown = set(spec.get("args") or {}) - set(SLOTS)
     if unknown:
-        raise ConfigError(f"{source}: {capability}.args maps unknown slots {sorted(unknown)}", hint=f"slots: {', '.join(SLOTS)}")
+        raise ConfigError(
+            f"{source}: {capability}.args maps unknown slots {sorted(unknown)}", hint=f"slots: {', '.join(SLOTS)}"
+        )
     return CapabilityBinding(
         capability=capability,
         tool=str(spec["tool"]),
@@ -223,7 +279,9 @@ def load_profile(choice: str, tool_names: Iterable[str]) -> Profile:
     path = Path(choice).expanduser()
     if path.suffix in (".yaml", ".yml") or path.exists():
         return load_profile_file(path)
-    raise ConfigError(f"unknown MCP profile {choice!r}", hint=f"use auto, {', '.join(shipped)} or a path to a YAML file")
+    raise ConfigError(
+        f"unknown MCP profile {choice!r}", hint=f"use auto, {', '.join(shipped)} or a path to a YAML file"
+    )
 
 
 def fit_to_schema(args: Mapping[str, Any], properties: Mapping[str, Any]) -> dict[str, Any]:
