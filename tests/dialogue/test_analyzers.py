@@ -224,6 +224,10 @@ def test_unknown_says_what_was_checked(gathered):
     assert_quotes_are_verbatim(d, evidence)
     nothing = analyze(Evidence(namespace="dev", target="ghost"))
     assert nothing.category == "Unknown" and "ghost" in nothing.summary
+    idle = gathered["cart-service-v1"].model_copy(deep=True)
+    idle.pods, idle.workload["spec"]["replicas"] = [], 0
+    d = analyze(idle)
+    assert d.category == "Unknown" and "no pods" in d.summary and "spec.replicas is 0" in d.summary
 
 
 def test_every_runbook_has_both_languages_and_a_known_tip():

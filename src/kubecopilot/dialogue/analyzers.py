@@ -201,6 +201,12 @@ def _verdict(evidence: Evidence, lang: str) -> Diagnosis:
         quotes = [q for n in nodes for q in evaluate({"node_condition": {"type": "Ready", "status": ["True"]}},
                                                     Subject("node", evidence, node=n)).quotes]
         return _verdict_diagnosis(verdicts["healthy_node"][lang], values, "Healthy", quotes, 0.9, lang)
+    if not evidence.pods and evidence.workload:
+        kind, replicas = evidence.workload.get("kind", ""), (evidence.workload.get("spec") or {}).get("replicas")
+        where = f"{kind.lower()}/{evidence.target}: spec.replicas"
+        quote = EvidenceQuote(source="spec", quote=str(replicas), object=where)
+        return _verdict_diagnosis(verdicts["no_pods"][lang], {**values, "kind": kind, "replicas": str(replicas)},
+                                  "Unknown", [quote], 0.6, lang)
     if not evidence.pods:
         return _verdict_diagnosis(verdicts["not_found"][lang], values, "Unknown", [], 0.3, lang)
     unhealthy = [p for p in evidence.pods if not _pod_healthy(p)]
