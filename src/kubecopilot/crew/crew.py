@@ -93,8 +93,10 @@ class KubeCopilotCrew:
     def _agent(self, name: str) -> Agent:
         config = dict(self.agents_config[name])
         classes = config.pop("tool_classes", []) or []
+        # max_retry_limit=0: our tenacity policy is the one retry loop (crewAI's counter also accumulates across
+        # runs of a reused agent, which would make retries depend on history).
         return Agent(config=config, llm=self.llm, tools=self.tools_for(list(classes)), allow_delegation=False,
-                     max_iter=AGENT_MAX_ITER.get(name, 3), verbose=False, cache=False)
+                     max_iter=AGENT_MAX_ITER.get(name, 3), max_retry_limit=0, verbose=False, cache=False)
 
     def _task(self, name: str) -> Task:
         config = dict(self.tasks_config[name])

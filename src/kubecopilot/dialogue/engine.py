@@ -156,7 +156,7 @@ class Conversation:
             self.session.set_namespace(req.namespace)
         if req.intent in simple:
             return simple[req.intent]()
-        if req.intent == "fix" and not req.target and not req.uses_context and self.session.last_diagnosis:
+        if req.intent == "fix" and not req.target and self.session.last_diagnosis:  # "fix it": the last diagnosis
             return self.flows.fix_from_diagnosis(self.session.last_diagnosis, text)
         if req.intent == "fix" and not req.target and not self.session.last("pod", "deployment"):
             return Answer(title=say("no_fix", lang))
@@ -168,12 +168,12 @@ class Conversation:
 
     def _continue(self, pending: PendingRequest, text: str = "") -> Turn:
         filler = SlotFiller(self.gateway, self.session, notices=self.flows.notices)
-        ask = filler.fill(pending)
-        if ask is not None:
-            self.session.pending = pending
-            return ask
-        self.session.pending = None
         try:
+            ask = filler.fill(pending)
+            if ask is not None:
+                self.session.pending = pending
+                return ask
+            self.session.pending = None
             return self._run(pending, text)
         except StaleReference as exc:
             return self._recover(pending, exc, text)
@@ -245,7 +245,8 @@ class Conversation:
         if not isinstance(base, Ask):
             pending.filled[pending.slot] = base.value
             return self._continue(pending)
-        return base.model_copy(update={"question": question or base.question, "options": pending.options})
+        return base.model_copy(update={"question": question or base.question, "options": pending.options,
+                                       "free_text": pending.slot in FREE_SLOTS})
 
     # --- running a filled request --------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, O
 from kubecopilot.dialogue.views import suggestion
 from kubecopilot.errors import Interrupted, LLMUnavailable, PlanInvalid
 from kubecopilot.plans.summary import summarize
+from kubecopilot.plans.validate import validate_plan
 
 if TYPE_CHECKING:
     from kubecopilot.dialogue.engine import Conversation
@@ -93,9 +94,14 @@ class Flows:
         resource = self.c.gateway.invoke("get_resource", kind=kind, name=target.name, namespace=target.namespace,
                                          cluster=self.c.session.cluster).data
         self.c.progress("asking the planner")
+
+        def check(draft: Any) -> None:  # the planner's draft must build and validate, or it is sent back
+            plan = builder_for(draft.fix, now=self.c.clock, replicasets=lambda: self._replicasets(draft.fix.namespace))(resource)
+            validate_plan(plan, self.c.plans.whitelist)
+
         try:
             self.c.llm_calls += 1
-            draft, source = self.c.brain.plan(text, resource, diagnosis)
+            draft, source = self.c.brain.plan(text, resource, diagnosis, check)
         except LLMUnavailable as exc:
             self.notices.append(say("llm_fallback", self.lang, why=exc.message))
             return fix, None, diagnosis.root_cause

@@ -35,6 +35,11 @@ def resolve_reply(reply: str, options: list[Option], *, free_text: bool = False)
     text = reply.strip()
     if _CANCEL.match(text):
         return Resolution("cancel")
+    if free_text:  # an open question ("how many replicas?"): "4" is a value, options are only examples
+        exact = _exact(text, options) if options else None
+        if exact:
+            return Resolution("picked", exact)
+        return Resolution("list") if _LIST.search(text) else Resolution("free", text=text) if text else Resolution("unmatched")
     index = _number(text)
     if index is not None and options:
         if index == -1:
@@ -55,8 +60,6 @@ def resolve_reply(reply: str, options: list[Option], *, free_text: bool = False)
             return Resolution("narrowed", options=matches)
     elif _LIST.search(text):
         return Resolution("list")
-    if free_text and text:
-        return Resolution("free", text=text)
     return Resolution("unmatched", text=text)
 
 

@@ -66,6 +66,7 @@ class SlotFiller:
                 continue
             result = getattr(self, f"_{slot}")(pending, optional=spec.endswith("?"))
             if isinstance(result, Ask):
+                result.free_text = slot in FREE_SLOTS
                 pending.slot = slot
                 pending.options = pending.full_options = list(result.options)
                 return result

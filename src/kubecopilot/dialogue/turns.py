@@ -73,6 +73,7 @@ class Ask(_Model):
     question: str
     slot: str  # what the answer fills: "namespace", "pod", "deployment", "replicas", "confirm", …
     options: list[Option] = Field(default_factory=list)
+    free_text: bool = False  # an open value (replicas, image, size): options are examples, not numbered choices
     steps: list[str] = Field(default_factory=list)  # for a confirmation of a multi-step request
     next_step: str | None = None  # what happens once it is answered
     notices: list[str] = Field(default_factory=list)

@@ -1,0 +1,141 @@
+"""Conversations against the sandbox with the offline engine: the PRD's Alex story, context, menus, cache, health."""
+
+from __future__ import annotations
+
+from kubecopilot.dialogue.turns import Answer, Ask, CodeBlock, ErrorTurn, TableBlock
+
+
+def values(turn):
+    return [o.value for o in turn.options]
+
+
+def test_alex_conversation_in_chinese(talk):
+    """PRD 2.3, word for word: namespace question → list them → dev → two cart-service pods → v2 → logs."""
+    turn = talk.handle("hi，帮我看一下 cart-service 的日志")
+    assert isinstance(turn, Ask) and turn.slot == "namespace"
+    assert "命名空间" in turn.question
+    assert {"default", "dev", "production"} <= set(values(turn)) and "kube-system" not in values(turn)
+
+    turn = talk.handle("我不确定，你列出来吧")
+    assert isinstance(turn, Ask) and turn.slot == "namespace"
+    assert turn.question.startswith("好的，当前集群有以下命名空间")
+
+    turn = talk.handle("应该在 dev")
+    assert isinstance(turn, Ask) and turn.slot == "pod"
+    pods = values(turn)
+    assert len(pods) == 2 and all("cart-service" in p for p in pods)
+    assert any("cart-service-v1" in p for p in pods) and any("cart-service-v2" in p for p in pods)
+
+    turn = talk.handle("v2 那个")
+    assert isinstance(turn, Answer)
+    v2 = next(p for p in pods if "cart-service-v2" in p)
+    assert v2 in turn.title and "日志" in turn.title
+    code = next(b for b in turn.blocks if isinstance(b, CodeBlock))
+    assert code.language == "log" and code.text.strip()
+    commands = [s.command for s in turn.suggestions]
+    assert any(c.startswith("events of pod " + v2) for c in commands)
+    assert any(c.startswith("describe pod " + v2) for c in commands)
+    assert turn.tip and "Events" in turn.tip
+    assert talk.session.namespace == "dev" and talk.session.last("pod").name == v2
+
+
+def test_alex_conversation_in_english_with_numbers(talk):
+    turn = talk.handle("show me the logs of cart-service")
+    assert isinstance(turn, Ask) and turn.slot == "namespace" and "namespace" in turn.question
+    dev_index = values(turn).index("dev") + 1
+    turn = talk.handle(str(dev_index))
+    assert isinstance(turn, Ask) and turn.slot == "pod"
+    v2_index = next(i for i, v in enumerate(values(turn), 1) if "cart-service-v2" in v)
+    turn = talk.handle(str(v2_index))
+    assert isinstance(turn, Answer) and "cart-service-v2" in turn.title
+    assert turn.source.tools and any("log" in t for t in turn.source.tools)
+
+
+def test_mvp_story_k8s_status(talk):
+    turn = talk.handle("帮我查看一下k8s状态")
+    assert isinstance(turn, Answer)
+    tables = [b for b in turn.blocks if isinstance(b, TableBlock)]
+    clusters = tables[0]
+    assert {"dev-cluster", "prod-cluster"} <= {row[0] for row in clusters.rows}
+    overview = next(t for t in tables if t.title == "总览")
+    assert any("Ready" in row[1] for row in overview.rows)
+
+
+def test_context_carries_over_between_turns(talk):
+    turn = talk.handle("list pods in dev")
+    assert isinstance(turn, Answer) and talk.session.namespace == "dev"
+    turn = talk.handle("show the logs of cart-service-v1")  # namespace from context: no question
+    assert isinstance(turn, Answer) and "cart-service-v1" in turn.title
+    turn = talk.handle("its events")
+    assert isinstance(turn, Answer) and "cart-service-v1" in turn.title
+
+
+def test_quick_command_by_number_and_refresh(talk):
+    menu = talk.menu()
+    assert [r[1] for r in menu.blocks[0].rows][0] == "List all clusters"
+    turn = talk.handle("3")
+    assert isinstance(turn, Answer) and turn.title == "Namespaces"
+    again = talk.handle("list namespaces")
+    assert again.source.from_cache is True
+    misses = talk.gateway.cache.stats()["namespaces"]["misses"]
+    turn = talk.handle("刷新缓存")
+    assert isinstance(turn, Answer) and "缓存已清空" in turn.title
+    assert int("".join(c for c in turn.title if c.isdigit())) >= 1
+    assert len(talk.gateway.cache) == 0
+    talk.handle("list namespaces")
+    assert talk.gateway.cache.stats()["namespaces"]["misses"] == misses + 1  # re-read from the server once
+
+
+def test_suggestion_numbers_run_the_suggested_command(talk):
+    talk.handle("list pods in dev")
+    turn = talk.handle("1")  # first suggestion: the logs of the first pod
+    assert isinstance(turn, Answer) and any(isinstance(b, CodeBlock) for b in turn.blocks)
+
+
+def test_wrong_and_ambiguous_replies_are_asked_again_then_cancel(talk):
+    turn = talk.handle("show me the logs of cart-service")
+    turn = talk.handle("staging")
+    assert isinstance(turn, Ask) and "staging" in turn.question
+    turn = talk.handle("dev")
+    assert isinstance(turn, Ask) and turn.slot == "pod"
+    turn = talk.handle("cart-service")
+    assert isinstance(turn, Ask) and len(turn.options) == 2  # still ambiguous: asked again
+    turn = talk.handle("cancel")
+    assert isinstance(turn, Answer) and talk.session.pending is None
+
+
+def test_a_new_request_instead_of_an_answer_is_handled_as_such(talk):
+    assert isinstance(talk.handle("show me the logs of cart-service"), Ask)
+    turn = talk.handle("list clusters")
+    assert isinstance(turn, Answer) and turn.title == "Clusters" and talk.session.pending is None
+
+
+def test_single_candidate_is_taken_and_said(talk):
+    turn = talk.handle("describe billing-api")
+    assert isinstance(turn, Answer) and "billing-api" in turn.title
+    assert any("billing-api" in n for n in turn.notices)
+
+
+def test_health_check_shows_steps_then_runs_them(talk):
+    turn = talk.handle("check the health of my services")
+    assert isinstance(turn, Ask) and turn.slot == "confirm" and len(turn.steps) >= 3
+    turn = talk.handle("yes")
+    assert isinstance(turn, Answer)
+    problems = next(b for b in turn.blocks if isinstance(b, TableBlock) and b.title == "Problems")
+    flagged = " ".join(row[1] for row in problems.rows)
+    for name in ("billing-api", "report-worker", "web-frontend", "ml-trainer"):
+        assert name in flagged
+    assert turn.suggestions and turn.suggestions[0].command.startswith("diagnose ")
+
+
+def test_unknown_request_offers_the_menu(talk):
+    turn = talk.handle("make me a sandwich")
+    assert isinstance(turn, Answer) and "not sure" in turn.title
+    assert talk.session.choices and talk.session.choices[0].command == "list clusters"
+
+
+def test_unknown_namespace_is_an_error_turn_not_a_crash(talk):
+    turn = talk.handle("list pods in namespace qa")
+    assert isinstance(turn, (ErrorTurn, Answer))
+    if isinstance(turn, ErrorTurn):
+        assert "qa" in turn.message
