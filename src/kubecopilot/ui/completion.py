@@ -7,6 +7,7 @@ namespaces and clusters read into the cache at start-up).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 
@@ -103,10 +104,12 @@ class ReplCompleter(Completer):
 
 
 def _matching(candidates: Iterable[str], typed: str, start: int, meta: str | None = None) -> Iterator[Completion]:
-    """Prefix matches first, then names that merely contain what was typed ("v2" → cart-service-v2-…)."""
+    """Prefix matches first, then names with a dash-separated part starting with what was typed ("v2" →
+    cart-service-v2-…), from two characters on (one letter would match nearly everything)."""
     typed_lower = typed.lower()
     candidates = [c for c in candidates if c.lower() != typed_lower]
     prefix = [c for c in candidates if c.lower().startswith(typed_lower)]
-    inside = [c for c in candidates if typed_lower in c.lower() and c not in prefix]
+    inside = [c for c in candidates if len(typed) >= 2 and c not in prefix
+              and any(part.startswith(typed_lower) for part in re.split(r"[-_./]", c.lower()))]
     for candidate in prefix + inside:
         yield Completion(candidate, start_position=start, display_meta=meta)

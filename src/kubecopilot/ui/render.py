@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
@@ -147,7 +148,48 @@ def render_block(block: TextBlock | TableBlock | CodeBlock | DiagnosisBlock) -> 
     return render_diagnosis(block.diagnosis)
 
 
-def render_table(block: TableBlock) -> Table:
+class AdaptiveTable:
+    """A table that becomes one card per row when the terminal is too narrow for its columns.
+
+    Folding every column of a wide table into a 40-column terminal interleaves the pieces of different cells line by
+    line; a card (the first column as a heading, then ``COLUMN value`` pairs) keeps each value readable.
+    """
+
+    def __init__(self, block: TableBlock) -> None:
+        self.block = block
+
+    def natural_width(self) -> int:
+        widths = [cell_len(c) for c in self.block.columns]
+        for row in self.block.rows:
+            widths = [max(w, cell_len(cell)) for w, cell in zip(widths, row, strict=False)]
+        return sum(widths) + 3 * max(0, len(widths) - 1)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if len(self.block.columns) <= 2 or self.natural_width() <= options.max_width:
+            yield table_of(self.block)
+        else:
+            yield from cards_of(self.block)
+
+
+def render_table(block: TableBlock) -> AdaptiveTable:
+    return AdaptiveTable(block)
+
+
+def cards_of(block: TableBlock) -> list[RenderableType]:
+    cards: list[RenderableType] = [Text(block.title, style="bold")] if block.title else []
+    for row in block.rows:
+        heading, *rest = row
+        pairs = Text("  ")
+        for i, (column, cell) in enumerate(zip(block.columns[1:], rest, strict=False)):
+            if i:
+                pairs.append(" · ", style="dim")
+            pairs.append(f"{column} ", style="dim")
+            pairs.append_text(status_cell(cell))
+        cards += [Text(heading, style="bold", overflow="fold"), pairs]
+    return cards
+
+
+def table_of(block: TableBlock) -> Table:
     headed = any(column.strip() for column in block.columns)
     table = Table(title=block.title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
                   show_header=headed, show_edge=False, pad_edge=False)
@@ -225,7 +267,8 @@ def render_diagnosis(diagnosis: Diagnosis) -> Panel:
         lines.append(Text("Evidence:", style="bold"))
         for quote in diagnosis.evidence:
             where = f"{quote.source}" + (f" · {quote.object}" if quote.object else "")
-            lines.append(Text.assemble(("  [", "dim"), (where, "cyan"), ("] ", "dim"), f"“{quote.quote.strip()}”"))
+            lines.append(Text.assemble(("  • ", "dim"), (where, "cyan")))
+            lines.append(Padding(Text(f"“{quote.quote.strip()}”", overflow="fold"), (0, 0, 0, 4)))
     lines.append(Text.assemble(("Suggested fix: ", "bold green"), inline(diagnosis.suggested_fix)))
     by = "rule-based analyzers" if diagnosis.source == "rules" else "the diagnostician (LLM)"
     style = "red" if diagnosis.category not in ("Healthy", "Unknown") else "green" if diagnosis.category == "Healthy" else "yellow"

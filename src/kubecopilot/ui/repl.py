@@ -28,13 +28,13 @@ EXIT_WORDS = frozenset({"exit", "quit", "bye", "退出", "再见", ":q"})
 
 class Repl:
     def __init__(self, app: Any, console: Console, reader: LineReader, *, names: NameIndex | None = None,
-                 default_cluster: str | None = None, on_ready: Callable[[], None] | None = None) -> None:
+                 default_cluster: str | None = None, on_ready: Callable[[Repl], None] | None = None) -> None:
         from kubecopilot.ui.slash import SlashCommands  # slash commands need the Repl; keep the import one-way
 
         self.app, self.console, self.reader = app, console, reader
         self.names = names or NameIndex()
         self.default_cluster = default_cluster
-        self.on_ready = on_ready or (lambda: None)
+        self.on_ready = on_ready or (lambda repl: None)  # called whenever we wait for the person (tests, benchmark)
         self.brain_state = "offline" if app.offline else "not loaded yet"
         self.slash = SlashCommands(self)
         self._status: Any = None
@@ -50,7 +50,7 @@ class Repl:
     def run(self) -> int:
         empty_interrupts = 0
         while True:
-            self.on_ready()
+            self.on_ready(self)
             try:
                 line = self.reader.read(self.prompt())
             except EOFError:
@@ -118,7 +118,7 @@ class Repl:
         from kubecopilot.ui.plan_view import prompt_approval
 
         def approve(plan: Any) -> Any:
-            decision = prompt_approval(plan, self.console, self.reader.read_answer, user=f"user:{self.app.settings.user}")
+            decision = prompt_approval(plan, self.console, self.read_answer, user=f"user:{self.app.settings.user}")
             if decision.approved:
                 self._start_status("applying the change")
             return decision
@@ -133,6 +133,10 @@ class Repl:
             return None
         self.show(turn)
         return turn
+
+    def read_answer(self, prompt: str) -> str:
+        self.on_ready(self)
+        return self.reader.read_answer(prompt)
 
     def show(self, turn: Turn) -> None:
         if isinstance(turn, PlanProposal):
