@@ -165,8 +165,13 @@ def test_kubectl_get_picks_its_policy_from_resource_type_at_call_time():
     assert spec.policy_for({"resourceType": "namespaces"}) == "namespaces"
     assert spec.policy_for({"resourceType": "services"}) == "services"
     assert spec.policy_for({"resourceType": "deploy"}) == "workloads"
+    # one named object is always read fresh: it may be the "before" of a plan
+    assert spec.policy_for({"resourceType": "deployments", "name": "cart"}) is None
     hsn = Catalog.build(load_tools("hsn0918-kubernetes-mcp"))
-    assert hsn.get("GET_EVENTS").cache_policy == "events"  # the name says events even though it takes a kind
+    assert hsn.get("LIST_APPS_RESOURCES").cache_policy == "workloads"  # the name says apps even though it takes a kind
+    assert hsn.get("LIST_CORE_RESOURCES").cache_policy == BY_KIND
+    assert hsn.get("GET_CORE_RESOURCE").cache_policy is None  # requires a name
+    assert hsn.get("GET_EVENTS").cache_policy is None
     assert hsn.get("DESCRIBE_CORE_RESOURCE").cache_policy is None
 
 

@@ -166,3 +166,25 @@ def test_target_from_settings_picks_the_transport():
         MCPTarget.from_settings(MCPSettings())
     with pytest.raises(ConfigError):
         MCPTarget.from_url("localhost:8001/sse")
+
+
+@pytest.mark.parametrize("transport", ["sse", "streamable-http"])
+def test_configured_headers_go_with_every_request(transport):
+    seen: list[bytes | None] = []
+    inner = app_for(make_server(), transport)
+
+    async def recording_app(scope, receive, send):
+        if scope["type"] == "http":
+            seen.append(dict(scope["headers"]).get(b"authorization"))
+        await inner(scope, receive, send)
+
+    with serve(recording_app) as server:
+        settings = MCPSettings(url=server.base + PATHS[transport], headers={"Authorization": "Bearer t0k3n"})
+        client = MCPClient(MCPTarget.from_settings(settings), connect_timeout=5)
+        try:
+            client.connect()
+            client.call_tool("echo_args", {})
+        finally:
+            client.close()
+    assert len(seen) >= 3  # connect, initialize, the call …
+    assert set(seen) == {b"Bearer t0k3n"}

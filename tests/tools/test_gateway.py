@@ -284,8 +284,9 @@ def test_ops_falls_back_to_apply_of_the_full_object_without_a_patch_tool(gateway
     before = ops.read_object(ref)
     gateway.records("list_deployments", namespace="dev")
     approval = gateway.approvals.grant("plan-5", kind="Deployment", namespace="dev", name="cart-service-v1")
-    result = ops.apply_patch(ref, [{"op": "replace", "path": "/spec/replicas", "value": 4}], scaled_copy(before, 4),
-                             approval)
+    result = ops.apply_patch(
+        ref, [{"op": "replace", "path": "/spec/replicas", "value": 4}], scaled_copy(before, 4), approval
+    )
     assert result.tool == "apply_manifest"
     assert ops.read_object(ref)["spec"]["replicas"] == 4
     assert not gateway.records("list_deployments", namespace="dev").from_cache  # evicted by the manifest's namespace
@@ -296,11 +297,17 @@ def test_ops_falls_back_to_scale_or_restart_when_the_change_is_exactly_that(gate
     ref = Ref("Deployment", "dev", "cart-service-v2")
     before = ops.read_object(ref)
     approval = gateway.approvals.grant("plan-6", kind="Deployment", namespace="dev", name="cart-service-v2")
-    scaled = ops.apply_patch(ref, [{"op": "replace", "path": "/spec/replicas", "value": 3}], scaled_copy(before, 3),
-                             approval)
+    scaled = ops.apply_patch(
+        ref, [{"op": "replace", "path": "/spec/replicas", "value": 3}], scaled_copy(before, 3), approval
+    )
     assert scaled.tool == "scale_deployment" and ops.read_object(ref)["spec"]["replicas"] == 3
-    restart = [{"op": "add", "path": "/spec/template/metadata/annotations",
-                "value": {"kubectl.kubernetes.io/restartedAt": "2024-05-01T10:00:00Z"}}]
+    restart = [
+        {
+            "op": "add",
+            "path": "/spec/template/metadata/annotations",
+            "value": {"kubectl.kubernetes.io/restartedAt": "2024-05-01T10:00:00Z"},
+        }
+    ]
     restarted = ops.apply_patch(ref, restart, before, approval)
     assert restarted.tool == "restart_deployment"
     image = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "cart:9"}]
@@ -313,7 +320,8 @@ def test_ops_sends_a_merge_patch_to_servers_that_only_take_one(gateway):
     ref = Ref("Deployment", "dev", "cart-service-v1")
     before = ops.read_object(ref)
     approval = gateway.approvals.grant("plan-7", kind="Deployment", namespace="dev", name="cart-service-v1")
-    result = ops.apply_patch(ref, [{"op": "replace", "path": "/spec/replicas", "value": 2}], scaled_copy(before, 2),
-                             approval)
+    result = ops.apply_patch(
+        ref, [{"op": "replace", "path": "/spec/replicas", "value": 2}], scaled_copy(before, 2), approval
+    )
     assert result.args["patch_type"] == "merge" and result.args["patch"] == {"spec": {"replicas": 2}}
     assert ops.read_object(ref)["spec"]["replicas"] == 2

@@ -119,6 +119,8 @@ class ToolSpec:
 
     def policy_for(self, args: Mapping[str, Any]) -> str | None:
         """The cache policy of one call; generic tools decide by the kind they are asked for."""
+        if self.tool_class == "read" and any(is_name_arg(k) and v for k, v in args.items()):
+            return None  # one named object (kubectl_get NAME): always fresh, it may feed a plan
         if self.cache_policy != BY_KIND:
             return self.cache_policy
         kind = next((args[a] for a in KIND_ARGS if isinstance(args.get(a), str)), None)
@@ -129,6 +131,12 @@ def name_tokens(name: str) -> list[str]:
     """``LIST_CORE_RESOURCES`` → list, core, resources; ``getPodLogs`` → get, pod, logs; ``pods-list`` → pods, list."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     return [t.lower() for t in re.split(r"[^A-Za-z0-9]+", spaced) if t]
+
+
+def is_name_arg(key: str) -> bool:
+    """``name``, ``pod_name``, ``podName``, ``resourceName`` …, but not ``namespace``."""
+    lowered = key.lower()
+    return lowered == "name" or (lowered.endswith("name") and "namespace" not in lowered)
 
 
 def policy_for_kind(kind: str) -> str:
@@ -169,6 +177,9 @@ def cache_policy(info: ToolInfo, tool_class: ToolClass) -> str | None:
     tokens = set(name_tokens(info.name))
     if tokens & NEVER_CACHED:
         return None
+    required = info.input_schema.get("required") or []
+    if tool_class == "read" and any(is_name_arg(arg) for arg in required):
+        return None  # reads of one named object are always fresh
     for policy, words in SUBJECT_POLICIES:  # a name that says what it returns wins (GET_EVENTS takes a kind)
         if tokens & words:
             return policy
