@@ -37,8 +37,8 @@ def build_restart(obj: Mapping[str, Any], now: datetime | None = None, **meta: A
     after = copy.deepcopy(dict(obj))
     template_meta = after.setdefault("spec", {}).setdefault("template", {}).setdefault("metadata", {})
     template_meta.setdefault("annotations", {})[RESTART_ANNOTATION] = stamp
-    return _plan(obj, after, "restart", f"Annotate the pod template ({RESTART_ANNOTATION}={stamp})",
-                 created_at=now, **meta)
+    meta.setdefault("created_at", now)
+    return _plan(obj, after, "restart", f"Annotate the pod template ({RESTART_ANNOTATION}={stamp})", **meta)
 
 
 def build_set_image(obj: Mapping[str, Any], container: str, image: str, **meta: Any) -> OperationPlan:
