@@ -62,8 +62,7 @@ def banner(app: Any, cluster: str | None) -> RenderableType:
     grid.add_row("MCP", Text.assemble(app.mcp_url or "?", ("  ·  ", "dim"), tools_line(app)))
     grid.add_row("model", Text.assemble(model, (f"  ({model_hint})" if model_hint else "", "dim")))
     grid.add_row("config", short_path(settings.config_file))
-    grid.add_row("audit", settings.audit_url.removeprefix("sqlite:///") if settings.audit_url.startswith("sqlite:///")
-                 else "database (see config)")
+    grid.add_row("audit", audit_location(settings.audit_url))
     parts: list[RenderableType] = [Text.assemble(("KubeCopilot ", "bold"), (__version__, "dim"),
                                                  " — ask about your cluster in plain English or 中文"), grid]
     if not app.offline and settings.redaction.enabled:
@@ -77,3 +76,10 @@ def banner(app: Any, cluster: str | None) -> RenderableType:
 def short_path(path: Path | str) -> str:
     text, home = str(path), str(Path.home())
     return "~" + text[len(home):] if text.startswith(home + "/") else text
+
+
+def audit_location(url: str) -> str:
+    """The ledger's file, or just the database kind: a team's database URL may carry a password."""
+    if url.startswith("sqlite:///"):
+        return short_path(url.removeprefix("sqlite:///")) + "  (kubecopilot audit verify checks it)"
+    return url.split(":", 1)[0] + " database (see kubecopilot config show)"
