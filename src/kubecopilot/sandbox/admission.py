@@ -24,6 +24,7 @@ _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _WORKLOADS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet")
 _POD_TEMPLATE_KINDS = (*_WORKLOADS, "Job")
+_SERVER_ANNOTATION_PREFIXES = ("deployment.kubernetes.io/",)
 
 
 def prepare(c: Cluster, obj: Obj, existing: Obj | None = None) -> Obj:
@@ -40,12 +41,14 @@ def prepare(c: Cluster, obj: Obj, existing: Obj | None = None) -> Obj:
         meta.pop("namespace", None)
     obj["apiVersion"] = kind.api_version
     default(obj)
+    if existing is not None:
+        _keep_server_metadata(obj, existing)
+        _check_immutable(obj, existing)
     validate(obj)
     _admit(obj, existing)
     # status is a subresource: writers cannot set it; a replace keeps what the controllers computed.
     obj.pop("status", None)
     if existing is not None:
-        _check_immutable(obj, existing)
         if "status" in existing:
             obj["status"] = copy.deepcopy(existing["status"])
     elif kind.kind == "Namespace":
@@ -178,7 +181,8 @@ def _admit(obj: Obj, existing: Obj | None) -> None:
 def _check_immutable(obj: Obj, existing: Obj) -> None:
     if obj["kind"] in _WORKLOADS and obj["spec"].get("selector") != existing["spec"].get("selector"):
         raise invalid(obj, "spec.selector", "Invalid value: field is immutable")
-    if obj["kind"] == "Service" and existing["spec"].get("clusterIP") != obj["spec"].get("clusterIP"):
+    wanted_ip = obj["spec"].get("clusterIP") if obj["kind"] == "Service" else None
+    if wanted_ip and wanted_ip != existing["spec"].get("clusterIP"):
         raise invalid(obj, "spec.clusterIP", "Invalid value: field is immutable")
     if obj["kind"] == "Pod":
         old_spec, new_spec = copy.deepcopy(existing["spec"]), copy.deepcopy(obj["spec"])
@@ -188,6 +192,17 @@ def _check_immutable(obj: Obj, existing: Obj) -> None:
         if old_spec != new_spec:
             raise invalid(obj, "spec", "Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
                           "`spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations)")
+
+
+def _keep_server_metadata(obj: Obj, existing: Obj) -> None:
+    """What controllers wrote into metadata survives a replace that does not mention it (as with kubectl apply)."""
+    meta, old = obj["metadata"], existing["metadata"]
+    for key, value in (old.get("annotations") or {}).items():
+        if key.startswith(_SERVER_ANNOTATION_PREFIXES):
+            meta.setdefault("annotations", {}).setdefault(key, value)
+    for field_name in ("ownerReferences", "finalizers"):
+        if field_name in old and field_name not in meta:
+            meta[field_name] = copy.deepcopy(old[field_name])
 
 
 def cluster_ip(namespace: str, name: str) -> str:

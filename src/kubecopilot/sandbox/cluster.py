@@ -79,23 +79,22 @@ class ClusterSet:
     def __init__(self, scenario: str = "default", clock: Clock | None = None) -> None:
         from kubecopilot.sandbox import scenario as scenarios
 
-        scenarios.check_name(scenario)
         self.scenario = scenario
         self.clock = clock or system_clock
         self.lock = threading.RLock()
         self.tools = ToolCatalog.load()
-        self.clusters: dict[str, Cluster] = {}
-        self.current = ""
-        self.reset()
+        self.clusters, self.current = scenarios.build(scenario, self.clock)
+        for cluster in self.clusters.values():
+            cluster.world = self
+        self._initial = {name: cluster.snapshot() for name, cluster in self.clusters.items()}
+        self._initial_current = self.current
 
     def reset(self) -> None:
-        """Rebuild the scenario from scratch (same seed, so the same names)."""
-        from kubecopilot.sandbox import scenario as scenarios
-
+        """Back to the scenario as it was built (same objects, names, uids and resourceVersions)."""
         with self.lock:
-            self.clusters, self.current = scenarios.build(self.scenario, self.clock)
-            for cluster in self.clusters.values():
-                cluster.world = self
+            for name, state in self._initial.items():
+                self.clusters[name].restore(state)
+            self.current = self._initial_current
 
     def cluster(self, name: str | None = None) -> Cluster:
         with self.lock:

@@ -36,6 +36,18 @@ from kubecopilot.sandbox.cluster import ClusterSet
 
 log = logging.getLogger(__name__)
 
+
+class _QuietDisconnects(logging.Filter):
+    """The SDK logs a traceback when a streamable-HTTP client simply goes away; that is not an error here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (record.getMessage().startswith("Error in standalone SSE writer")
+                    and isinstance(exc, anyio.ClosedResourceError))
+
+
+logging.getLogger("mcp.server.streamable_http").addFilter(_QuietDisconnects())
+
 TRANSPORT_PATHS = {"sse": "/sse", "streamable-http": "/mcp"}
 INSTRUCTIONS = (
     "KubeCopilot sandbox: two simulated Kubernetes clusters (dev-cluster, the default, and prod-cluster). "
@@ -137,6 +149,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:

@@ -24,7 +24,7 @@ Key = tuple[str, str, str]  # (kind, namespace or "", name)
 
 # Kinds whose metadata.generation the real API server maintains (bumped on spec changes).
 _GENERATION_KINDS = {
-    "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "HorizontalPodAutoscaler", "Ingress", "Pod",
+    "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "HorizontalPodAutoscaler", "Ingress",
 }
 _FIRST_RESOURCE_VERSION = 10_000
 
