@@ -209,6 +209,7 @@ def test_a_namespace_deleted_behind_a_cached_list_is_recovered_once(gateway, san
 
 
 def test_a_pod_deleted_and_recreated_behind_a_cached_list_offers_the_new_pods(gateway, sandbox):
+    gateway.records("list_namespaces")  # "dev" came from a listing too, and it is still there: the pod is stale
     pods = gateway.records("list_pods", namespace="dev")
     victim = next(r.name for r in pods.records if r.name.startswith("cart-service-v1"))
     sandbox.cluster.call("delete_pod", {"namespace": "dev", "pod_name": victim})  # its ReplicaSet makes a new one
@@ -217,6 +218,7 @@ def test_a_pod_deleted_and_recreated_behind_a_cached_list_offers_the_new_pods(ga
     fresh = [r.name for r in err.value.records]
     assert victim not in fresh
     assert any(n.startswith("cart-service-v1") for n in fresh)
+    assert err.value.stale_value == victim
     assert isinstance(err.value, ToolFailed) and err.value.to_dict()["error"] == "stale_reference"
 
 

@@ -171,33 +171,47 @@ class ToolGateway:
     def _recover(
         self, spec: ToolSpec, args: dict[str, Any], failure: ToolFailed, shape: tuple[str, str | None]
     ) -> ToolResult:
-        """The stale-cache recovery of PRD 2.5, once."""
-        origin, value = self._origin_of(args)
-        if origin is None or value is None:
+        """The stale-cache recovery of PRD 2.5: re-read each listing an argument came from (namespace, cluster,
+        then name; each once). The first value no longer listed is stale; if all are still there, retry once."""
+        candidates = self._origins_of(args)
+        if not candidates:
             raise failure
-        with self._lock:
-            self._origins.pop((origin.field, value), None)
-        self.cache.evict(where=lambda e: e.tool == origin.tool and dict(e.args) == origin.args)
-        self.cache.evict(where=lambda e: value in e.args.values())
-        listing_spec = self.catalog.get(origin.tool)
-        fresh_listing = self._read(
-            listing_spec, origin.args, fresh=True, shape=(origin.fmt, origin.kind), recover=False
+        reread: dict[str, list[Record]] = {}
+        for origin, value in candidates:
+            key = json.dumps([origin.tool, origin.args], sort_keys=True, default=str)
+            if key not in reread:
+                records = self._reread(origin)
+                if records is None:
+                    raise failure
+                reread[key] = records
+            if value not in {r.name for r in reread[key]}:
+                self._forget(origin, value)
+                what = {"namespace": "namespace", "cluster": "cluster"}.get(origin.field, origin.kind or "object")
+                raise StaleReference(
+                    f"{what} {value!r} no longer exists (it came from a cached list that was out of date)",
+                    hint="pick one of the current ones",
+                    records=reread[key],
+                    stale_value=value,
+                    tool=spec.name,
+                    server_message=failure.message,
+                )
+        return self._read(spec, args, fresh=True, shape=shape, recover=False)
+
+    def _reread(self, origin: _Origin) -> list[Record] | None:
+        """The listing again, from the server (it replaces the cached one); None when it cannot be parsed."""
+        listing = self._read(
+            self.catalog.get(origin.tool), origin.args, fresh=True, shape=(origin.fmt, origin.kind), recover=False
         )
         try:
-            fresh_records = parse_records(fresh_listing.text, origin.fmt, origin.kind)  # type: ignore[arg-type]
+            return parse_records(listing.text, origin.fmt, origin.kind)  # type: ignore[arg-type]
         except ParseError:
-            raise failure from None
-        if value in {r.name for r in fresh_records}:
-            return self._read(spec, args, fresh=True, shape=shape, recover=False)
-        what = {"namespace": "namespace", "cluster": "cluster"}.get(origin.field, origin.kind or "object")
-        raise StaleReference(
-            f"{what} {value!r} no longer exists (it came from a cached list that was out of date)",
-            hint="pick one of the current ones",
-            records=fresh_records,
-            stale_value=value,
-            tool=spec.name,
-            server_message=failure.message,
-        )
+            return None
+
+    def _forget(self, origin: _Origin, value: str) -> None:
+        """A stale value: no longer offered as coming from a listing, and no cached answer about it is kept."""
+        with self._lock:
+            self._origins.pop((origin.field, value), None)
+        self.cache.evict(where=lambda e: value in e.args.values())
 
     def _remember(self, tool: str, args: dict[str, Any], text: str, shape: tuple[str, str | None]) -> None:
         fmt, kind = shape
@@ -212,18 +226,15 @@ class ToolGateway:
                 field_name = _field_for_kind(record.kind or kind)
                 self._origins[(field_name, record.name)] = _Origin(field_name, tool, dict(args), fmt, kind)
 
-    def _origin_of(self, args: Mapping[str, Any]) -> tuple[_Origin | None, str | None]:
-        """The first argument whose value came from a listing; namespaces and clusters before names."""
+    def _origins_of(self, args: Mapping[str, Any]) -> list[tuple[_Origin, str]]:
+        """The arguments whose values came from a listing, with where from; namespaces and clusters first."""
         candidates = sorted(
             ((_field_for_arg(k), v) for k, v in args.items() if isinstance(v, str)),
             key=lambda fv: ("namespace", "cluster", "name").index(fv[0]),
         )
         with self._lock:
-            for field_name, value in candidates:
-                origin = self._origins.get((field_name, value))
-                if origin is not None:
-                    return origin, value
-        return None, None
+            found = [(self._origins.get((f, v)), v) for f, v in candidates]
+        return [(origin, value) for origin, value in found if origin is not None]
 
     def _shape_for(self, tool: str, args: Mapping[str, Any]) -> tuple[str, str | None]:
         """How to parse a raw call's answer: from the profile binding that makes this call, else guess."""
