@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubecopilot.errors import ConfigError
-from kubecopilot.plans.changes import leaf_changes
+from kubecopilot.plans.changes import LeafChange, leaf_changes
 from kubecopilot.plans.model import Risk, RiskLevel
 from kubecopilot.plans.patches import after_of, resolve
 from kubecopilot.plans.quantity import parse_quantity
@@ -134,6 +134,7 @@ class _Facts:
     owner: str | None
     pods_affected: int
     verify_timeout_s: float
+    changes: list[LeafChange]
 
     @classmethod
     def of(cls, plan: Any, ctx: RiskContext) -> _Facts:
@@ -146,7 +147,8 @@ class _Facts:
         pods = ctx.pods_affected if ctx.pods_affected is not None else _pods_affected(plan.action, plan.resource.kind,
                                                                                      old, new)
         return cls(plan, plan.action, plan.resource.kind, plan.resource.name, plan.resource.namespace,
-                   dict(ctx.namespace_labels), ctx.prompt_risk_tier, old, new, owner, pods, ctx.verify_timeout_s)
+                   dict(ctx.namespace_labels), ctx.prompt_risk_tier, old, new, owner, pods, ctx.verify_timeout_s,
+                   leaf_changes(plan))
 
     def names(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "namespace": self.namespace}
@@ -199,14 +201,14 @@ def _replicas_ratio_over(f: _Facts, ratio: float) -> dict[str, Any] | None:
 
 
 def _field_changed(f: _Facts, fields: list[str]) -> dict[str, Any] | None:
-    for change in leaf_changes(f.plan):
+    for change in f.changes:
         if change.field in fields:
             return {"container": change.container, "old": change.before, "new": change.after}
     return None
 
 
 def _resource_decrease(f: _Facts, resources: list[str]) -> dict[str, Any] | None:
-    for change in leaf_changes(f.plan):
+    for change in f.changes:
         section, _, resource = change.field.partition(".")
         if section not in ("limits", "requests") or resource not in resources:
             continue
