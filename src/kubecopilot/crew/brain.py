@@ -60,7 +60,9 @@ class CrewBrain:
 
     def diagnose(self, evidence: Evidence, findings: Diagnosis, language: str) -> tuple[Diagnosis, str]:
         diagnosis = self._run("diagnose", context.diagnose_inputs(evidence, findings, language, self.sanitizer))
-        return diagnosis.model_copy(update={"source": "llm"}), registry().spec("diagnose").source_id
+        # The model saw placeholders; the person reading the answer on this machine sees the real values.
+        shown = Diagnosis.model_validate_json(self.sanitizer.restore(diagnosis.model_dump_json()))
+        return shown.model_copy(update={"source": "llm"}), registry().spec("diagnose").source_id
 
     def plan(self, request: str, resource: dict[str, Any], diagnosis: Diagnosis | None,
              check: Callable[[PlanDraft], None] | None = None) -> tuple[PlanDraft, str]:

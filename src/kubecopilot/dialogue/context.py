@@ -83,8 +83,8 @@ def verify_inputs(summary: str, checks: list[str], language: str, sanitizer: San
 def format_evidence(evidence: Evidence) -> str:
     """Describe output first (it already holds state, limits and events), then events, then log tails."""
     parts: list[str] = []
-    for pod, text in evidence.describe.items():
-        parts.append(f"## describe pod {pod}\n{text.strip()}")
+    for name, text in evidence.describe.items():  # pods by name; nodes as "node/<name>"
+        parts.append(f"## describe {name if name.startswith('node/') else 'pod ' + name}\n{text.strip()}")
     if not evidence.describe:
         for pod in evidence.pods:
             parts.append(f"## pod {pod['metadata']['name']} status\n{json.dumps(pod.get('status', {}), default=str)}")

@@ -83,9 +83,16 @@ class _Reader:
 
 def gather_evidence(gateway: Any, *, namespace: str, target: str, cluster: str | None = None, tail_lines: int = 50,
                     notes: list[str] | None = None, fresh: bool = False) -> Evidence:
-    """Evidence about ``target`` in ``namespace``; what could not be read is appended to ``notes``."""
+    """Evidence about ``target`` in ``namespace``; what could not be read is appended to ``notes`` and kept in
+    ``evidence.notes``."""
     read = _Reader(gateway, cluster, notes if notes is not None else [], fresh)
-    evidence = Evidence(cluster=cluster, namespace=namespace, target=target)
+    evidence = _gather(read, Evidence(cluster=cluster, namespace=namespace, target=target), tail_lines)
+    evidence.notes = list(read.notes)
+    return evidence
+
+
+def _gather(read: _Reader, evidence: Evidence, tail_lines: int) -> Evidence:
+    target, namespace = evidence.target, evidence.namespace
     workload = next((w for kind in WORKLOAD_KINDS if (w := read.exists(kind, target, namespace))), None)
     if workload is not None:
         _workload_pods(read, evidence, workload)

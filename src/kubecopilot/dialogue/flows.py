@@ -42,6 +42,7 @@ class Flows:
     def diagnose(self, namespace: str, kind: str, name: str) -> tuple[Turn, Diagnosis | None]:
         self.c.progress(f"reading describe, events and logs of {namespace}/{name}")
         evidence = gather_evidence(self.c.gateway, namespace=namespace, target=name, cluster=self.c.session.cluster)
+        self.notices.extend(evidence.notes)
         diagnosis = analyze(evidence, language=self.lang)
         if self.c.brain is not None:
             diagnosis = self._llm_diagnosis(evidence, diagnosis)
@@ -96,6 +97,8 @@ class Flows:
         self.c.progress("asking the planner")
 
         def check(draft: Any) -> None:  # the planner's draft must build and validate, or it is sent back
+            if "[REDACTED_" in draft.fix.model_dump_json():
+                raise PlanInvalid("the draft contains a redaction placeholder; use only values visible in the resource")
             plan = builder_for(draft.fix, now=self.c.clock, replicasets=lambda: self._replicasets(draft.fix.namespace))(resource)
             validate_plan(plan, self.c.plans.whitelist)
 

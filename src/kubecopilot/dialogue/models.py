@@ -96,6 +96,7 @@ class Evidence(_Model):
     previous_logs: dict[str, str] = Field(default_factory=dict)  # "pod/container" → previous container's log tail
     describe: dict[str, str] = Field(default_factory=dict)  # pod name → describe text
     nodes: list[dict[str, Any]] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # what could not be read (a missing capability, a failed read)
 
 
 class EvidenceQuote(_Model):
@@ -130,7 +131,7 @@ class Diagnosis(_Model):
     root_cause: str
     category: Literal[
         "CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "Unschedulable", "ProbeFailure", "NodeNotReady",
-        "Healthy", "Unknown",
+        "ConfigError", "Healthy", "Unknown",
     ]  # fmt: skip
     evidence: list[EvidenceQuote] = Field(default_factory=list)
     confidence: float = Field(ge=0.0, le=1.0)
