@@ -70,3 +70,14 @@ def test_bad_config_exit_code(tmp_path, monkeypatch, capsys):
     _write_config(tmp_path, monkeypatch, "- not a mapping\n")
     assert main(["config", "show"]) == 78
     assert "must hold a mapping" in capsys.readouterr().err
+
+
+def test_env_example_lists_every_variable():
+    from pathlib import Path
+
+    from kubecopilot.config import ENV_VARS, PROVIDER_KEYS
+
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    for var in [*ENV_VARS, "KUBECOPILOT_HOME", "OPENROUTER_API_KEY"]:
+        assert f"# {var}=" in text, var
+    assert set(PROVIDER_KEYS.values()) >= {"OPENROUTER_API_KEY"}
