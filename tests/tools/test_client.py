@@ -188,3 +188,17 @@ def test_configured_headers_go_with_every_request(transport):
             client.close()
     assert len(seen) >= 3  # connect, initialize, the call …
     assert set(seen) == {b"Bearer t0k3n"}
+
+
+def test_a_server_that_accepts_but_never_answers_fails_at_the_connect_timeout():
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:  # listening, never serving
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/sse"
+        client = MCPClient(MCPTarget.from_url(url), connect_timeout=0.5)
+        with pytest.raises(MCPUnavailable) as err:
+            client.connect()
+        assert "no answer within 0.5 s" in err.value.message
+        client.close()  # and closing does not hang on the abandoned attempt
