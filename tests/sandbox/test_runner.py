@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import signal
+import subprocess
 import sys
 
 import pytest
@@ -87,3 +90,22 @@ def test_stdio_transport_serves_on_stdin_stdout():
         assert len(session.list_tools()) >= 45
         pods = session.json("list_pods", namespace="dev")["items"]
     assert sorted(p["metadata"]["labels"]["version"] for p in pods) == ["v1", "v2"]
+
+
+def test_cli_announces_itself_in_one_line_and_stops_cleanly_on_ctrl_c():
+    cmd = [sys.executable, "-m", "kubecopilot", "sandbox", "--port", "0", "--scenario", "minimal",
+           "--transport", "streamable-http"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()  # printed (and flushed) once the server accepts connections
+        assert re.fullmatch(r"KubeCopilot sandbox \(scenario minimal, 50 tools\) listening on "
+                            r"http://127\.0\.0\.1:\d+/mcp\n", line)
+        with MCPSession(line.split(" listening on ")[1].strip()) as session:
+            assert session.json("get_cluster_info")["name"] == "dev-cluster"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert out == "" and "Traceback" not in err

@@ -2,8 +2,9 @@
 clusters of a scenario, the current one, and ``call(tool, args)`` — the one entry the MCP server uses).
 
 A write runs on a snapshot boundary: if it raises, the cluster is restored, so a failed write changes nothing.
-Everything is guarded by one re-entrant lock, so tests may change state from their own thread while the server
-serves.
+Everything is guarded by one re-entrant lock (``ClusterSet.lock``): ``call``, ``reset`` and
+``Cluster.set_node_ready`` take it; a test that edits ``cluster.store`` directly while a server is running should
+hold it too (``with handle.cluster.lock: ...``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Cluster:
         self.store = Store(self.rng, self.now)
         self.events = EventRecorder(self.store, self.now, _event_host)
         self.world: ClusterSet | None = None  # set by the ClusterSet that owns this cluster
+        self.lock: threading.RLock = threading.RLock()  # replaced by the owning ClusterSet's lock
 
     def now(self) -> datetime:
         return self._frozen or self._clock()
@@ -54,8 +56,10 @@ class Cluster:
         controllers.reconcile(self)
 
     def set_node_ready(self, node_name: str, ready: bool) -> None:
-        kubelet.set_node_ready(self, node_name, ready)
-        self.reconcile()
+        """Make a node stop (or resume) posting status, as a lost kubelet would; its pods follow."""
+        with self.lock:
+            kubelet.set_node_ready(self, node_name, ready)
+            self.reconcile()
 
     def require_namespace(self, namespace: str) -> Obj:
         return self.store.require("Namespace", namespace)
@@ -85,7 +89,7 @@ class ClusterSet:
         self.tools = ToolCatalog.load()
         self.clusters, self.current = scenarios.build(scenario, self.clock)
         for cluster in self.clusters.values():
-            cluster.world = self
+            cluster.world, cluster.lock = self, self.lock
         self._initial = {name: cluster.snapshot() for name, cluster in self.clusters.items()}
         self._initial_current = self.current
 

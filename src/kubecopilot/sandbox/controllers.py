@@ -15,6 +15,7 @@ from kubecopilot.sandbox.objects import (
     CHANGE_CAUSE, HASH_LABEL, REVISION, pod_from_template, random_suffix, replicaset_for, template_hash,
 )
 from kubecopilot.sandbox.store import Obj
+from kubecopilot.sandbox.timeutil import parse_stamp
 
 if TYPE_CHECKING:
     from kubecopilot.sandbox.cluster import Cluster
@@ -131,11 +132,7 @@ def _deletion_order(pod: Obj) -> tuple:
     """Which surplus pod goes first: unscheduled, then not ready, then the youngest (the controller's ranking)."""
     status = pod.get("status") or {}
     ready = any(cond["type"] == "Ready" and cond["status"] == "True" for cond in status.get("conditions") or ())
-    return (bool(pod["spec"].get("nodeName")), ready, _neg_time(pod["metadata"]["creationTimestamp"]))
-
-
-def _neg_time(ts: str) -> str:
-    return "".join(chr(255 - ord(ch)) for ch in ts)  # sorts newest first
+    return (bool(pod["spec"].get("nodeName")), ready, -parse_stamp(pod["metadata"]["creationTimestamp"]).timestamp())
 
 
 def delete_pod(c: Cluster, pod: Obj) -> None:

@@ -53,10 +53,10 @@ def events_for(c: Cluster, obj: Obj) -> list[Obj]:
     return sorted(found, key=lambda e: (e["lastTimestamp"], e["firstTimestamp"]))
 
 
-def _events(t: Text, c: Cluster, obj: Obj) -> None:
+def _events(t: Text, c: Cluster, obj: Obj, width: int = 18) -> None:
     events = events_for(c, obj)
     if not events:
-        t.kv("Events", "<none>")
+        t.kv("Events", "<none>", 0, width)
         return
     t.line("Events:")
     rows = [["Type", "Reason", "Age", "From", "Message"], ["----", "------", "----", "----", "-------"]]
@@ -129,7 +129,12 @@ def _container_spec(t: Text, c: dict[str, Any], indent: int) -> None:
         for line in _env(c):
             t.line(f"{' ' * (indent + 2)}{line}")
     mounts = [f"{m['mountPath']} from {m['name']} ({'ro' if m.get('readOnly') else 'rw'})" for m in c.get("volumeMounts") or ()]
-    t.kv("Mounts", mounts or ["<none>"], indent, 16)
+    if not mounts:
+        t.kv("Mounts", "<none>", indent, 16)
+        return
+    t.line(f"{' ' * indent}Mounts:")
+    for mount in mounts:
+        t.line(f"{' ' * (indent + 2)}{mount}")
 
 
 def _state(t: Text, label: str, state: dict[str, Any], indent: int) -> None:
@@ -217,7 +222,7 @@ def describe_pod(c: Cluster, pod: Obj) -> str:
     tolerations = [f"{x.get('key', '')}:{x.get('effect', '')} op={x.get('operator', 'Equal')}"
                    + (f" for {x['tolerationSeconds']}s" if "tolerationSeconds" in x else "") for x in spec.get("tolerations") or ()]
     t.kv("Tolerations", tolerations or ["<none>"], 0, 29)
-    _events(t, c, pod)
+    _events(t, c, pod, 29)
     return t.render()
 
 
@@ -261,7 +266,7 @@ def describe_deployment(c: Cluster, d: Obj) -> str:
     old = [rs for rs in rs_list if rs not in new and rs["spec"].get("replicas", 0) > 0]
     t.kv("OldReplicaSets", ", ".join(_rs_line(rs) for rs in old) or "<none>", 0, 17)
     t.kv("NewReplicaSet", ", ".join(_rs_line(rs) for rs in new) or "<none>", 0, 17)
-    _events(t, c, d)
+    _events(t, c, d, 17)
     return t.render()
 
 
@@ -304,7 +309,7 @@ def describe_node(c: Cluster, node: Obj) -> str:
     t.kv("PodCIDR", spec.get("podCIDR"), 0, 30)
     t.kv("ProviderID", spec.get("providerID"), 0, 30)
     _node_pods(t, c, node)
-    _events(t, c, node)
+    _events(t, c, node, w)
     return t.render()
 
 

@@ -4,7 +4,7 @@ rules, emit their events, and react to nodes that stop reporting (taints, NotRea
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from kubecopilot.sandbox import podstatus, rules, scheduler
@@ -123,7 +123,7 @@ def _cond(type_: str, status: str, reason: str, message: str, at: str) -> dict:
             "lastHeartbeatTime": at, "lastTransitionTime": at}
 
 
-def _not_ready_since(node: Obj):
+def _not_ready_since(node: Obj) -> datetime:
     for cond in node["status"].get("conditions") or ():
         if cond["type"] == "Ready":
             return parse_stamp(cond["lastTransitionTime"])

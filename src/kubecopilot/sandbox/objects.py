@@ -8,7 +8,6 @@ import json
 import random
 from typing import Any
 
-from kubecopilot.sandbox import kinds
 from kubecopilot.sandbox.store import Obj
 
 # Kubernetes' rand.SafeEncodeString alphabet: no vowels, so generated names never spell words.
@@ -213,7 +212,3 @@ def _default_pod_spec(spec: dict[str, Any], job: bool) -> None:
         container.setdefault("resources", {})
         for port in container.get("ports") or ():
             port.setdefault("protocol", "TCP")
-
-
-def api_version_of(kind: str) -> str:
-    return kinds.by_kind(kind).api_version

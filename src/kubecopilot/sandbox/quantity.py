@@ -22,10 +22,6 @@ _FACTORS = {
 MI = 1024**2
 
 
-def is_quantity(text: object) -> bool:
-    return isinstance(text, int | float) or (isinstance(text, str) and bool(_QUANTITY.match(text.strip())))
-
-
 def parse(text: str | int | float, field: str = "quantity") -> float:
     """The value in base units (cores for cpu, bytes for memory)."""
     if isinstance(text, int | float):

@@ -75,9 +75,6 @@ class Store:
     def all(self) -> Iterable[Obj]:
         return list(self._objects.values())
 
-    def find_uid(self, uid: str) -> Obj | None:
-        return next((o for o in self._objects.values() if o["metadata"].get("uid") == uid), None)
-
     # --- writes -----------------------------------------------------------------------------------------------
 
     def create(self, obj: Obj) -> Obj:

@@ -86,6 +86,15 @@ class ToolCatalog:
     def __len__(self) -> int:
         return len(self._specs)
 
+    def markdown(self) -> str:
+        """The tool table of docs/sandbox.md (a test keeps the two identical)."""
+        rows = ["| tool | kind | arguments (`?` optional; every tool also takes `cluster?`) |", "|---|---|---|"]
+        for spec in self:
+            kind = "read" if spec.read_only else ("write, destructive" if spec.destructive else "write")
+            args = [a if a in spec.required else f"{a}?" for a in spec.properties if a != "cluster"]
+            rows.append(f"| `{spec.name}` | {kind} | {', '.join(args) or '—'} |")
+        return "\n".join(rows) + "\n"
+
 
 def _spec(name: str, body: dict[str, Any], shared: dict[str, dict[str, Any]]) -> ToolSpec:
     properties: dict[str, dict[str, Any]] = {}

@@ -7,7 +7,6 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import jsonpatch
-import jsonpointer
 import yaml
 
 from kubecopilot.sandbox import controllers, kinds
@@ -74,7 +73,7 @@ def _apply_json_patch(obj: Obj, operations: list[Any]) -> Obj:
         label = f"{op.get('op')} {op.get('path')}" if isinstance(op, dict) else repr(op)
         try:
             doc = jsonpatch.JsonPatch([op]).apply(doc)
-        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, AttributeError) as exc:
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, AttributeError) as exc:
             raise BadRequest(f"the patch does not apply: operation {index} ({label}) failed: {exc}",
                              hint="nothing was changed") from None
     return doc
