@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -109,3 +112,21 @@ def test_cli_announces_itself_in_one_line_and_stops_cleanly_on_ctrl_c():
             proc.kill()
     assert proc.returncode == 0
     assert out == "" and "Traceback" not in err
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs Linux pidfd to wait for an unrelated process")
+def test_spawned_sandbox_dies_with_its_parent_even_on_sigkill():
+    parent_code = ("import sys; from kubecopilot.sandbox.runner import spawn_sandbox; "
+                   "p = spawn_sandbox('minimal'); print(p.process.pid, flush=True); sys.stdin.read()")
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child_pid = int(parent.stdout.readline())
+    child = os.pidfd_open(child_pid)
+    try:
+        parent.kill()  # no atexit runs: only the kernel's parent-death signal can stop the child
+        parent.wait(10)
+        exited, _, _ = select.select([child], [], [], 20)  # readable once the child has exited
+        assert exited, f"sandbox {child_pid} outlived its parent"
+    finally:
+        os.close(child)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child_pid, signal.SIGKILL)

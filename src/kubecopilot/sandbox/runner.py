@@ -76,7 +76,8 @@ class SandboxHandle:
         self._failure = None
         self._thread = threading.Thread(target=self._run, args=(ready,), name=f"sandbox-{self.port}", daemon=True)
         self._thread.start()
-        if not ready.wait(START_TIMEOUT_S) or self._failure is not None:
+        started = ready.wait(START_TIMEOUT_S) and self._server.started
+        if not started or self._failure is not None:
             self.stop()
             raise SandboxStartFailed(f"the sandbox did not start on {self.host}:{self.port}: {self._failure or 'timeout'}")
         return self
@@ -134,7 +135,7 @@ class SandboxProcess:
                "--transport", transport, "--scenario", scenario]
         self.process = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
-            start_new_session=False, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            start_new_session=False, preexec_fn=_death_signal(),
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         atexit.register(self.stop)
@@ -188,6 +189,14 @@ class SandboxProcess:
 def spawn_sandbox(scenario: str = "default", transport: str = "sse", port: int = 0) -> SandboxProcess:
     """Start ``python -m kubecopilot sandbox`` and wait for its "listening on" line."""
     return SandboxProcess(scenario, transport, port)
+
+
+def _death_signal() -> Any:
+    """Linux's parent-death signal fires when the *thread* that forked exits, so it is only safe (and only set)
+    when spawning from the main thread; otherwise atexit alone stops the child."""
+    if sys.platform == "linux" and threading.current_thread() is threading.main_thread():
+        return _die_with_parent
+    return None
 
 
 def _die_with_parent() -> None:
