@@ -198,6 +198,7 @@ ENV_VARS: dict[str, str] = {
     "KUBECOPILOT_LLM_RETRIES": "llm.max_retries",
     "KUBECOPILOT_OFFLINE": "offline",
     "KUBECOPILOT_AUDIT_URL": "audit.url",
+    "KUBECOPILOT_VERIFY_TIMEOUT": "plans.verify_timeout",
     "KUBECOPILOT_REDACTION": "redaction.enabled",
     "KUBECOPILOT_USER": "session.user",
     "KUBECOPILOT_CLUSTER": "session.cluster",
