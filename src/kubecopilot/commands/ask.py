@@ -121,8 +121,12 @@ def approval_function(console: Any, *, allow_writes: bool, yes: bool, risk: str,
 
 
 def _input_to(console: Any) -> Any:
-    """``input`` whose prompt goes where the plan was shown (stderr in JSON mode), not into stdout's JSON."""
-    return lambda prompt: console.input(prompt)
+    """``input`` whose prompt goes where the plan was shown (stderr in JSON mode), not into stdout's JSON.
+
+    The prompt is plain Text: as markup, "[y]es / [n]o" would lose its brackets."""
+    from rich.text import Text
+
+    return lambda prompt: console.input(Text(prompt))
 
 
 def emit(turn: Any, output: str, out: Any) -> None:
