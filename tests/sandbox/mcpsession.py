@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import threading
 from contextlib import AsyncExitStack
@@ -77,10 +78,8 @@ class MCPSession:
     def close(self) -> None:
         if self._closing is not None:
             self._loop.call_soon_threadsafe(self._closing.set)
-        try:
+        with contextlib.suppress(Exception):  # the server may already be gone (restart tests)
             self._holder.result(CALL_TIMEOUT_S)
-        except Exception:  # the server may already be gone (restart tests)
-            pass
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(CALL_TIMEOUT_S)
         self._loop.close()

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 
+import httpx
 import pytest
 from mcp import StdioServerParameters
 
@@ -58,8 +59,9 @@ def test_restart_keeps_port_and_state():
 def test_stopped_sandbox_refuses_connections():
     handle = start_sandbox(scenario="minimal")
     handle.stop()
-    with pytest.raises(Exception):
+    with pytest.raises(ExceptionGroup) as failed:  # anyio's task group around the SSE client
         MCPSession(handle.url)
+    assert failed.group_contains(httpx.ConnectError)
 
 
 def test_unknown_scenario_lists_the_known_ones():

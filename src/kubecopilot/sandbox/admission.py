@@ -85,9 +85,8 @@ def validate(obj: Obj) -> None:
         _validate_pod_spec(obj, obj.get("spec") or {}, "spec")
     elif kind == "Service":
         _validate_service(obj)
-    elif kind == "ConfigMap":
-        if not all(isinstance(v, str) for v in (obj.get("data") or {}).values()):
-            raise invalid(obj, "data", "Invalid value: ConfigMap values must be strings")
+    elif kind == "ConfigMap" and not all(isinstance(v, str) for v in (obj.get("data") or {}).values()):
+        raise invalid(obj, "data", "Invalid value: ConfigMap values must be strings")
 
 
 def _validate_workload(obj: Obj) -> None:

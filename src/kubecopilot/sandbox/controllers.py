@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 
 from kubecopilot.sandbox import kubelet, statuses
 from kubecopilot.sandbox.objects import (
-    CHANGE_CAUSE, HASH_LABEL, REVISION, pod_from_template, random_suffix, replicaset_for, template_hash,
+    CHANGE_CAUSE,
+    HASH_LABEL,
+    REVISION,
+    pod_from_template,
+    random_suffix,
+    replicaset_for,
+    template_hash,
 )
 from kubecopilot.sandbox.store import Obj
 from kubecopilot.sandbox.timeutil import parse_stamp

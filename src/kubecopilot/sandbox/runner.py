@@ -130,7 +130,7 @@ class SandboxProcess:
                  timeout: float = START_TIMEOUT_S) -> None:
         self.scenario = scenario
         self.transport = transport
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - kept for stderr_tail(); closed on GC
         cmd = [sys.executable, "-m", "kubecopilot", "sandbox", "--host", HOST, "--port", str(port),
                "--transport", transport, "--scenario", scenario]
         self.process = subprocess.Popen(

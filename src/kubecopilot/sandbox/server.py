@@ -13,7 +13,6 @@ import contextlib
 import ipaddress
 import logging
 import socket
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 

@@ -6,8 +6,8 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from kubecopilot.sandbox import display, kinds, metrics, objects
-from kubecopilot.sandbox.describe import describe_node as render_node
 from kubecopilot.sandbox.admission import validate
+from kubecopilot.sandbox.describe import describe_node as render_node
 from kubecopilot.sandbox.errors import AlreadyExists, Forbidden
 from kubecopilot.sandbox.ops.common import deleted, envelope, listed, operation, written
 from kubecopilot.sandbox.rules import node_is_ready
