@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kubecopilot.sandbox import kinds
+from kubecopilot.sandbox.admission import prepare
 from kubecopilot.sandbox.errors import NotFound
 from kubecopilot.sandbox.selectors import Selector
 from kubecopilot.sandbox.store import Obj
@@ -91,8 +92,6 @@ def find_container(obj: Obj, container: str | None, pod_spec: dict[str, Any] | N
 
 def replace(c: Cluster, changed: Obj) -> Obj:
     """Admit and store a changed copy of an existing object, reconcile, and return the stored result."""
-    from kubecopilot.sandbox.admission import prepare
-
     meta = changed["metadata"]
     existing = c.store.require(changed["kind"], meta["name"], meta.get("namespace"))
     c.store.update(prepare(c, changed, existing=existing))
