@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,15 +20,64 @@ from kubecopilot.errors import KubeCopilotError
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from rich.console import Console
-
-    console = Console(highlight=False)
     with exit_on_termination():
-        app = open_app(settings, console)
+        # The sandbox child boots on the other core while this process imports the rest (half the start-up time).
+        early = EarlySandbox(settings.sandbox_scenario) if needs_sandbox(settings) else None
+        try:
+            from rich.console import Console
+
+            console = Console(highlight=False)
+            app = open_app(settings, console, early)
+        except BaseException:
+            if early is not None:
+                early.discard()
+            raise
         try:
             return start_repl(app, console, settings, interactive=sys.stdin.isatty() and sys.stdout.isatty())
         finally:
             app.close()
+
+
+def needs_sandbox(settings: Settings) -> bool:
+    return settings.mcp.url is None and not settings.mcp.command
+
+
+class EarlySandbox:
+    """``spawn_sandbox`` in a background thread, started before the heavy imports.
+
+    The runner is imported here, in the calling thread: imports in two threads only take turns on the GIL, so
+    importing it first gets the child process going soonest; it then boots on the other core while we import the
+    rest and waits in the thread for its "listening on" line.
+    """
+
+    def __init__(self, scenario: str) -> None:
+        from kubecopilot.sandbox.runner import spawn_sandbox
+
+        self._process: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._spawn, args=(spawn_sandbox, scenario),
+                                        name="kubecopilot-sandbox-start", daemon=True)
+        self._thread.start()
+
+    def _spawn(self, spawn_sandbox: Any, scenario: str) -> None:
+        try:
+            self._process = spawn_sandbox(scenario=scenario)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread by get()
+            self._error = exc
+
+    def get(self) -> Any:
+        """The running sandbox process (waits for its "listening on" line)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._process
+
+    def discard(self) -> None:
+        """Start-up failed or was interrupted: stop the child if it got that far (the runner's parent-death
+        signal and atexit hook cover a thread still waiting for it)."""
+        self._thread.join(timeout=5)
+        if self._process is not None:
+            self._process.stop()
 
 
 @contextlib.contextmanager
@@ -45,7 +95,7 @@ def exit_on_termination() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def open_app(settings: Settings, console: Any) -> Any:
+def open_app(settings: Settings, console: Any, early: EarlySandbox | None = None) -> Any:
     from rich.text import Text
 
     from kubecopilot.app import App
@@ -53,11 +103,31 @@ def open_app(settings: Settings, console: Any) -> Any:
     def notice(message: str) -> None:
         console.print(Text(f"ℹ {message}", style="yellow"))
 
-    starting = (f"connecting to {settings.mcp.url}" if settings.mcp.url or settings.mcp.command
-                else "no MCP server configured: starting the built-in sandbox cluster")
+    starting = ("no MCP server configured: starting the built-in sandbox cluster" if early is not None
+                else f"connecting to {settings.mcp.url or ' '.join(settings.mcp.command or [])}")
     status = console.status(Text(f"{starting}…", style="cyan")) if console.is_terminal else contextlib.nullcontext()
     with status:
-        return App.open(settings, on_notice=notice)
+        if early is None:
+            return App.open(settings, on_notice=notice)
+        return open_on_sandbox(settings, early.get(), notice)
+
+
+def open_on_sandbox(settings: Settings, sandbox: Any, notice: Any) -> Any:
+    """What ``App.open`` does with a sandbox it starts itself, for the one we started early."""
+    from kubecopilot.app import App
+    from kubecopilot.tools.factory import connect_gateway
+
+    gateway = None
+    try:
+        gateway = connect_gateway(settings, url=sandbox.url, on_notice=notice)
+        app = App.assemble(settings, gateway)
+    except BaseException:
+        if gateway is not None:
+            gateway.close()
+        sandbox.stop()
+        raise
+    app.sandbox, app.mcp_url = sandbox, sandbox.url
+    return app
 
 
 def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool, input: Any = None,
@@ -85,7 +155,6 @@ def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool,
         repl.reader = PromptReader(history_file=settings.history_file, completer=completer,
                                    bottom_toolbar=toolbar(repl.toolbar_fields), input=input, output=output)
     repl.slash.menu("")
-    repl.warm_up_in_background()
     return repl.run()
 
 

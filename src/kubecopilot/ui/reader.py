@@ -39,7 +39,9 @@ class PromptInterrupt(KeyboardInterrupt):
 class LineReader(Protocol):
     interactive: bool
 
-    def read(self, prompt: Any) -> str: ...
+    def read(self, prompt: Any, shown: Callable[[], None] | None = None) -> str:
+        """One line; ``shown`` is called once the prompt is up (before any input)."""
+        ...
 
     def read_answer(self, prompt: str) -> str: ...
 
@@ -67,8 +69,8 @@ class PromptReader:
     def _slash_typed(self) -> bool:
         return self.session.default_buffer.text.startswith("/")
 
-    def read(self, prompt: Any) -> str:
-        return self.session.prompt(prompt)
+    def read(self, prompt: Any, shown: Callable[[], None] | None = None) -> str:
+        return self.session.prompt(prompt, pre_run=shown)
 
     def read_answer(self, prompt: str) -> str:
         return self.answers.prompt(prompt)
@@ -84,7 +86,9 @@ class PlainReader:
         self.stream = stream or sys.stdin
         self.echo = echo or (lambda text: None)
 
-    def read(self, prompt: Any) -> str:
+    def read(self, prompt: Any, shown: Callable[[], None] | None = None) -> str:
+        if shown is not None:
+            shown()
         return self._line(prompt if isinstance(prompt, str) else "".join(text for _, text in prompt))
 
     def read_answer(self, prompt: str) -> str:

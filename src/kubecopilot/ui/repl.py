@@ -39,6 +39,7 @@ class Repl:
         self.slash = SlashCommands(self)
         self._status: Any = None
         self._last_diagnosis: Any = None
+        self.warm_thread: threading.Thread | None = None
         app.conversation.progress = self.progress
 
     @property
@@ -48,11 +49,14 @@ class Repl:
     # --- the loop -----------------------------------------------------------------------------------------------
 
     def run(self) -> int:
-        empty_interrupts = 0
+        """Read and answer lines until /quit, Ctrl-D or a second Ctrl-C on an empty line. The crew (when an LLM
+        is configured) is warmed up once the first prompt is on screen, never before it."""
+        empty_interrupts, first = 0, True
         while True:
             self.on_ready(self)
+            shown, first = (self.warm_up_in_background if first else None), False
             try:
-                line = self.reader.read(self.prompt())
+                line = self.reader.read(self.prompt(), shown)
             except EOFError:
                 break
             except KeyboardInterrupt as exc:
@@ -215,7 +219,6 @@ class Repl:
             return None
 
         def warm() -> None:
-            self.brain_state = "loading"
             try:
                 brain.warm_up()
             except Exception as exc:  # noqa: BLE001 - reported in the toolbar and /model; a turn will retry
@@ -224,9 +227,10 @@ class Repl:
             else:
                 self.brain_state = "ready"
 
-        thread = threading.Thread(target=warm, name="kubecopilot-warm-up", daemon=True)
-        thread.start()
-        return thread
+        self.brain_state = "loading"
+        self.warm_thread = threading.Thread(target=warm, name="kubecopilot-warm-up", daemon=True)
+        self.warm_thread.start()
+        return self.warm_thread
 
 
 def last_diagnosis(turn: Turn) -> Any:
