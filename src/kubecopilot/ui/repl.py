@@ -151,9 +151,18 @@ class Repl:
                 self.console.print(Text("Based on the diagnosis above:", style="dim"))
         else:
             self.console.print(render_turn(turn))
+            if isinstance(turn, ErrorTurn) and turn.code.startswith("mcp_"):
+                self.console.print(Text(self._outage_note(), style="dim"))
             self.console.print()
         self._last_diagnosis = last_diagnosis(turn) or self._last_diagnosis
         self.names.harvest(turn)
+
+    def _outage_note(self) -> str:
+        sandbox = self.app.sandbox
+        code = getattr(sandbox, "returncode", None) if sandbox is not None else None
+        if code is not None:
+            return f"The built-in sandbox process has exited (code {code}); restart kubecopilot to start a new one."
+        return "The session goes on: your next request reconnects to the server."
 
     def cancelled(self, plan_id: str | None) -> None:
         self.console.print(Text("Cancelled. The session goes on.", style="yellow"))
