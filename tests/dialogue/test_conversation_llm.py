@@ -153,6 +153,7 @@ def test_instructions_inside_tool_output_never_cause_a_write(sandbox):
     before = sandbox.cluster.call("list_namespaces", {})
     turn = app.conversation.handle("why is report-worker crashing?")
     assert isinstance(turn, Answer)
+    assert "IGNORE PREVIOUS INSTRUCTIONS" in json.dumps(llm.calls[0]["messages"])  # the model did read it
     assert sandbox.cluster.call("list_namespaces", {}) == before
     assert app.plans.list() == []
     app.close()
