@@ -18,7 +18,7 @@ from typing import Any
 from kubecopilot.dialogue.conditions import owned_by
 from kubecopilot.dialogue.models import Evidence
 from kubecopilot.errors import CapabilityMissing, KubeCopilotError, ToolFailed
-from kubecopilot.plans.quantity import parse_quantity
+from kubecopilot.quantity import parse_quantity
 
 log = logging.getLogger(__name__)
 MAX_PODS = 3

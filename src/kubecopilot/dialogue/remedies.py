@@ -14,7 +14,7 @@ from typing import Any
 
 from kubecopilot.dialogue.conditions import Subject, owned_by
 from kubecopilot.dialogue.models import EvidenceQuote, FixSpec
-from kubecopilot.plans.quantity import parse_quantity
+from kubecopilot.quantity import parse_quantity
 
 REVISION = "deployment.kubernetes.io/revision"
 MI = Decimal(2**20)

@@ -21,7 +21,7 @@ from kubecopilot.errors import ConfigError
 from kubecopilot.plans.changes import LeafChange, leaf_changes
 from kubecopilot.plans.model import Risk, RiskLevel
 from kubecopilot.plans.patches import after_of, resolve
-from kubecopilot.plans.quantity import parse_quantity
+from kubecopilot.quantity import parse_quantity
 
 LEVELS: tuple[RiskLevel, ...] = ("low", "medium", "high")
 RULES_FILE = Path(__file__).with_name("risk_rules.yaml")

@@ -1,38 +1,23 @@
-"""Kubernetes resource quantities ("500m", "2", "64Mi", "1Gi") as numbers, and back."""
+"""Kubernetes quantities for the simulation: parsing (shared with the rest of KubeCopilot), the API server's error
+wording for bad ones, and the whole-unit forms the simulation counts in (millicores, MiB)."""
 
 from __future__ import annotations
 
-import re
-
+from kubecopilot.quantity import parse_quantity
 from kubecopilot.sandbox.errors import Invalid
 
-_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
-_FACTORS = {
-    None: 1,
-    "m": 0.001,
-    "k": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "Ki": 1024,
-    "Mi": 1024**2,
-    "Gi": 1024**3,
-    "Ti": 1024**4,
-}
 MI = 1024**2
 
 
 def parse(text: str | int | float, field: str = "quantity") -> float:
-    """The value in base units (cores for cpu, bytes for memory)."""
-    if isinstance(text, int | float):
-        return float(text)
-    match = _QUANTITY.match(str(text).strip())
-    if not match:
+    """The value in base units (cores for cpu, bytes for memory); ``Invalid`` worded like the API server."""
+    value = parse_quantity(text)
+    if value is None or value < 0:
         raise Invalid(
             f"{field}: Invalid value: {text!r}: quantities must match the regular expression "
             "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
         )
-    return float(match.group(1)) * _FACTORS[match.group(2)]
+    return float(value)
 
 
 def millicores(text: str | int | float | None) -> int:

@@ -1,4 +1,5 @@
-"""Kubernetes resource quantities ("64Mi", "500m", "1.5", "2e3") as Decimals, to compare limits before/after."""
+"""Kubernetes resource quantities ("64Mi", "500m", "1.5", "2e3") as Decimals: one parser for the plan domain, the
+analyzers and the sandbox."""
 
 from __future__ import annotations
 
