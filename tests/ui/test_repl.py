@@ -20,7 +20,7 @@ def numbered(text: str) -> dict[int, str]:
 def test_start_shows_the_banner_then_the_quick_command_menu(repl, shared_sandbox):
     banner = repl.banner
     assert "dev-cluster" in banner
-    assert f"{shared_sandbox.url}  ·  50 tools: 36 read (20 cached lists), 14 write · profile sandbox" in banner
+    assert f"{shared_sandbox.url}  ·  50 tools: 36 read, 14 write · profile sandbox" in banner
     assert "offline (--offline): rules and analyzers only" in banner
     assert re.search(r"^config\s+~/kubecopilot/config.yaml", banner, re.M)
     assert re.search(r"^audit\s+~/kubecopilot/audit.sqlite", banner, re.M)
@@ -31,6 +31,7 @@ def test_start_shows_the_banner_then_the_quick_command_menu(repl, shared_sandbox
 def test_the_alex_conversation_word_for_word(repl):
     asked = repl.send("hi，帮我看一下 cart-service 的日志")
     assert "命名空间" in asked and "cart-service" in asked
+    assert "输入编号、名称或名称的一部分即可。" in asked  # the UI's own words follow the conversation's language
     assert repl.repl.session.pending.slot == "namespace"
 
     listed = repl.send("我不确定，你列出来吧")

@@ -60,7 +60,7 @@ def one_turn(settings: Settings, text: str, *, output: str = "text", namespace: 
         turn = app.conversation.handle(text)
         if isinstance(turn, PlanProposal):
             return decide(app, turn, output=output, out=out, people=people, allow_writes=allow_writes, yes=yes)
-        emit(turn, output, out)
+        emit(turn, output, out, app.conversation.session.language)
         return exit_code(turn)
     finally:
         app.close()
@@ -74,14 +74,14 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow
     from kubecopilot.ui.render import render_proposal
 
     plan = app.plans.get(proposal.plan_id)
-    short = proposal.plan_id[:8]
+    short, lang = proposal.plan_id[:8], app.conversation.session.language
     approver = approval_function(people, allow_writes=allow_writes, yes=yes, risk=proposal.risk_level,
                                  user=app.settings.user)
     if approver is None:
         if output == "json":
             emit(proposal, output, out)
         else:
-            out.print(Group(render_proposal(proposal, summary=False), render_plan(plan)))
+            out.print(Group(render_proposal(proposal, summary=False, lang=lang), render_plan(plan)))
         why = ("needs approval" if not allow_writes else
                "is high risk: --yes never approves that; run it in a terminal" if yes else
                "needs approval and there is no terminal to ask in")
@@ -91,9 +91,9 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow
             people.print("Run it again with --allow-writes (in a terminal, or with --yes for low/medium risk) "
                          "to apply the change.", highlight=False)
         return ExitCode.NOT_APPROVED
-    people.print(render_proposal(proposal, summary=False))
+    people.print(render_proposal(proposal, summary=False, lang=lang))
     result = app.conversation.approve(proposal.plan_id, approver)
-    emit(result, output, out)
+    emit(result, output, out, lang)
     status = app.plans.get(proposal.plan_id).status
     if status in ("pending", "rejected"):
         return ExitCode.NOT_APPROVED
@@ -129,14 +129,14 @@ def _input_to(console: Any) -> Any:
     return lambda prompt: console.input(Text(prompt))
 
 
-def emit(turn: Any, output: str, out: Any) -> None:
+def emit(turn: Any, output: str, out: Any, lang: str = "en") -> None:
     from kubecopilot.dialogue.turns import TurnEnvelope
     from kubecopilot.ui.render import render_turn
 
     if output == "json":
         print(TurnEnvelope(turn=turn).model_dump_json(indent=2))
     else:
-        out.print(render_turn(turn))
+        out.print(render_turn(turn, lang))
 
 
 def exit_code(turn: Any) -> int:

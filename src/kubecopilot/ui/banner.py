@@ -28,7 +28,7 @@ def tools_line(app: Any) -> str:
     counts = tool_counts(app.gateway.catalog)
     reads = counts["list"] + counts["read"]
     profile = getattr(app.gateway.profile, "name", None)
-    text = f"{sum(counts.values())} tools: {reads} read ({counts['list']} cached lists), {counts['write']} write"
+    text = f"{sum(counts.values())} tools: {reads} read, {counts['write']} write"
     return text + (f" · profile {profile}" if profile else "")
 
 
@@ -39,7 +39,7 @@ def model_line(app: Any) -> tuple[str, str | None]:
     reason = app.llm_reason or "no LLM configured"
     var = _KEY_VAR.search(reason)
     if var:
-        return f"offline (no LLM key): {OFFLINE_WORKS}", f"set {var.group(1)} in .env to turn the LLM on"
+        return f"offline (no LLM key): {OFFLINE_WORKS}", f"set {var.group(1)} for the LLM"
     if "offline" in reason:
         return f"offline (--offline): {OFFLINE_WORKS}", None
     return f"offline ({reason}): {OFFLINE_WORKS}", None

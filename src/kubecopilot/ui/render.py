@@ -34,6 +34,7 @@ from kubecopilot.dialogue.turns import (
     TextBlock,
     Turn,
 )
+from kubecopilot.ui.words import word
 
 # Status words seen in pod/node/event tables; the cell text stays as is, the style only helps scanning.
 GOOD_WORDS = frozenset({"Running", "Ready", "Active", "Completed", "Succeeded", "Normal", "True", "Bound"})
@@ -79,14 +80,17 @@ def inline(text: str, style: str = "") -> Text:
     return out
 
 
-def render_turn(turn: Turn) -> RenderableType:
-    """Any turn, as the REPL and ``ask --output text`` show it (a plan only up to its approval prompt)."""
+def render_turn(turn: Turn, lang: str = "en") -> RenderableType:
+    """Any turn, as the REPL and ``ask --output text`` show it (a plan only up to its approval prompt).
+
+    ``lang`` is the conversation's language, for the few words the UI adds (the turn's own text is already in it).
+    """
     if isinstance(turn, Ask):
-        return render_ask(turn)
+        return render_ask(turn, lang)
     if isinstance(turn, Answer):
-        return render_answer(turn)
+        return render_answer(turn, lang)
     if isinstance(turn, PlanProposal):
-        return render_proposal(turn)
+        return render_proposal(turn, lang=lang)
     return render_error(turn)
 
 
@@ -97,17 +101,17 @@ def render_notices(notices: Iterable[str]) -> list[RenderableType]:
 # --- Ask ----------------------------------------------------------------------------------------------------------
 
 
-def render_ask(ask: Ask) -> RenderableType:
+def render_ask(ask: Ask, lang: str = "en") -> RenderableType:
     parts: list[RenderableType] = [*render_notices(ask.notices), inline(ask.question, "bold")]
     if ask.steps:
-        parts.append(Text("Steps:", style="bold"))
+        parts.append(Text(word("steps", lang), style="bold"))
         parts += [Text(f"  {i}. {step}") for i, step in enumerate(ask.steps, 1)]
     if ask.options:
         parts.append(numbered_options([(o.label, o.detail) for o in ask.options]))
     if ask.next_step:
         parts.append(inline(ask.next_step, "dim"))
     if ask.options:
-        parts.append(Text("Answer with a number, a name or part of one.", style="dim"))
+        parts.append(Text(word("answer_hint", lang), style="dim"))
     return Group(*parts)
 
 
@@ -125,27 +129,27 @@ def numbered_options(items: list[tuple[str, str | None]]) -> Table:
 # --- Answer -------------------------------------------------------------------------------------------------------
 
 
-def render_answer(answer: Answer) -> RenderableType:
+def render_answer(answer: Answer, lang: str = "en") -> RenderableType:
     parts: list[RenderableType] = [*render_notices(answer.notices), inline(answer.title, "bold")]
-    parts += [render_block(block) for block in answer.blocks]
-    note = source_note(answer.source)
+    parts += [render_block(block, lang) for block in answer.blocks]
+    note = source_note(answer.source, lang)
     if note is not None:
         parts.append(note)
     if answer.tip:
-        parts.append(render_tip(answer.tip))
+        parts.append(render_tip(answer.tip, lang))
     if answer.suggestions:
-        parts.append(render_suggestions(answer.suggestions))
+        parts.append(render_suggestions(answer.suggestions, lang))
     return Group(*parts)
 
 
-def render_block(block: TextBlock | TableBlock | CodeBlock | DiagnosisBlock) -> RenderableType:
+def render_block(block: TextBlock | TableBlock | CodeBlock | DiagnosisBlock, lang: str = "en") -> RenderableType:
     if isinstance(block, TextBlock):
         return inline(block.text)
     if isinstance(block, TableBlock):
         return render_table(block)
     if isinstance(block, CodeBlock):
         return render_code(block)
-    return render_diagnosis(block.diagnosis)
+    return render_diagnosis(block.diagnosis, lang)
 
 
 class AdaptiveTable:
@@ -226,64 +230,73 @@ def render_code(block: CodeBlock) -> RenderableType:
     return Group(*parts)
 
 
-def source_note(source: Source) -> Text | None:
+def source_note(source: Source, lang: str = "en") -> Text | None:
     """"from cache, 42 s old · list_pods" — dim, so it informs without competing with the answer."""
     if not source.tools:
         return None
     tools = ", ".join(source.tools)
     if source.from_cache:
-        return Text(f"from cache, {human_age(source.age_s)} old · {tools}  (/refresh for live data)", style="dim")
-    return Text(f"live · {tools}", style="dim")
+        return Text(word("from_cache", lang, age=human_age(source.age_s, lang), tools=tools), style="dim")
+    return Text(word("live", lang, tools=tools), style="dim")
 
 
-def human_age(seconds: float | None) -> str:
+def human_age(seconds: float | None, lang: str = "en") -> str:
     s = int(round(seconds or 0))
     if s < 90:
-        return f"{s} s"
+        return word("seconds", lang, n=s)
     if s < 90 * 60:
-        return f"{s // 60} min"
-    return f"{s // 3600} h"
+        return word("minutes", lang, n=s // 60)
+    return word("hours", lang, n=s // 3600)
 
 
-def render_tip(tip: str) -> RenderableType:
-    return Padding(Text.assemble(("Tip: ", "bold magenta"), inline(tip)), (0, 0, 0, 2), expand=False)
+def render_tip(tip: str, lang: str = "en") -> RenderableType:
+    return Padding(Text.assemble((word("tip", lang), "bold magenta"), inline(tip)), (0, 0, 0, 2), expand=False)
 
 
-def render_suggestions(suggestions: list[Suggestion]) -> RenderableType:
-    return Group(Text("Next (type the number):", style="bold"), numbered_options([(s.label, None) for s in suggestions]))
+def render_suggestions(suggestions: list[Suggestion], lang: str = "en") -> RenderableType:
+    return Group(Text(word("next", lang), style="bold"), numbered_options([(s.label, None) for s in suggestions]))
 
 
 # --- Diagnosis, plans, errors -------------------------------------------------------------------------------------
 
 
-def render_diagnosis(diagnosis: Diagnosis) -> Panel:
-    confidence = f"{diagnosis.confidence:.0%}"
+def render_diagnosis(diagnosis: Diagnosis, lang: str = "en") -> Panel:
     lines: list[RenderableType] = [
         inline(diagnosis.summary, "bold"),
-        Text.assemble(("Root cause: ", "bold"), inline(diagnosis.root_cause)),
-        Text.assemble(("Confidence: ", "bold"), confidence),
+        Text.assemble((word("root_cause", lang), "bold"), inline(diagnosis.root_cause)),
+        Text.assemble((word("confidence", lang), "bold"), f"{diagnosis.confidence:.0%}"),
     ]
     if diagnosis.evidence:
-        lines.append(Text("Evidence:", style="bold"))
-        for quote in diagnosis.evidence:
-            where = f"{quote.source}" + (f" · {quote.object}" if quote.object else "")
-            lines.append(Text.assemble(("  • ", "dim"), (where, "cyan")))
-            lines.append(Padding(Text(f"“{quote.quote.strip()}”", overflow="fold"), (0, 0, 0, 4)))
-    lines.append(Text.assemble(("Suggested fix: ", "bold green"), inline(diagnosis.suggested_fix)))
-    by = "rule-based analyzers" if diagnosis.source == "rules" else "the diagnostician (LLM)"
-    style = "red" if diagnosis.category not in ("Healthy", "Unknown") else "green" if diagnosis.category == "Healthy" else "yellow"
+        lines += [Text(word("evidence", lang), style="bold"), evidence_list(diagnosis)]
+    lines.append(Text.assemble((word("suggested_fix", lang), "bold green"), inline(diagnosis.suggested_fix)))
+    by = word("by_rules" if diagnosis.source == "rules" else "by_llm", lang)
+    style = {"Healthy": "green", "Unknown": "yellow"}.get(diagnosis.category, "red")
     return Panel(Group(*lines), title=Text(f"Diagnosis · {diagnosis.category}", style=f"bold {style}"),
-                 title_align="left", subtitle=Text(f"by {by}", style="dim"), subtitle_align="right", border_style=style)
+                 title_align="left", subtitle=Text(by, style="dim"), subtitle_align="right", border_style=style)
 
 
-def render_proposal(proposal: PlanProposal, *, summary: bool = True, diagnosis: bool = True) -> RenderableType:
+def evidence_list(diagnosis: Diagnosis) -> Table:
+    """Each quote under where it came from, both hanging off the bullet (long pod names wrap cleanly)."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(overflow="fold")
+    for quote in diagnosis.evidence:
+        where = f"{quote.source}" + (f" · {quote.object}" if quote.object else "")
+        grid.add_row("  •", Group(Text(where, style="cyan", overflow="fold"),
+                                  Text(f"“{quote.quote.strip()}”", overflow="fold")))
+    return grid
+
+
+def render_proposal(proposal: PlanProposal, *, summary: bool = True, diagnosis: bool = True,
+                    lang: str = "en") -> RenderableType:
     """What precedes the approval prompt. The prompt shows the plan's summary itself, so callers that go on to it
     pass ``summary=False``; ``diagnosis=False`` when that diagnosis is already on screen."""
     parts: list[RenderableType] = [*render_notices(proposal.notices)]
     if diagnosis and proposal.diagnosis is not None:
-        parts.append(render_diagnosis(proposal.diagnosis))
+        parts.append(render_diagnosis(proposal.diagnosis, lang))
     if summary:
-        parts.append(Text.assemble(("Proposed change ", "bold"), (f"({proposal.risk_level} risk)", "dim"), ": ",
+        risk = word("risk", lang, level=proposal.risk_level)
+        parts.append(Text.assemble((word("proposed", lang), "bold"), (f" ({risk})", "dim"), ": ",
                                    inline(proposal.summary)))
     return Group(*parts)
 

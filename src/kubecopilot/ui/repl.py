@@ -21,6 +21,7 @@ from kubecopilot.errors import KubeCopilotError
 from kubecopilot.ui.completion import NameIndex
 from kubecopilot.ui.reader import LineReader, PromptInterrupt
 from kubecopilot.ui.render import render_proposal, render_turn
+from kubecopilot.ui.words import word
 
 log = logging.getLogger(__name__)
 EXIT_WORDS = frozenset({"exit", "quit", "bye", "退出", "再见", ":q"})
@@ -46,6 +47,10 @@ class Repl:
     def session(self) -> Any:
         return self.app.conversation.session
 
+    @property
+    def lang(self) -> str:
+        return self.session.language
+
     # --- the loop -----------------------------------------------------------------------------------------------
 
     def run(self) -> int:
@@ -64,12 +69,12 @@ class Repl:
                 if empty_interrupts >= 2:
                     break
                 if empty_interrupts:
-                    self.console.print(Text("(Ctrl-C again, Ctrl-D or /quit to leave)", style="dim"))
+                    self.console.print(Text(word("ctrl_c_again", self.lang), style="dim"))
                 continue
             empty_interrupts = 0
             if not self.handle_line(line):
                 break
-        self.console.print(Text("Bye.", style="dim"))
+        self.console.print(Text(word("bye", self.lang), style="dim"))
         return 0
 
     def handle_line(self, line: str) -> bool:
@@ -146,11 +151,11 @@ class Repl:
         if isinstance(turn, PlanProposal):
             # The approval prompt follows with the plan's summary; a diagnosis shown a moment ago is not repeated.
             again = turn.diagnosis is not None and turn.diagnosis == self._last_diagnosis
-            self.console.print(render_proposal(turn, summary=False, diagnosis=not again))
+            self.console.print(render_proposal(turn, summary=False, diagnosis=not again, lang=self.lang))
             if again:
-                self.console.print(Text("Based on the diagnosis above:", style="dim"))
+                self.console.print(Text(word("diagnosis_above", self.lang), style="dim"))
         else:
-            self.console.print(render_turn(turn))
+            self.console.print(render_turn(turn, self.lang))
             if isinstance(turn, ErrorTurn) and turn.code.startswith("mcp_"):
                 self.console.print(Text(self._outage_note(), style="dim"))
             self.console.print()
@@ -161,19 +166,18 @@ class Repl:
         sandbox = self.app.sandbox
         code = getattr(sandbox, "returncode", None) if sandbox is not None else None
         if code is not None:
-            return f"The built-in sandbox process has exited (code {code}); restart kubecopilot to start a new one."
-        return "The session goes on: your next request reconnects to the server."
+            return word("sandbox_exited", self.lang, code=code)
+        return word("outage", self.lang)
 
     def cancelled(self, plan_id: str | None) -> None:
-        self.console.print(Text("Cancelled. The session goes on.", style="yellow"))
+        self.console.print(Text(word("cancelled", self.lang), style="yellow"))
         if plan_id is not None:
             self._say_if_pending(plan_id)
 
     def _say_if_pending(self, plan_id: str) -> None:
         with contextlib.suppress(KubeCopilotError):
             if self.app.plans.get(plan_id).status == "pending":
-                self.console.print(Text(f"Plan {plan_id[:8]} was not applied; it stays pending (/plans).",
-                                        style="yellow"))
+                self.console.print(Text(word("still_pending", self.lang, plan=plan_id[:8]), style="yellow"))
 
     def _new_plan(self, before: str | None) -> str | None:
         now = self.session.last_plan_id
