@@ -54,6 +54,8 @@ class ReplDriver:
 
     def _on_ready(self, repl: Any) -> None:
         self.repl = repl
+        if repl.spinning:  # a spinner over a prompt hides the question in a real terminal
+            self.error = AssertionError("the REPL waits for input with its spinner running")
         self._ready.set()
 
     @property

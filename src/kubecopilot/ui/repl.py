@@ -39,6 +39,7 @@ class Repl:
         self.brain_state = "offline" if app.offline else "not loaded yet"
         self.slash = SlashCommands(self)
         self._status: Any = None
+        self._spinning = False
         self._last_diagnosis: Any = None
         self.warm_thread: threading.Thread | None = None
         app.conversation.progress = self.progress
@@ -107,10 +108,12 @@ class Repl:
             return self.decide(turn.plan_id)
         return turn
 
-    def guarded(self, produce: Callable[[], Any], what: str = "working", *, plan_before: str | None = None) -> Any:
-        """``produce()`` under the spinner; Ctrl-C and errors become a calm message and None."""
+    def guarded(self, produce: Callable[[], Any], what: str = "working", *, plan_before: str | None = None,
+                spin: bool = True) -> Any:
+        """``produce()`` under the spinner (unless it asks the person something); Ctrl-C and errors become a calm
+        message and None."""
         try:
-            with self.working(what):
+            with self.working(what) if spin else contextlib.nullcontext():
                 return produce()
         except KeyboardInterrupt:
             self.cancelled(self._new_plan(plan_before))
@@ -134,7 +137,7 @@ class Repl:
 
         self._stop_status()  # a slash command (/rollback) may have started one: never spin over a question
         try:
-            turn = self.guarded(lambda: self.app.conversation.approve(plan_id, approve), plan_before=None)
+            turn = self.guarded(lambda: self.app.conversation.approve(plan_id, approve), spin=False)
         finally:
             self._stop_status()
         if turn is None:
@@ -198,12 +201,21 @@ class Repl:
         if self._status is not None:
             self._status.update(Text(f"{message}…", style="cyan"))
 
+    @property
+    def spinning(self) -> bool:
+        """Whether a spinner is (logically) running; drawn only on a terminal. Never true while we wait for input."""
+        return self._spinning
+
     def _start_status(self, what: str) -> None:
-        if self.console.is_terminal and self._status is None:
+        if self._spinning:
+            return
+        self._spinning = True
+        if self.console.is_terminal:
             self._status = self.console.status(Text(f"{what}…", style="cyan"), spinner="dots")
             self._status.start()
 
     def _stop_status(self) -> None:
+        self._spinning = False
         if self._status is not None:
             self._status.stop()
             self._status = None
