@@ -32,11 +32,13 @@ class Suggestion(_Model):
 
 
 class Source(_Model):
-    """Where an answer's data came from: the tools called and whether the cache served them."""
+    """Where an answer's data came from. ``from_cache`` only when every read was served by the cache (then
+    ``age_s`` is the oldest); ``cached`` names the reads that were, e.g. the pod list behind a fresh log."""
 
     tools: list[str] = Field(default_factory=list)
     from_cache: bool = False
     age_s: float | None = None
+    cached: list[str] = Field(default_factory=list)
 
 
 class TextBlock(_Model):

@@ -15,7 +15,7 @@ from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, TableBlock, TextBlock
 
 HEALTHY_STATUS = {"Running", "Completed", "Succeeded"}
-LOG_LINES = 100
+LOG_LINES = 40  # a chat screen, not a log viewer: enough to see a story, short enough to keep the question in view
 
 
 def suggestion(key: str, lang: str, command: str, **values: Any) -> Suggestion:
@@ -50,11 +50,14 @@ class Reads:
         return result.text
 
     def _note(self, tool: str, from_cache: bool, age_s: float | None) -> None:
-        if tool not in self.source.tools:
-            self.source.tools.append(tool)
+        source = self.source
+        first = not source.tools
+        if tool not in source.tools:
+            source.tools.append(tool)
         if from_cache:
-            self.source.from_cache = True
-            self.source.age_s = max(self.source.age_s or 0.0, age_s or 0.0)
+            source.cached.append(tool)
+            source.age_s = max(source.age_s or 0.0, age_s or 0.0)
+        source.from_cache = (first or source.from_cache) and from_cache  # all reads cached, or it isn't "from cache"
 
 
 class Views:
