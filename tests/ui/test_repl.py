@@ -234,3 +234,15 @@ def test_non_tty_input_runs_line_by_line(shared_sandbox, monkeypatch):
     assert "❯ 3\nNamespaces" in text
     assert "(namespace) ❯ dev\n" in text  # each line echoed after its prompt: reads like a transcript
     assert text.rstrip().endswith("Bye.")
+
+
+def test_rollback_from_the_repl_asks_and_restores(repl_rw):
+    repl_rw.send("scale cart-service-v1 to 2")
+    repl_rw.send("y")
+    [plan] = repl_rw.app.plans.list()
+    shown = repl_rw.send(f"/rollback {plan.plan_id[:8]}")
+    assert "Rollback plan" in shown and f"for plan {plan.plan_id[:8]}" in shown
+    assert "2 → 1" in shown  # the change table of the rollback plan
+    done = repl_rw.send("y")
+    assert "Done:" in done
+    assert replicas(repl_rw.sandbox, "cart-service-v1") == 1
