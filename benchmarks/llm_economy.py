@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from common import isolated_home  # benchmarks/ is on sys.path: these scripts run from it
@@ -59,7 +59,8 @@ def conversation(pods: dict[str, str]) -> list[UserTurn]:
                   [call("get_pod_events", pod_name=worker, **dev)],
                   [call("get_pod_logs", pod_name=worker, previous=True, **dev)]],
                  "report-worker is OOMKilled: its memory limit is 64Mi and it needs about 200Mi. Raise the limit."),
-        UserTurn("fix it", "the diagnosis's fix (no LLM)", [[call("get_deployment", deployment_name="report-worker", **dev)]],
+        UserTurn("fix it", "the diagnosis's fix (no LLM)",
+                 [[call("get_deployment", deployment_name="report-worker", **dev)]],
                  "I will set the memory limit of container report-worker to 256Mi. Shall I go ahead?"),
         UserTurn("yes", "verifier", [[call("set_container_resources", deployment_name="report-worker",
                                            container="report-worker", limits_memory="256Mi", **dev)]],
@@ -114,7 +115,7 @@ def run_kubecopilot(handle: Any, turns: list[UserTurn], stub: Any, llm: Any) -> 
         for turn in turns:
             before = len(stub.requests)
             if turn.approve:
-                approve = lambda plan: ApprovalDecision(approved=True, by="user:bench", typed_name=plan.resource.name)  # noqa: E731
+                approve = lambda plan: ApprovalDecision(approved=True, by="user:bench", typed_name=plan.resource.name)
                 result = talk.approve(plan_id, approve)
             else:
                 result = talk.handle(turn.text)
@@ -164,7 +165,8 @@ def _row(turn: UserTurn, requests: list[Any], kind: str) -> dict[str, Any]:
 def first_pods(handle: Any) -> dict[str, str]:
     items = json.loads(handle.cluster.call("list_pods", {"namespace": "dev"}))["items"]
     names = sorted(p["metadata"]["name"] for p in items)
-    return {prefix: next(n for n in names if n.startswith(prefix + "-")) for prefix in ("cart-service-v2", "report-worker")}
+    return {prefix: next(n for n in names if n.startswith(prefix + "-"))
+            for prefix in ("cart-service-v2", "report-worker")}
 
 
 def measure() -> dict[str, Any]:
@@ -238,7 +240,8 @@ def main() -> int:
     print(f"prompt tokens per turn: {result['prompt_tokens_per_turn']:.0f} vs baseline "
           f"{result['baseline_prompt_tokens_per_turn']:.0f} ({100 * result['token_ratio']:.1f} %, target ≤ "
           f"{100 * TARGET_RATIO:.0f} %: {'met' if result['ok']['tokens'] else 'MISSED'})")
-    print(f"LLM calls per turn: {result['llm_calls_per_turn']:.2f} vs baseline {result['baseline_llm_calls_per_turn']:.2f}; "
+    print(f"LLM calls per turn: {result['llm_calls_per_turn']:.2f} vs baseline "
+          f"{result['baseline_llm_calls_per_turn']:.2f}; "
           f"on slot-filling and quick-command turns: {result['llm_calls_on_slot_and_quick_turns']} "
           f"({'met' if result['ok']['zero_llm_on_slot_and_quick'] else 'MISSED'})")
     return 0 if all(result["ok"].values()) else 1

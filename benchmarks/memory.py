@@ -77,7 +77,7 @@ def one_run() -> dict[str, float]:
         env = {k: v for k, v in os.environ.items() if k not in drop}
         env.update({"HOME": home, "KUBECOPILOT_HOME": str(Path(home) / "kubecopilot")})
         done = subprocess.run([sys.executable, __file__, "--child"], env=env, cwd=home, capture_output=True,
-                              text=True, timeout=TIMEOUT_S)
+                              text=True, check=False, timeout=TIMEOUT_S)
     if done.returncode != 0:
         raise RuntimeError(f"memory child failed ({done.returncode}): {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

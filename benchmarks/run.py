@@ -127,7 +127,7 @@ def _read(path: str) -> str:
 def git_commit() -> str | None:
     try:
         done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True,
-                              timeout=5)
+                              check=False, timeout=5)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None
@@ -152,7 +152,8 @@ def table(h: dict[str, Any], t: dict[str, dict[str, Any]]) -> list[tuple[str, st
         ("cached list read", fmt(h["cached_read_ms"], "{:.3f} ms"), "≥ 20× faster",
          f"{fmt(speedup, '{:.0f}×')} {verdict('cached_read_speedup')}"),
         ("prompt tokens per turn (KubeCopilot)", fmt(h["prompt_tokens_per_turn"], "{:.0f}"),
-         "≤ 25 % of baseline", f"{fmt(None if ratio is None else 100 * ratio, '{:.1f} %')} {verdict('prompt_tokens')}"),
+         "≤ 25 % of baseline",
+         f"{fmt(None if ratio is None else 100 * ratio, '{:.1f} %')} {verdict('prompt_tokens')}"),
         ("prompt tokens per turn (one agent, all tools)", fmt(h["baseline_prompt_tokens_per_turn"], "{:.0f}"), "", ""),
         ("LLM calls per turn (KubeCopilot)", fmt(h["llm_calls_per_turn"], "{:.2f}"), "", ""),
         ("LLM calls per turn (one agent, all tools)", fmt(h["baseline_llm_calls_per_turn"], "{:.2f}"), "", ""),
@@ -180,13 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of the table")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"where to write the JSON (default {RESULTS})")
     args = parser.parse_args(argv)
-    log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print  # noqa: E731
+    log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
     started = time.perf_counter()
     parts = measure_all(log)
     h = headline(parts)
     t = targets(h)
     info = machine()
-    result = {**h, "machine": info, "targets": t, "details": parts, "duration_s": round(time.perf_counter() - started, 1),
+    duration = round(time.perf_counter() - started, 1)
+    result = {**h, "machine": info, "targets": t, "details": parts, "duration_s": duration,
               "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "commit": git_commit()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Mode = Literal["rules", "scripted", "live"]
+Agent = Literal["understand", "diagnose", "plan", "verify"]
 MODES: tuple[Mode, ...] = ("rules", "scripted", "live")
 CASES_DIR = Path(__file__).with_name("cases")
 
@@ -160,7 +161,7 @@ class Case(_Model):
     setup: list[ClusterCall] = Field(default_factory=list)
     # Replies per agent for the scripted mode, in order: a mapping is sent as JSON, {tool_calls: [...]} makes tool
     # calls, {error: 503} fails like a provider would, a string is sent as is. Each must be used, none may be missing.
-    scripted: dict[Literal["understand", "diagnose", "plan", "verify"], list[ScriptedReply]] = Field(default_factory=dict)
+    scripted: dict[Agent, list[ScriptedReply]] = Field(default_factory=dict)
     steps: list[Step]
     end_state: list[EndCheck] = Field(default_factory=list)
     xfail: dict[Mode, str] = Field(default_factory=dict)  # per mode: a known engine bug (only while it is unfixed)
