@@ -122,10 +122,13 @@ def test_health_check_shows_steps_then_runs_them(talk):
     turn = talk.handle("yes")
     assert isinstance(turn, Answer)
     problems = next(b for b in turn.blocks if isinstance(b, TableBlock) and b.title == "Problems")
-    flagged = " ".join(row[1] for row in problems.rows)
-    for name in ("billing-api", "report-worker", "web-frontend", "ml-trainer"):
-        assert name in flagged
-    assert turn.suggestions and turn.suggestions[0].command.startswith("diagnose ")
+    workloads = [row[1] for row in problems.rows]
+    for name in ("billing-api", "report-worker", "web-frontend", "ml-trainer", "inventory-api"):
+        assert f"deployment/{name}" in workloads
+    assert len(workloads) == len(set(workloads))  # one row per workload, everything found about it together
+    billing = next(row[2] for row in problems.rows if row[1] == "deployment/billing-api")
+    assert "CrashLoopBackOff" in billing and "available" in billing and "BackOff" in billing
+    assert turn.suggestions[0].command == "diagnose deployment billing-api -n dev"
 
 
 def test_unknown_request_offers_the_menu(talk):

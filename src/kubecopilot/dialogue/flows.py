@@ -165,8 +165,11 @@ class Flows:
                 verification_text = self.c.brain.verify(summary, checks, self.lang).summary
             except LLMUnavailable:
                 pass
+        ref = plan.resource
+        again = [] if ref.kind == "Pod" else [suggestion("diagnose", self.lang, f"diagnose {ref.kind.lower()} {ref.name} -n {ref.namespace}",
+                                                         name=ref.name)]
         return Answer(title=verification_text, blocks=[TextBlock(text="\n".join(checks))] if checks else [],
-                      suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")])
+                      suggestions=again + [suggestion("unhealthy", self.lang, "unhealthy pods")])
 
     # --- health check --------------------------------------------------------------------------------------------
 

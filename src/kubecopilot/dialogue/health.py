@@ -1,6 +1,7 @@
 """"Check the health of my services": a complex request broken into a short list of tool steps.
 
-The steps are shown for confirmation first (PRD 2.2.4), then run, then summarised as problems with next steps.
+The steps are shown for confirmation first (PRD 2.2.4), then run, then summarised per workload: one row for
+billing-api with everything the checks found about it (its pod, its availability, its warning events), not three.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ _STEPS = (  # (capability, English, Chinese)
     ("list_events", "Recent warning events", "最近的告警事件"),
 )
 
+Key = tuple[str, str]  # (namespace, "kind/name") of the workload a finding belongs to
+
 
 class HealthCheck:
     def __init__(self, gateway: Any, session: Session) -> None:
@@ -32,51 +35,72 @@ class HealthCheck:
     def run(self) -> Answer:
         lang = self.session.language
         reads = Reads(self.gateway, self.session.cluster)
-        problems: list[list[str]] = []
-        results: list[list[str]] = []
+        data = {cap: reads.records(cap) for cap, _, _ in _STEPS if self.gateway.has(cap)}
+        findings: dict[Key, list[str]] = {}
+        results = []
         for capability, en, zh in _STEPS:
-            if not self.gateway.has(capability):
-                continue
-            found = getattr(self, f"_{capability}")(reads.records(capability))
-            problems += found
-            results.append([zh if lang == "zh" else en, "✓" if not found else f"✗ {len(found)}"])
-        blocks: list[Any] = [TextBlock(text=say("health_summary", lang, problems=len(problems), checks=len(results))),
+            if capability in data:
+                found = getattr(self, f"_{capability}")(data[capability], data.get("list_pods", []))
+                for key, problem in found:
+                    findings.setdefault(key, []).append(problem)
+                results.append([zh if lang == "zh" else en, "✓" if not found else f"✗ {len(found)}"])
+        blocks: list[Any] = [TextBlock(text=say("health_summary", lang, problems=len(findings), checks=len(results))),
                              TableBlock(columns=["CHECK", "RESULT"], rows=results)]
-        if problems:
-            blocks.append(TableBlock(title="Problems" if lang == "en" else "问题", columns=["NAMESPACE", "OBJECT", "PROBLEM"],
-                                     rows=problems[:15]))
-        workloads = list(dict.fromkeys((row[0], row[1]) for row in problems if row[1].startswith("pod/")))
+        if findings:
+            rows = [[ns, obj, "; ".join(dict.fromkeys(problems))] for (ns, obj), problems in sorted(findings.items())]
+            blocks.append(TableBlock(title="Problems" if lang == "en" else "问题", columns=["NAMESPACE", "WORKLOAD", "PROBLEM"],
+                                     rows=rows))
         suggestions = [suggestion("diagnose", lang, f"diagnose {obj.replace('/', ' ', 1)} -n {ns}", name=obj.split("/", 1)[1])
-                       for ns, obj in workloads[:2]]
+                       for ns, obj in sorted(findings) if not obj.startswith("node/")][:2]
         suggestions.append(suggestion("warnings", lang, "warning events"))
         return Answer(title="Health check" if lang == "en" else "健康检查", blocks=blocks, source=reads.source,
-                      suggestions=suggestions[:3], tip=say("tip_events_first", lang) if problems else None)
+                      suggestions=suggestions, tip=say("tip_events_first", lang) if findings else None)
 
     @staticmethod
-    def _list_nodes(records: list[Any]) -> list[list[str]]:
-        return [["", f"node/{r.name}", r.status or "NotReady"] for r in records if r.status != "Ready"]
+    def _list_nodes(nodes: list[Any], pods: list[Any]) -> list[tuple[Key, str]]:
+        return [(("", f"node/{r.name}"), r.status or "NotReady") for r in nodes if r.status != "Ready"]
 
     @staticmethod
-    def _list_pods(records: list[Any]) -> list[list[str]]:
-        return [[r.namespace or "", f"pod/{r.name}", f"{r.status} ({r.ready} ready, {r.restarts or 0} restarts)"]
+    def _list_pods(records: list[Any], pods: list[Any]) -> list[tuple[Key, str]]:
+        return [((r.namespace or "", workload_of(r.raw, r.name)), f"pod {r.status} ({r.ready} ready, {r.restarts or 0} restarts)")
                 for r in records if is_unhealthy(r)]
 
     @staticmethod
-    def _list_deployments(records: list[Any]) -> list[list[str]]:
-        out = []
+    def _list_deployments(records: list[Any], pods: list[Any]) -> list[tuple[Key, str]]:
+        found = []
         for r in records:
             ready, _, total = str(r.ready or "").partition("/")
             if total and ready != total:
-                out.append([r.namespace or "", f"deployment/{r.name}", f"{r.ready} available"])
-        return out
+                found.append(((r.namespace or "", f"deployment/{r.name}"), f"{r.ready} available"))
+        return found
 
     @staticmethod
-    def _list_events(records: list[Any]) -> list[list[str]]:
-        warnings: dict[tuple[str, str], list[str]] = {}
+    def _list_events(records: list[Any], pods: list[Any]) -> list[tuple[Key, str]]:
+        """Warning events, grouped per workload; events about pods that no longer exist are history, not health."""
+        live = {(p.namespace, p.name): p for p in pods}
+        reasons: dict[Key, set[str]] = {}
         for e in records:
+            obj = e.raw.get("involvedObject") or {}
             if e.raw.get("type") != "Warning":
                 continue
-            obj = e.raw.get("involvedObject") or {}
-            key = (str(obj.get("namespace") or e.namespace or ""), f"{str(obj.get('kind', '')).lower()}/{obj.get('name', '')}")
-            warnings.setdefault(key, []).append(str(e.raw.get("reason", "")))
-        return [[ns, obj, "warnings: " + ", ".join(sorted(set(reasons)))] for (ns, obj), reasons in warnings.items()]
+            namespace = str(obj.get("namespace") or e.namespace or "")
+            if obj.get("kind") == "Pod":
+                pod = live.get((namespace, obj.get("name")))
+                if pod is None:
+                    continue
+                key = (namespace, workload_of(pod.raw, pod.name))
+            else:
+                key = (namespace, f"{str(obj.get('kind', '')).lower()}/{obj.get('name', '')}")
+            reasons.setdefault(key, set()).add(str(e.raw.get("reason", "")))
+        return [(key, "warnings: " + ", ".join(sorted(found))) for key, found in reasons.items()]
+
+
+def workload_of(pod: dict[str, Any], name: str) -> str:
+    """The workload a pod belongs to, as "kind/name": its Deployment (via the ReplicaSet), StatefulSet, DaemonSet…"""
+    owners = (pod.get("metadata") or {}).get("ownerReferences") or []
+    owner = next((o for o in owners if o.get("controller")), owners[0] if owners else None)
+    if owner is None:
+        return f"pod/{name}"
+    if owner.get("kind") == "ReplicaSet":
+        return "deployment/" + owner["name"].rsplit("-", 1)[0]
+    return f"{str(owner.get('kind', '')).lower()}/{owner.get('name')}"
