@@ -177,8 +177,11 @@ class Case(_Model):
 
 
 def load_case(path: Path) -> Case:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Case.model_validate({**data, "name": path.parent.name})
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Case.model_validate({**data, "name": path.parent.name})
+    except (yaml.YAMLError, ValueError) as exc:  # ValidationError is a ValueError
+        raise ValueError(f"{path}: {exc}") from None
 
 
 def load_cases(root: Path = CASES_DIR) -> list[Case]:
