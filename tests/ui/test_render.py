@@ -178,3 +178,28 @@ def test_small_helpers():
     assert [human_age(s) for s in (0, 42.4, 89, 90, 3599, 7200)] == ["0 s", "42 s", "89 s", "1 min", "59 min", "2 h"]
     assert sentence("is the server running?") == "Is the server running?"
     assert sentence("retry later") == "Retry later."
+
+
+def test_an_open_value_shows_examples_not_numbers():
+    ask = Ask(question="How many replicas should `cart` have? (now 1)", slot="replicas", free_text=True,
+              options=[Option(value="0", label="0"), Option(value="2", label="2")])
+    lines = text_of(render_turn(ask)).splitlines()
+    assert lines[1:] == ["  e.g. 0 · 2", "Type a value."]
+
+
+def test_one_shot_output_turns_follow_ups_into_commands_and_drops_repl_hints():
+    answer = Answer(title="Namespaces", source=Source(tools=["list_namespaces"], from_cache=True, age_s=3),
+                    suggestions=[Suggestion(label="List the pods in dev", command="list pods in dev")])
+    text = text_of(render_turn(answer, oneshot=True))
+    assert "List the pods in dev  →  kubecopilot ask 'list pods in dev'" in text
+    assert "from cache, 3 s old · list_namespaces" in text and "/refresh" not in text and "type the number" not in text
+    ask = Ask(question="Which namespace?", slot="namespace", options=[Option(value="dev", label="dev")])
+    assert "or run kubecopilot to answer interactively." in text_of(render_turn(ask, oneshot=True), width=200)
+
+
+def test_the_ui_words_follow_the_conversation_language():
+    answer = Answer(title="命名空间", source=Source(tools=["list_namespaces"], from_cache=True, age_s=120),
+                    suggestions=[Suggestion(label="列出 dev 里的 Pod", command="list pods in dev")], tip="先看事件。")
+    text = text_of(render_turn(answer, "zh"))
+    assert "来自缓存（2 分钟前）· list_namespaces" in text
+    assert "提示：先看事件。" in text and "接下来（输入编号）：" in text

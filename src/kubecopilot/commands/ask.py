@@ -136,7 +136,7 @@ def emit(turn: Any, output: str, out: Any, lang: str = "en") -> None:
     if output == "json":
         print(TurnEnvelope(turn=turn).model_dump_json(indent=2))
     else:
-        out.print(render_turn(turn, lang))
+        out.print(render_turn(turn, lang, oneshot=True))
 
 
 def exit_code(turn: Any) -> int:

@@ -8,6 +8,7 @@ cleanly; long lines wrap instead of being cut, so a narrow terminal loses nothin
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable
 
 from rich import box
@@ -80,15 +81,16 @@ def inline(text: str, style: str = "") -> Text:
     return out
 
 
-def render_turn(turn: Turn, lang: str = "en") -> RenderableType:
+def render_turn(turn: Turn, lang: str = "en", *, oneshot: bool = False) -> RenderableType:
     """Any turn, as the REPL and ``ask --output text`` show it (a plan only up to its approval prompt).
 
     ``lang`` is the conversation's language, for the few words the UI adds (the turn's own text is already in it).
+    ``oneshot``: nobody can type a number after ``kubecopilot ask``, so follow-ups are shown as commands.
     """
     if isinstance(turn, Ask):
-        return render_ask(turn, lang)
+        return render_ask(turn, lang, oneshot=oneshot)
     if isinstance(turn, Answer):
-        return render_answer(turn, lang)
+        return render_answer(turn, lang, oneshot=oneshot)
     if isinstance(turn, PlanProposal):
         return render_proposal(turn, lang=lang)
     return render_error(turn)
@@ -101,17 +103,20 @@ def render_notices(notices: Iterable[str]) -> list[RenderableType]:
 # --- Ask ----------------------------------------------------------------------------------------------------------
 
 
-def render_ask(ask: Ask, lang: str = "en") -> RenderableType:
+def render_ask(ask: Ask, lang: str = "en", *, oneshot: bool = False) -> RenderableType:
     parts: list[RenderableType] = [*render_notices(ask.notices), inline(ask.question, "bold")]
     if ask.steps:
         parts.append(Text(word("steps", lang), style="bold"))
         parts += [Text(f"  {i}. {step}") for i, step in enumerate(ask.steps, 1)]
-    if ask.options:
+    if ask.options and ask.free_text:  # examples of an open value: a number typed is the value, not a pick
+        parts.append(Text.assemble(("  " + word("examples", lang), "dim"), " · ".join(o.label for o in ask.options)))
+    elif ask.options:
         parts.append(numbered_options([(o.label, o.detail) for o in ask.options]))
     if ask.next_step:
         parts.append(inline(ask.next_step, "dim"))
-    if ask.options:
-        parts.append(Text(word("answer_hint", lang), style="dim"))
+    hint = "oneshot_hint" if oneshot else "free_hint" if ask.free_text else "answer_hint" if ask.options else None
+    if hint:
+        parts.append(Text(word(hint, lang), style="dim"))
     return Group(*parts)
 
 
@@ -129,16 +134,16 @@ def numbered_options(items: list[tuple[str, str | None]]) -> Table:
 # --- Answer -------------------------------------------------------------------------------------------------------
 
 
-def render_answer(answer: Answer, lang: str = "en") -> RenderableType:
+def render_answer(answer: Answer, lang: str = "en", *, oneshot: bool = False) -> RenderableType:
     parts: list[RenderableType] = [*render_notices(answer.notices), inline(answer.title, "bold")]
     parts += [render_block(block, lang) for block in answer.blocks]
-    note = source_note(answer.source, lang)
+    note = source_note(answer.source, lang, oneshot=oneshot)
     if note is not None:
         parts.append(note)
     if answer.tip:
         parts.append(render_tip(answer.tip, lang))
     if answer.suggestions:
-        parts.append(render_suggestions(answer.suggestions, lang))
+        parts.append(render_commands(answer.suggestions, lang) if oneshot else render_suggestions(answer.suggestions, lang))
     return Group(*parts)
 
 
@@ -230,13 +235,14 @@ def render_code(block: CodeBlock) -> RenderableType:
     return Group(*parts)
 
 
-def source_note(source: Source, lang: str = "en") -> Text | None:
+def source_note(source: Source, lang: str = "en", *, oneshot: bool = False) -> Text | None:
     """"from cache, 42 s old · list_pods" — dim, so it informs without competing with the answer."""
     if not source.tools:
         return None
     tools = ", ".join(source.tools)
     if source.from_cache:
-        return Text(word("from_cache", lang, age=human_age(source.age_s, lang), tools=tools), style="dim")
+        key = "from_cache_oneshot" if oneshot else "from_cache"  # /refresh is a REPL command
+        return Text(word(key, lang, age=human_age(source.age_s, lang), tools=tools), style="dim")
     return Text(word("live", lang, tools=tools), style="dim")
 
 
@@ -255,6 +261,18 @@ def render_tip(tip: str, lang: str = "en") -> RenderableType:
 
 def render_suggestions(suggestions: list[Suggestion], lang: str = "en") -> RenderableType:
     return Group(Text(word("next", lang), style="bold"), numbered_options([(s.label, None) for s in suggestions]))
+
+
+def render_commands(suggestions: list[Suggestion], lang: str = "en") -> RenderableType:
+    """Follow-ups after a one-shot answer: each as the command that runs it."""
+    lines: list[RenderableType] = [Text(word("next_commands", lang), style="bold")]
+    for s in suggestions:
+        lines.append(Text.assemble("  ", inline(s.label), ("  →  ", "dim"), (f"kubecopilot ask {quote_arg(s.command)}", "cyan")))
+    return Group(*lines)
+
+
+def quote_arg(text: str) -> str:
+    return shlex.quote(text)
 
 
 # --- Diagnosis, plans, errors -------------------------------------------------------------------------------------

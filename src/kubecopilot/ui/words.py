@@ -5,11 +5,18 @@ from __future__ import annotations
 
 WORDS: dict[str, dict[str, str]] = {
     "answer_hint": {"en": "Answer with a number, a name or part of one.", "zh": "输入编号、名称或名称的一部分即可。"},
+    "free_hint": {"en": "Type a value.", "zh": "请直接输入一个值。"},
+    "examples": {"en": "e.g. ", "zh": "例如："},
+    "oneshot_hint": {"en": "Ask again with your answer in the question (a namespace can go in --namespace), or run "
+                           "kubecopilot to answer interactively.",
+                     "zh": "请在问题中带上您的回答再问一次（命名空间可用 --namespace），或运行 kubecopilot 交互式回答。"},
+    "next_commands": {"en": "Next:", "zh": "接下来："},
     "steps": {"en": "Steps:", "zh": "步骤："},
     "next": {"en": "Next (type the number):", "zh": "接下来（输入编号）："},
     "tip": {"en": "Tip: ", "zh": "提示："},
     "from_cache": {"en": "from cache, {age} old · {tools}  (/refresh for live data)",
                    "zh": "来自缓存（{age}前）· {tools}（/refresh 获取最新数据）"},
+    "from_cache_oneshot": {"en": "from cache, {age} old · {tools}", "zh": "来自缓存（{age}前）· {tools}"},
     "live": {"en": "live · {tools}", "zh": "实时 · {tools}"},
     "root_cause": {"en": "Root cause: ", "zh": "根因："},
     "confidence": {"en": "Confidence: ", "zh": "置信度："},
