@@ -76,7 +76,7 @@ def test_an_answer_as_text_is_the_rendered_table(capsys, shared_sandbox):
     code, out, _ = run(capsys, shared_sandbox, "ask", "list namespaces")
     assert code == ExitCode.OK
     assert out.startswith("Namespaces\n") and "production" in out
-    assert "List the pods in dev  →  kubecopilot ask 'list pods in dev'" in out  # follow-ups as commands
+    assert "kubecopilot ask 'list pods in dev'" in out  # follow-ups as commands
 
 
 def test_a_question_back_exits_2_with_the_question_and_its_options(capsys, shared_sandbox):

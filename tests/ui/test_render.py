@@ -191,7 +191,7 @@ def test_one_shot_output_turns_follow_ups_into_commands_and_drops_repl_hints():
     answer = Answer(title="Namespaces", source=Source(tools=["list_namespaces"], from_cache=True, age_s=3),
                     suggestions=[Suggestion(label="List the pods in dev", command="list pods in dev")])
     text = text_of(render_turn(answer, oneshot=True))
-    assert "List the pods in dev  →  kubecopilot ask 'list pods in dev'" in text
+    assert "  • List the pods in dev\n    kubecopilot ask 'list pods in dev'" in text
     assert "from cache, 3 s old · list_namespaces" in text and "/refresh" not in text and "type the number" not in text
     ask = Ask(question="Which namespace?", slot="namespace", options=[Option(value="dev", label="dev")])
     assert "or run kubecopilot to answer interactively." in text_of(render_turn(ask, oneshot=True), width=200)

@@ -81,7 +81,8 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow
         if output == "json":
             emit(proposal, output, out)
         else:
-            out.print(Group(render_proposal(proposal, summary=False, lang=lang), render_plan(plan)))
+            # Nobody can press d here: the diff goes into the output, which is also the record of what was asked.
+            out.print(Group(render_proposal(proposal, summary=False, lang=lang), render_plan(plan, show_diff=True)))
         why = ("needs approval" if not allow_writes else
                "is high risk: --yes never approves that; run it in a terminal" if yes else
                "needs approval and there is no terminal to ask in")
@@ -110,7 +111,7 @@ def approval_function(console: Any, *, allow_writes: bool, yes: bool, risk: str,
     by = f"user:{user}"
     if yes:
         def approve_low_or_medium(plan: Any) -> ApprovalDecision:
-            console.print(render_plan(plan))
+            console.print(render_plan(plan, show_diff=True))
             if plan.risk.level == "high":  # the proposal said otherwise; the plan itself decides
                 return ApprovalDecision(approved=False, by=by, interrupted=True, reason="--yes never approves high risk")
             return ApprovalDecision(approved=True, by=f"{by} (--yes --allow-writes)")

@@ -265,10 +265,12 @@ def render_suggestions(suggestions: list[Suggestion], lang: str = "en") -> Rende
 
 def render_commands(suggestions: list[Suggestion], lang: str = "en") -> RenderableType:
     """Follow-ups after a one-shot answer: each as the command that runs it."""
-    lines: list[RenderableType] = [Text(word("next_commands", lang), style="bold")]
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(overflow="fold")
     for s in suggestions:
-        lines.append(Text.assemble("  ", inline(s.label), ("  →  ", "dim"), (f"kubecopilot ask {quote_arg(s.command)}", "cyan")))
-    return Group(*lines)
+        grid.add_row("  •", Group(inline(s.label), Text(f"kubecopilot ask {quote_arg(s.command)}", style="cyan")))
+    return Group(Text(word("next_commands", lang), style="bold"), grid)
 
 
 def quote_arg(text: str) -> str:
