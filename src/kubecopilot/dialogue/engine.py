@@ -27,6 +27,13 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
 _YES = re.compile(r"^\s*(y|yes|yeah|ok|okay|sure|go|go ahead|run|run them|do it|好|好的|是|是的|可以|执行|确认|继续|1)\s*[.!。！]?\s*$", re.I)
 _NO = re.compile(r"^\s*(n|no|nope|cancel|stop|不|不用|不要|取消|算了|2)\s*[.!。！]?\s*$", re.I)
 
+# Which plan action a change intent is, and the kind it applies to unless the user named one.
+CHANGE_ACTION = {"scale": "scale", "restart": "restart", "rollback": "update", "set_image": "update",
+                 "set_resources": "update", "delete_pod": "delete"}
+DEFAULT_KIND = {"delete_pod": "Pod"}
+KIND_NAMES = {"pod": "Pod", "deployment": "Deployment", "statefulset": "StatefulSet", "node": "Node",
+              "namespace": "Namespace", "service": "Service"}
+
 QUICK_COMMANDS: list[tuple[str, str, str]] = [  # (English label, Chinese label, command)
     ("List all clusters", "列出所有集群", "list clusters"),
     ("Cluster overview", "查看集群资源总览", "cluster overview"),
@@ -160,9 +167,23 @@ class Conversation:
             return self.flows.fix_from_diagnosis(self.session.last_diagnosis, text)
         if req.intent == "fix" and not req.target and not self.session.last("pod", "deployment"):
             return Answer(title=say("no_fix", lang))
+        refused = self._outside_whitelist(req)
+        if refused is not None:
+            return refused
         if req.intent in SLOTS:
             return self._continue(PendingRequest(request=req, filled={}, slot=""), text)
         return self._unknown()
+
+    def _outside_whitelist(self, req: RoutedRequest) -> Answer | None:
+        """A change the whitelist does not allow ("delete namespace production") is refused before any question."""
+        action = CHANGE_ACTION.get(req.intent)
+        if action is None or self.plans is None:
+            return None
+        kind = KIND_NAMES.get(req.kind or "", DEFAULT_KIND.get(req.intent, "Deployment"))
+        if (action, kind) in {tuple(pair) for pair in self.plans.whitelist}:
+            return None
+        allowed = ", ".join(f"{a} {k}" for a, k in self.plans.whitelist)
+        return Answer(title=say("not_allowed", self.session.language, action=action, kind=kind, allowed=allowed))
 
     # --- slot filling --------------------------------------------------------------------------------------------
 

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from kubecopilot.dialogue.engine import Conversation
 
 
+# Nothing the planner could change on a workload fixes these (a NotReady node needs its kubelet back).
+NO_WORKLOAD_FIX = {"Healthy", "Unknown", "NodeNotReady"}
+
+
 class Flows:
     def __init__(self, conversation: Conversation) -> None:
         self.c = conversation
@@ -39,9 +43,10 @@ class Flows:
 
     # --- diagnosis -----------------------------------------------------------------------------------------------
 
-    def diagnose(self, namespace: str, kind: str, name: str) -> tuple[Turn, Diagnosis | None]:
-        self.c.progress(f"reading describe, events and logs of {namespace}/{name}")
-        evidence = gather_evidence(self.c.gateway, namespace=namespace, target=name, cluster=self.c.session.cluster)
+    def diagnose(self, namespace: str | None, kind: str, name: str) -> tuple[Turn, Diagnosis | None]:
+        where = f"{namespace}/{name}" if namespace else name
+        self.c.progress(f"reading describe, events and logs of {where}")
+        evidence = gather_evidence(self.c.gateway, namespace=namespace or "", target=name, cluster=self.c.session.cluster)
         self.notices.extend(evidence.notes)
         diagnosis = analyze(evidence, language=self.lang)
         if self.c.brain is not None:
@@ -54,7 +59,7 @@ class Flows:
         if pod:
             suggestions.append(suggestion("events", self.lang, f"events of pod {pod} -n {namespace}", name=pod))
             suggestions.append(suggestion("previous_logs", self.lang, f"previous logs of pod {pod} -n {namespace}", name=pod))
-        title = f"{'Diagnosis' if self.lang == 'en' else '诊断'}: {kind} {namespace}/{name}"
+        title = f"{'Diagnosis' if self.lang == 'en' else '诊断'}: {kind.capitalize()} {where}"
         answer = Answer(title=title, blocks=[DiagnosisBlock(diagnosis=diagnosis)], suggestions=suggestions[:3],
                         tip=diagnosis.best_practice or say("tip_events_first", self.lang))
         return answer, diagnosis
@@ -77,7 +82,7 @@ class Flows:
 
     def fix_from_diagnosis(self, diagnosis: Diagnosis, text: str) -> Turn:
         fix, source, rationale = diagnosis.fix, None, diagnosis.root_cause
-        if fix is None and self.c.brain is not None and diagnosis.category not in ("Healthy", "Unknown"):
+        if fix is None and self.c.brain is not None and diagnosis.category not in NO_WORKLOAD_FIX:
             fix, source, rationale = self._llm_fix(diagnosis, text)
         if fix is None:
             return Answer(title=say("no_automatic_fix", self.lang, fix=diagnosis.suggested_fix),
@@ -97,6 +102,8 @@ class Flows:
         self.c.progress("asking the planner")
 
         def check(draft: Any) -> None:  # the planner's draft must build and validate, or it is sent back
+            if draft.fix.action == "none":
+                return  # "no safe change" is a valid answer, said plainly to the user
             if "[REDACTED_" in draft.fix.model_dump_json():
                 raise PlanInvalid("the draft contains a redaction placeholder; use only values visible in the resource")
             plan = builder_for(draft.fix, now=self.c.clock, replicasets=lambda: self._replicasets(draft.fix.namespace))(resource)
@@ -114,7 +121,7 @@ class Flows:
                 diagnosis: Diagnosis | None = None) -> Turn:
         """Build, validate and rate a plan; only a plan that passed all of that is shown as approvable."""
         if fix.action == "none":
-            return Answer(title=say("no_automatic_fix", self.lang, fix=fix.description))
+            return Answer(title=say("no_automatic_fix", self.lang, fix=fix.description or rationale))
         session = self.c.session
         self.c.progress(f"planning: {fix.action} {fix.kind} {fix.namespace}/{fix.name}")
         tier = registry().spec(source_prompt_id.split("@")[0]).risk_tier if source_prompt_id else None

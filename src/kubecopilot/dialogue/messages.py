@@ -144,6 +144,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Data sent to the LLM is redacted first (IPs, emails, tokens, secrets → placeholders).",
         "zh": "发送给 LLM 的数据会先脱敏（IP、邮箱、令牌、密钥等会被替换为占位符）。",
     },
+    "not_allowed": {
+        "en": "KubeCopilot does not {action} a {kind}: it is outside the action whitelist (allowed: {allowed}).",
+        "zh": "KubeCopilot 不会对 {kind} 执行 {action}：这不在操作白名单内（允许：{allowed}）。",
+    },
     "executed": {"en": "Done: {summary}", "zh": "已完成：{summary}"},
     "rejected": {"en": "Not approved — nothing was changed.", "zh": "未批准——没有做任何变更。"},
     "pending_kept": {"en": "Plan {plan_id} stays pending; nothing was changed.", "zh": "计划 {plan_id} 保持待定状态，没有做任何变更。"},

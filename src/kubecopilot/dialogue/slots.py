@@ -79,6 +79,8 @@ class SlotFiller:
 
     def _namespace(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
         req, lang = p.request, self.session.language
+        if req.kind == "node" and p.request.intent in ("diagnose", "describe", "events", "fix"):
+            return Filled(None)  # nodes are cluster-scoped: nothing to ask
         if req.namespace:
             return Filled(req.namespace)
         if self.session.namespace and (not req.target or self._target_in(req.target, self.session.namespace)):
@@ -127,12 +129,17 @@ class SlotFiller:
         """describe/events: a pod or a deployment, whichever the name says (kind when the user gave it)."""
         if optional and not p.request.target and not p.request.uses_context:
             return Filled(None)
+        if p.request.kind == "node":
+            return self._workload(p)
         kind = p.request.kind if p.request.kind in ("pod", "deployment") else self._kind_of(p)
         picked = self._pick(p, kind, "list_pods" if kind == "pod" else "list_deployments")
         return picked if isinstance(picked, Ask) else Filled(f"{kind}/{picked.value}", picked.notice)
 
     def _workload(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
-        """diagnose/fix: a deployment when the name is one, else a pod."""
+        """diagnose/fix: a deployment when the name is one, else a pod (or a node, when the user said node)."""
+        if p.request.kind == "node":
+            picked = self._pick(p, "node", "list_nodes")
+            return picked if isinstance(picked, Ask) else Filled(f"node/{picked.value}", picked.notice)
         kind = p.request.kind if p.request.kind in ("pod", "deployment") else self._kind_of(p)
         picked = self._pick(p, kind, "list_pods" if kind == "pod" else "list_deployments")
         return picked if isinstance(picked, Ask) else Filled(f"{kind}/{picked.value}", picked.notice)
@@ -278,7 +285,7 @@ def _detail(record: Any) -> str | None:
 
 
 def _noun(kind: str, lang: str) -> str:
-    zh = {"pod": " Pod ", "deployment": " Deployment ", "namespace": "命名空间", "workload": "工作负载"}
+    zh = {"pod": " Pod ", "deployment": " Deployment ", "namespace": "命名空间", "workload": "工作负载", "node": "节点"}
     return zh.get(kind, kind) if lang == "zh" else kind
 
 

@@ -200,7 +200,7 @@ class Views:
                       blocks=[CodeBlock(title=detail, language="log", text=text.rstrip() or say("empty", self.lang))],
                       suggestions=suggestions[:3], tip=tip)
 
-    def describe(self, namespace: str, kind: str, name: str) -> Answer:
+    def describe(self, namespace: str | None, kind: str, name: str) -> Answer:
         reads = self.reads()
         if kind == "pod" and self.gateway.has("describe_pod"):
             text = reads.text("describe_pod", namespace=namespace, name=name)
