@@ -27,6 +27,8 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
 _YES = re.compile(r"^\s*(y|yes|yeah|ok|okay|sure|go|go ahead|run|run them|do it|好|好的|是|是的|可以|执行|确认|继续|1)\s*[.!。！]?\s*$", re.I)
 _NO = re.compile(r"^\s*(n|no|nope|cancel|stop|不|不用|不要|取消|算了|2)\s*[.!。！]?\s*$", re.I)
 
+SESSION_INTENTS = {"refresh_cache", "menu", "help", "context"}  # need no names from the cluster
+
 # Which plan action a change intent is, and the kind it applies to unless the user named one.
 CHANGE_ACTION = {"scale": "scale", "restart": "restart", "rollback": "update", "set_image": "update",
                  "set_resources": "update", "delete_pod": "delete"}
@@ -125,9 +127,11 @@ class Conversation:
         return choices[index - 1].command if 1 <= index <= len(choices) else None
 
     def understand(self, text: str) -> RoutedRequest:
-        known_ns = [r.name for r in self._quiet_records("list_namespaces")]
-        known_clusters = [r.name for r in self._quiet_records("list_clusters")]
-        request = intents.parse(text, known_namespaces=known_ns, known_clusters=known_clusters)
+        request = intents.parse(text)
+        if request.intent not in SESSION_INTENTS:  # names matter: read them (cached) to sharpen the parse
+            known_ns = [r.name for r in self._quiet_records("list_namespaces")]
+            known_clusters = [r.name for r in self._quiet_records("list_clusters")]
+            request = intents.parse(text, known_namespaces=known_ns, known_clusters=known_clusters)
         if self.brain is None or request.confidence >= intents.CONFIDENT:
             return request
         self.progress("understanding the request")

@@ -113,8 +113,7 @@ def _ask(plan: OperationPlan, console: Console, read_line: Callable[[str], str],
         answer = read_line(PROMPT).strip().lower()
         if answer in YES:
             return _confirm(plan, console, read_line, by)
-        if answer in NO:
-            console.print("Not approved; nothing was changed.")
+        if answer in NO:  # the caller reports the outcome (the REPL renders the turn, the CLI its error)
             return ApprovalDecision(approved=False, by=by, reason="declined")
         if answer in {"d", "diff"}:
             console.print(render_diff(plan))
