@@ -57,7 +57,8 @@ def sandbox_port(output: bytes) -> int:
 
 
 def test_piped_input_runs_line_by_line_against_a_configured_server(shared_sandbox):
-    done = subprocess.run([*KUBECOPILOT, "--mcp-url", shared_sandbox.url], input="3\nshow logs of cart-service\n2\n/quit\n",
+    done = subprocess.run([*KUBECOPILOT, "--mcp-url", shared_sandbox.url],
+                          input="3\nshow logs of cart-service\n2\n/quit\n",
                           capture_output=True, text=True, timeout=WAIT_S)
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -91,7 +92,8 @@ def test_sigterm_stops_the_sandbox_child_too():
 
 def test_in_a_terminal_ctrl_c_twice_on_an_empty_prompt_leaves_and_stops_the_sandbox():
     controller, terminal = pty.openpty()
-    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100", "LINES": "30", "PROMPT_TOOLKIT_NO_CPR": "1"}  # no emulator answers
+    # No terminal emulator answers prompt-toolkit's cursor position requests here.
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100", "LINES": "30", "PROMPT_TOOLKIT_NO_CPR": "1"}
     process = subprocess.Popen(KUBECOPILOT, stdin=terminal, stdout=terminal, stderr=terminal, env=env,
                                start_new_session=True)
     os.close(terminal)

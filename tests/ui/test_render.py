@@ -87,7 +87,8 @@ def test_answer_table_cache_note_tip_and_numbered_suggestions():
 def test_a_live_answer_says_which_tools_ran_and_an_answer_without_tools_says_nothing():
     live = text_of(render_turn(Answer(title="Nodes", source=Source(tools=["list_nodes"]))))
     assert "live · list_nodes" in live and "cache" not in live
-    assert text_of(render_turn(Answer(title="Cache cleared: 3 entries removed."))) == "Cache cleared: 3 entries removed."
+    cleared = "Cache cleared: 3 entries removed."
+    assert text_of(render_turn(Answer(title=cleared))) == cleared
 
 
 def test_logs_and_yaml_are_printed_unframed_so_they_copy_cleanly():
@@ -143,8 +144,8 @@ def test_no_color_means_no_colour_codes_but_the_meaning_stays(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     out = Console(width=100, force_terminal=True, record=True)
     out.begin_capture()
-    out.print(render_turn(Answer(title="Pods", blocks=[TableBlock(columns=["NAME", "STATUS"], rows=[["a", "OOMKilled"]]),
-                                                        DiagnosisBlock(diagnosis=CRASH)])))
+    table = TableBlock(columns=["NAME", "STATUS"], rows=[["a", "OOMKilled"]])
+    out.print(render_turn(Answer(title="Pods", blocks=[table, DiagnosisBlock(diagnosis=CRASH)])))
     out.print(render_turn(ErrorTurn(message="boom")))
     styled = out.end_capture()
     assert not COLOUR.search(styled)

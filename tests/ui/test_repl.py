@@ -9,7 +9,8 @@ from .driver import CTRL_C, CTRL_D
 
 
 def replicas(handle, name: str, namespace: str = "dev") -> int:
-    return json.loads(handle.cluster.call("get_deployment", {"namespace": namespace, "deployment_name": name}))["spec"]["replicas"]
+    deployment = handle.cluster.call("get_deployment", {"namespace": namespace, "deployment_name": name})
+    return json.loads(deployment)["spec"]["replicas"]
 
 
 def numbered(text: str) -> dict[int, str]:
@@ -89,7 +90,8 @@ def test_an_approved_change_is_applied(repl_rw):
     assert replicas(repl_rw.sandbox, "cart-service-v1") == 2
     [plan] = repl_rw.app.plans.list()
     assert plan.status == "executed"
-    assert re.search(rf"^\s*{plan.plan_id[:8]}\s+\S+ \S+\s+scale\s+Deployment .*low\s+executed$", repl_rw.send("/plans"), re.M)
+    row = rf"^\s*{plan.plan_id[:8]}\s+\S+ \S+\s+scale\s+Deployment .*low\s+executed$"
+    assert re.search(row, repl_rw.send("/plans"), re.M)
 
 
 def test_a_rejected_change_changes_nothing(repl_rw):

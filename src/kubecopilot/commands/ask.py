@@ -19,7 +19,8 @@ from kubecopilot.errors import ExitCode, KubeCopilotError, UsageError
 
 def add_parser(sub: Any) -> None:
     p = command(sub, "ask", "kubecopilot.commands.ask:run", "ask one question (or request one change) and exit")
-    p.add_argument("text", metavar="TEXT", help='what you want, e.g. "list pods in dev" or "为什么 billing-api 一直重启"')
+    p.add_argument("text", metavar="TEXT",
+                   help='what you want, e.g. "list pods in dev" or "为什么 billing-api 一直重启"')
     add_turn_flags(p)
     p.add_argument("--allow-writes", action="store_true",
                    help="let this run change the cluster: asks for approval in a terminal (or see --yes)")
@@ -113,7 +114,8 @@ def approval_function(console: Any, *, allow_writes: bool, yes: bool, risk: str,
         def approve_low_or_medium(plan: Any) -> ApprovalDecision:
             console.print(render_plan(plan, show_diff=True))
             if plan.risk.level == "high":  # the proposal said otherwise; the plan itself decides
-                return ApprovalDecision(approved=False, by=by, interrupted=True, reason="--yes never approves high risk")
+                return ApprovalDecision(approved=False, by=by, interrupted=True,
+                                        reason="--yes never approves high risk")
             return ApprovalDecision(approved=True, by=f"{by} (--yes --allow-writes)")
         return approve_low_or_medium
     if sys.stdin.isatty():

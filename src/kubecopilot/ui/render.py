@@ -143,7 +143,8 @@ def render_answer(answer: Answer, lang: str = "en", *, oneshot: bool = False) ->
     if answer.tip:
         parts.append(render_tip(answer.tip, lang))
     if answer.suggestions:
-        parts.append(render_commands(answer.suggestions, lang) if oneshot else render_suggestions(answer.suggestions, lang))
+        follow_ups = render_commands if oneshot else render_suggestions
+        parts.append(follow_ups(answer.suggestions, lang))
     return Group(*parts)
 
 
@@ -247,7 +248,7 @@ def source_note(source: Source, lang: str = "en", *, oneshot: bool = False) -> T
 
 
 def human_age(seconds: float | None, lang: str = "en") -> str:
-    s = int(round(seconds or 0))
+    s = round(seconds or 0)
     if s < 90:
         return word("seconds", lang, n=s)
     if s < 90 * 60:

@@ -19,7 +19,7 @@ from rich.text import Text
 from kubecopilot.dialogue.turns import Answer, DiagnosisBlock, ErrorTurn, PlanProposal, Turn
 from kubecopilot.errors import KubeCopilotError
 from kubecopilot.ui.completion import NameIndex
-from kubecopilot.ui.reader import LineReader, PromptInterrupt
+from kubecopilot.ui.reader import LineReader
 from kubecopilot.ui.render import render_proposal, render_turn
 from kubecopilot.ui.words import word
 

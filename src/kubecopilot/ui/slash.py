@@ -95,7 +95,8 @@ class SlashCommands:
     def cache(self, _: str) -> None:
         cache = self.app.gateway.cache
         entries = cache.entries()
-        table = Table(title=f"Cached reads ({len(entries)})", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+        table = Table(title=f"Cached reads ({len(entries)})", title_justify="left", box=box.SIMPLE_HEAD,
+                      show_edge=False)
         for column in ("policy", "tool", "arguments", "age", "ttl"):
             table.add_column(column, overflow="fold", no_wrap=column in ("age", "ttl"))
         for e in entries:

@@ -9,7 +9,8 @@ WORDS: dict[str, dict[str, str]] = {
     "examples": {"en": "e.g. ", "zh": "例如："},
     "oneshot_hint": {"en": "Ask again with your answer in the question (a namespace can go in --namespace), or run "
                            "kubecopilot to answer interactively.",
-                     "zh": "请在问题中带上您的回答再问一次（命名空间可用 --namespace），或运行 kubecopilot 交互式回答。"},
+                     "zh": "请在问题中带上您的回答再问一次（命名空间可用 --namespace），"
+                           "或运行 kubecopilot 交互式回答。"},
     "next_commands": {"en": "Next:", "zh": "接下来："},
     "steps": {"en": "Steps:", "zh": "步骤："},
     "next": {"en": "Next (type the number):", "zh": "接下来（输入编号）："},
@@ -27,12 +28,14 @@ WORDS: dict[str, dict[str, str]] = {
     "proposed": {"en": "Proposed change", "zh": "拟议变更"},
     "risk": {"en": "{level} risk", "zh": "{level} 风险"},
     "cancelled": {"en": "Cancelled. The session goes on.", "zh": "已取消，会话继续。"},
-    "ctrl_c_again": {"en": "(Ctrl-C again, Ctrl-D or /quit to leave)", "zh": "（再按一次 Ctrl-C、Ctrl-D 或输入 /quit 退出）"},
+    "ctrl_c_again": {"en": "(Ctrl-C again, Ctrl-D or /quit to leave)",
+                     "zh": "（再按一次 Ctrl-C、Ctrl-D 或输入 /quit 退出）"},
     "still_pending": {"en": "Plan {plan} was not applied; it stays pending (/plans).",
                       "zh": "计划 {plan} 没有执行，保持待定状态（/plans 可查看）。"},
     "outage": {"en": "The session goes on: your next request reconnects to the server.",
                "zh": "会话继续：下一个请求会重新连接服务器。"},
-    "sandbox_exited": {"en": "The built-in sandbox process has exited (code {code}); restart kubecopilot to start a new one.",
+    "sandbox_exited": {"en": "The built-in sandbox process has exited (code {code}); restart kubecopilot to start a "
+                             "new one.",
                        "zh": "内置沙箱进程已退出（代码 {code}）；请重新启动 kubecopilot。"},
     "diagnosis_above": {"en": "Based on the diagnosis above:", "zh": "根据上面的诊断："},
     "bye": {"en": "Bye.", "zh": "再见。"},
