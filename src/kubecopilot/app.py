@@ -35,13 +35,15 @@ class App:
 
     @classmethod
     def open(cls, settings: Settings, *, on_notice: Callable[[str], None] | None = None,
-             progress: Callable[[str], None] | None = None, brain: Any = None) -> App:
-        """Connect everything. With no MCP server configured, start the built-in sandbox as a child process."""
-        sandbox, url = None, settings.mcp.url
-        if url is None and not settings.mcp.command:
+             progress: Callable[[str], None] | None = None, brain: Any = None, sandbox: Any = None) -> App:
+        """Connect everything. With no MCP server configured, use ``sandbox`` (a ``spawn_sandbox`` process the
+        caller started early) or start the built-in sandbox as a child process. The App owns it from here on."""
+        url = settings.mcp.url
+        if sandbox is None and url is None and not settings.mcp.command:
             from kubecopilot.sandbox.runner import spawn_sandbox
 
             sandbox = spawn_sandbox(scenario=settings.sandbox_scenario)
+        if sandbox is not None:
             url = sandbox.url
         try:
             gateway = connect_gateway(settings, url=url, on_notice=on_notice)

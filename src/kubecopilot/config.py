@@ -144,7 +144,14 @@ class Settings(_Section):
 
     @property
     def user(self) -> str:
-        return self.session.user or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+        if self.session.user:
+            return self.session.user
+        import getpass
+
+        try:
+            return getpass.getuser()  # $USER, $LOGNAME …, then the password database
+        except (OSError, KeyError):
+            return "unknown"
 
     def llm_key(self) -> SecretStr | None:
         """The API key for the configured model, from settings or the provider's environment variable."""

@@ -61,8 +61,9 @@ def test_diagnosis_then_fix_then_approval_cures_the_workload(app, sandbox, name)
     talk = app.conversation
     turn = talk.handle(f"why is {name} failing?")
     assert diagnosis_of(turn).fix is not None
-    assert turn.suggestions[0].command == "fix it"
-    proposal = talk.handle("fix it")
+    assert turn.suggestions[0].command == f"fix deployment {name} -n dev"  # works in one-shot mode too
+    proposal = talk.handle("1")  # the suggestion: reuses the diagnosis on screen, no second diagnosis
+    assert talk.session.last_diagnosis is not None
     assert isinstance(proposal, PlanProposal), proposal
     assert proposal.plan["resource"]["name"] == name and proposal.plan["status"] == "pending"
     assert not all_ready(pods_of(sandbox, name))

@@ -107,27 +107,7 @@ def open_app(settings: Settings, console: Any, early: EarlySandbox | None = None
                 else f"connecting to {settings.mcp.url or ' '.join(settings.mcp.command or [])}")
     status = console.status(Text(f"{starting}…", style="cyan")) if console.is_terminal else contextlib.nullcontext()
     with status:
-        if early is None:
-            return App.open(settings, on_notice=notice)
-        return open_on_sandbox(settings, early.get(), notice)
-
-
-def open_on_sandbox(settings: Settings, sandbox: Any, notice: Any) -> Any:
-    """What ``App.open`` does with a sandbox it starts itself, for the one we started early."""
-    from kubecopilot.app import App
-    from kubecopilot.tools.factory import connect_gateway
-
-    gateway = None
-    try:
-        gateway = connect_gateway(settings, url=sandbox.url, on_notice=notice)
-        app = App.assemble(settings, gateway)
-    except BaseException:
-        if gateway is not None:
-            gateway.close()
-        sandbox.stop()
-        raise
-    app.sandbox, app.mcp_url = sandbox, sandbox.url
-    return app
+        return App.open(settings, on_notice=notice, sandbox=early.get() if early is not None else None)
 
 
 def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool, input: Any = None,

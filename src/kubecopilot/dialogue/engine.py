@@ -167,8 +167,9 @@ class Conversation:
             self.session.set_namespace(req.namespace)
         if req.intent in simple:
             return simple[req.intent]()
-        if req.intent == "fix" and not req.target and self.session.last_diagnosis:  # "fix it": the last diagnosis
-            return self.flows.fix_from_diagnosis(self.session.last_diagnosis, text)
+        last = self.session.last_diagnosis
+        if req.intent == "fix" and last and (not req.target or _diagnosed(last, req)):  # "fix it": the last diagnosis
+            return self.flows.fix_from_diagnosis(last, text)
         if req.intent == "fix" and not req.target and not self.session.last("pod", "deployment"):
             return Answer(title=say("no_fix", lang))
         refused = self._outside_whitelist(req)
@@ -271,7 +272,7 @@ class Conversation:
             pending.filled[pending.slot] = base.value
             return self._continue(pending)
         return base.model_copy(update={"question": question or base.question, "options": pending.options,
-                                       "free_text": pending.slot in FREE_SLOTS})
+                                       "free_text": pending.slot in FREE_SLOTS, "notices": []})  # said once already
 
     # --- running a filled request --------------------------------------------------------------------------------
 
@@ -336,6 +337,12 @@ def suggestion_from(en: str, zh: str, command: str, lang: str) -> Any:
     from kubecopilot.dialogue.turns import Suggestion
 
     return Suggestion(label=zh if lang == "zh" else en, command=command)
+
+
+def _diagnosed(diagnosis: Diagnosis, req: RoutedRequest) -> bool:
+    """The diagnosis on screen is about what this "fix …" names (so it need not be diagnosed again)."""
+    fix = diagnosis.fix
+    return fix is not None and fix.name == req.target and req.namespace in (None, fix.namespace)
 
 
 def _slot_value_matches(value: Any, stale: str | None) -> bool:

@@ -53,8 +53,10 @@ class Flows:
             diagnosis = self._llm_diagnosis(evidence, diagnosis)
         self.c.session.last_diagnosis = diagnosis
         suggestions = []
-        if diagnosis.fix is not None:
-            suggestions.append(suggestion("fix", self.lang, "fix it", fix=diagnosis.suggested_fix))
+        if diagnosis.fix is not None:  # self-contained, so it also works as a one-shot `kubecopilot ask`
+            fix = diagnosis.fix
+            command = f"fix {fix.kind.lower()} {fix.name} -n {fix.namespace}"
+            suggestions.append(suggestion("fix", self.lang, command, fix=diagnosis.suggested_fix))
         pod = next((p["metadata"]["name"] for p in evidence.pods), None)
         if pod:
             suggestions.append(suggestion("events", self.lang, f"events of pod {pod} -n {namespace}", name=pod))

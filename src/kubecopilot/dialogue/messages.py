@@ -23,7 +23,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "ask_pod": {
         "en": "Got it. In namespace `{namespace}` I found {count} pods matching `{target}`. Which one{purpose}?",
-        "zh": "收到。在 `{namespace}` 命名空间下，我找到了 {count} 个包含 `{target}` 的 Pod。您想{purpose_zh}哪个？",
+        "zh": "收到。在 `{namespace}` 命名空间下，我找到了 {count} 个包含 `{target}` 的 Pod。您想{purpose_zh}？",
     },
     "ask_pod_any": {
         "en": "Which pod in `{namespace}`{purpose}?",

@@ -183,7 +183,7 @@ class SlotFiller:
         purpose = say("purpose_logs", lang) if req.intent == "logs" else ""
         if kind == "pod" and matched:
             return say("ask_pod", lang, namespace=ns, count=count, target=req.target, purpose=purpose,
-                       purpose_zh=say("purpose_logs", "zh") if req.intent == "logs" else "选择")
+                       purpose_zh=say("purpose_logs", "zh") if req.intent == "logs" else "选择哪一个")
         if kind == "pod":
             return say("ask_pod_any", lang, namespace=ns, purpose=purpose)
         if matched:

@@ -22,10 +22,14 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import IO, Any
 
+from typing import TYPE_CHECKING
+
 from kubecopilot.errors import MCPUnavailable
-from kubecopilot.sandbox.cluster import ClusterSet
-from kubecopilot.sandbox.server import UvicornServer, bind_socket, build_app, url_for, uvicorn_config
-from kubecopilot.sandbox.timeutil import Clock
+
+if TYPE_CHECKING:  # the server (mcp, uvicorn, starlette) and the simulation load only where a sandbox runs
+    from kubecopilot.sandbox.cluster import ClusterSet
+    from kubecopilot.sandbox.server import UvicornServer
+    from kubecopilot.sandbox.timeutil import Clock
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 30.0
@@ -51,15 +55,15 @@ class SandboxHandle:
 
     @property
     def url(self) -> str:
-        return url_for(self.host, self.port, self.transport)
+        return _url(self.host, self.port, self.transport)
 
     @property
     def sse_url(self) -> str:
-        return url_for(self.host, self.port, "sse")
+        return _url(self.host, self.port, "sse")
 
     @property
     def streamable_http_url(self) -> str:
-        return url_for(self.host, self.port, "streamable-http")
+        return _url(self.host, self.port, "streamable-http")
 
     @property
     def running(self) -> bool:
@@ -67,6 +71,8 @@ class SandboxHandle:
 
     def serve(self) -> SandboxHandle:
         """Start serving (on a fresh socket bound to ``port``); returns once connections are accepted."""
+        from kubecopilot.sandbox.server import UvicornServer, bind_socket, build_app, uvicorn_config
+
         if self.running:
             return self
         self._sock = bind_socket(self.host, self.port)
@@ -115,9 +121,17 @@ class SandboxHandle:
 
 def start_sandbox(scenario: str = "default", transport: str = "sse", port: int = 0, clock: Clock | None = None) -> SandboxHandle:
     """Serve a fresh sandbox world on loopback from a background thread; returns when it accepts connections."""
+    from kubecopilot.sandbox.cluster import ClusterSet
+
     if transport not in ("sse", "streamable-http"):
         raise ValueError(f"transport must be sse or streamable-http, not {transport!r}")
     return SandboxHandle(cluster=ClusterSet(scenario, clock=clock), transport=transport, port=port).serve()
+
+
+def _url(host: str, port: int, transport: str) -> str:
+    from kubecopilot.sandbox.server import url_for
+
+    return url_for(host, port, transport)
 
 
 # --- child process ----------------------------------------------------------------------------------------------
