@@ -173,6 +173,9 @@ def render(rows: list[tuple[str, str, str, str]], info: dict[str, Any]) -> str:
              for label, value, target, verdict in rows]
     lines.append(f"machine: {info['cores']} cores, {info['cpu']}, {info['memory_gb']} GB, Python {info['python']}, "
                  f"{info['platform']}")
+    load = info.get("load_average_1m")
+    if load:
+        lines.append(f"load average (1 min) at start / end: {load['start']} / {load['end']}")
     return "\n".join(lines)
 
 
@@ -182,11 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"where to write the JSON (default {RESULTS})")
     args = parser.parse_args(argv)
     log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), os.getloadavg()
     parts = measure_all(log)
     h = headline(parts)
     t = targets(h)
-    info = machine()
+    # other work on the machine skews every timing: the 1-minute load average is part of the result
+    info = {**machine(), "load_average_1m": {"start": round(load_before[0], 2), "end": round(os.getloadavg()[0], 2)}}
     duration = round(time.perf_counter() - started, 1)
     result = {**h, "machine": info, "targets": t, "details": parts, "duration_s": duration,
               "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "commit": git_commit()}
