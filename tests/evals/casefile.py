@@ -107,7 +107,6 @@ class Step(_Model):
     cluster: ClusterCall | None = None
     server: Literal["stop", "restart"] | None = None
     menu: bool = False  # show the quick-command menu (as /menu does)
-    modes: list[Mode] | None = None  # run this step only in these modes
     expect: Expect = Field(default_factory=Expect)
     by_mode: dict[Mode, Expect] = Field(default_factory=dict)
 

@@ -29,11 +29,8 @@ class Sandboxes:
         return self.handles[scenario]
 
     def after(self, scenario: str, mutated: bool) -> None:
-        handle = self.handles[scenario]
-        if not handle.running:
-            handle.serve()
-        if mutated:
-            handle.cluster.reset()
+        if mutated:  # the runner has already served it again if the case stopped it
+            self.handles[scenario].cluster.reset()
 
     def close(self) -> None:
         for handle in self.handles.values():

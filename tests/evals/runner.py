@@ -85,8 +85,6 @@ def _run_steps(case: Case, app: Any, handle: Any, mode: Mode, result: CaseResult
     plans = PlanTracker(app.plans)
     resolve = pod_resolver(handle)
     for number, step in enumerate(case.steps, 1):
-        if step.modes and mode not in step.modes:
-            continue
         where = f"step {number} ({_label(step)})"
         try:
             failures = _run_step(step, app, handle, mode, plans, resolve)
