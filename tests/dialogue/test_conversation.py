@@ -142,3 +142,20 @@ def test_unknown_namespace_is_an_error_turn_not_a_crash(talk):
     assert isinstance(turn, (ErrorTurn, Answer))
     if isinstance(turn, ErrorTurn):
         assert "qa" in turn.message
+
+
+def test_switching_cluster_is_confirmed_and_remembered(talk):
+    turn = talk.handle("switch to prod-cluster")
+    assert isinstance(turn, Answer) and "prod-cluster" in turn.title and talk.session.cluster == "prod-cluster"
+    nodes = talk.handle("list nodes")
+    assert "prod-node-3" in str(nodes.blocks)
+    talk.handle("switch to dev-cluster")
+    assert talk.session.cluster == "dev-cluster"
+
+
+def test_understanding_reads_names_only_when_the_text_names_a_place(talk):
+    talk.gateway.refresh_cache()
+    talk.handle("list namespaces")
+    assert talk.handle("list namespaces").source.from_cache is True  # now cached by the first answer
+    talk.gateway.refresh_cache()
+    assert talk.handle("list namespaces").source.from_cache is False  # understanding did not refill the cache

@@ -101,3 +101,10 @@ def test_reply_resolution(reply, options, outcome, picked):
 def test_free_text_reply_for_open_questions():
     r = resolve_reply("5", [], free_text=True)
     assert (r.outcome, r.text) == ("free", "5")
+
+
+def test_switching_cluster_or_namespace():
+    assert (p("switch to prod-cluster").intent, p("switch to prod-cluster").cluster) == ("switch_context", "prod-cluster")
+    zh = p("切换到 production")
+    assert (zh.intent, zh.namespace) == ("switch_context", "production")
+    assert p("switch the image of web-frontend to nginx:1.27").intent == "set_image"

@@ -23,7 +23,8 @@ INTENT_HELP = {
     "rollback": "roll back a deployment", "set_image": "change a container image",
     "set_resources": "change memory/cpu limits or requests", "delete_pod": "delete one pod",
     "fix": "apply the fix for the problem just diagnosed", "refresh_cache": "re-read everything", "help": "help",
-    "menu": "show quick commands", "context": "show the conversation context", "unknown": "none of the above",
+    "menu": "show quick commands", "context": "show the conversation context",
+    "switch_context": "work in another cluster or namespace from now on", "unknown": "none of the above",
 }  # fmt: skip
 
 ALLOWED_ACTIONS = """\

@@ -23,11 +23,13 @@ from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, TableBlock, TextB
 from kubecopilot.dialogue.views import Views
 from kubecopilot.errors import KubeCopilotError, LLMUnavailable, StaleReference
 
+# "in dev", "-n dev", "namespace dev", "on prod-cluster", "在 dev", "dev 命名空间", "集群": the text may name a place
+_NAMES_A_PLACE = re.compile(r"\b(in|from|on|within|namespace|ns|cluster|to|use)\b|(^|\s)-n\s|--(namespace|cluster)|在|命名空间|集群|切换", re.I)
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
 _YES = re.compile(r"^\s*(y|yes|yeah|ok|okay|sure|go|go ahead|run|run them|do it|好|好的|是|是的|可以|执行|确认|继续|1)\s*[.!。！]?\s*$", re.I)
 _NO = re.compile(r"^\s*(n|no|nope|cancel|stop|不|不用|不要|取消|算了|2)\s*[.!。！]?\s*$", re.I)
 
-SESSION_INTENTS = {"refresh_cache", "menu", "help", "context"}  # need no names from the cluster
+SESSION_INTENTS = {"refresh_cache", "menu", "help", "context"}  # (switch_context needs names: not here)  # need no names from the cluster
 
 # Which plan action a change intent is, and the kind it applies to unless the user named one.
 CHANGE_ACTION = {"scale": "scale", "restart": "restart", "rollback": "update", "set_image": "update",
@@ -128,9 +130,10 @@ class Conversation:
 
     def understand(self, text: str) -> RoutedRequest:
         request = intents.parse(text)
-        if request.intent not in SESSION_INTENTS:  # names matter: read them (cached) to sharpen the parse
-            known_ns = [r.name for r in self._quiet_records("list_namespaces")]
-            known_clusters = [r.name for r in self._quiet_records("list_clusters")]
+        if request.intent not in SESSION_INTENTS:  # names sharpen the parse: use what is cached, read only if named
+            names_something = bool(_NAMES_A_PLACE.search(text))
+            known_ns = [r.name for r in self._known("list_namespaces", read=names_something)]
+            known_clusters = [r.name for r in self._known("list_clusters", read=names_something)]
             request = intents.parse(text, known_namespaces=known_ns, known_clusters=known_clusters)
         if self.brain is None or request.confidence >= intents.CONFIDENT:
             return request
@@ -152,6 +155,7 @@ class Conversation:
             "menu": self.menu,
             "help": lambda: self._help(),
             "context": lambda: self._context(),
+            "switch_context": lambda: self._switch(req),
             "list_clusters": views.list_clusters,
             "cluster_status": views.cluster_status,
             "list_namespaces": views.list_namespaces,
@@ -306,6 +310,16 @@ class Conversation:
         menu = self.menu()
         return Answer(title="KubeCopilot", blocks=[TextBlock(text=say("help", self.session.language)), *menu.blocks])
 
+    def _switch(self, req: RoutedRequest) -> Answer:
+        """"switch to prod-cluster", "切换到 dev": the cluster was set by routing; set the namespace here."""
+        if not req.cluster and not req.namespace:
+            return self.views.list_clusters()
+        if req.namespace:
+            self.session.set_namespace(req.namespace)
+        lang = self.session.language
+        return Answer(title=say("switched", lang, cluster=self.session.cluster or say("current_cluster", lang),
+                                namespace=self.session.namespace or "—"))
+
     def _context(self) -> Answer:
         rows = [[k, str(v)] for k, v in self.session.context().items()]
         return Answer(title="Context" if self.session.language == "en" else "上下文", blocks=[TableBlock(columns=["", ""], rows=rows)])
@@ -326,8 +340,12 @@ class Conversation:
         self.session.history.append(("assistant", getattr(turn, "title", None) or getattr(turn, "question", None)
                                      or getattr(turn, "summary", None) or getattr(turn, "message", "")))
 
-    def _quiet_records(self, capability: str) -> list[Any]:
+    def _known(self, capability: str, *, read: bool) -> list[Any]:
+        """Names for the parser: cached ones for free; a (cached) read only when the text seems to name a place."""
         try:
+            cached = self.gateway.cached_records(capability, cluster=self.session.cluster)
+            if cached is not None or not read:
+                return cached or []
             return list(self.gateway.records(capability, cluster=self.session.cluster).records)
         except KubeCopilotError:
             return []

@@ -144,6 +144,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Data sent to the LLM is redacted first (IPs, emails, tokens, secrets → placeholders).",
         "zh": "发送给 LLM 的数据会先脱敏（IP、邮箱、令牌、密钥等会被替换为占位符）。",
     },
+    "switched": {"en": "Now working in cluster {cluster}, namespace {namespace}.",
+                 "zh": "已切换：集群 {cluster}，命名空间 {namespace}。"},
+    "current_cluster": {"en": "(the current one)", "zh": "（当前集群）"},
     "not_allowed": {
         "en": "KubeCopilot does not {action} a {kind}: it is outside the action whitelist (allowed: {allowed}).",
         "zh": "KubeCopilot 不会对 {kind} 执行 {action}：这不在操作白名单内（允许：{allowed}）。",

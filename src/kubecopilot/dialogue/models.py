@@ -40,6 +40,7 @@ Intent = Literal[
     "help",
     "menu",
     "context",
+    "switch_context",
     "unknown",
 ]
 

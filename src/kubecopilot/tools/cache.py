@@ -93,6 +93,12 @@ class ReadCache:
             self._stats[policy]["hits" if entry is not None else "misses"] += 1
             return entry
 
+    def peek(self, policy: str, tool: str, args: Mapping[str, Any], cluster: str | None = None) -> CacheEntry | None:
+        """Like ``get`` but leaves the hit/miss counts alone (for lookups that are not reads: completion, parsing)."""
+        policy = self.policy(policy)
+        with self._lock:
+            return self._caches[policy].get(cache_key(tool, args, cluster))
+
     def put(
         self, policy: str, tool: str, args: Mapping[str, Any], value: Any, cluster: str | None = None
     ) -> CacheEntry:

@@ -134,6 +134,20 @@ class ToolGateway:
             ) from None
         return Listing(capability, binding.tool, found, result.from_cache, result.age_s, result.text)
 
+    def cached_records(self, capability: str, **slots: Any) -> list[Record] | None:
+        """The capability's records if the cache holds them now, else None; never calls the server."""
+        binding = self.binding(capability, **slots)
+        spec = self.catalog.get(binding.tool)
+        args = fit_to_schema(binding.build_args(slots), spec.properties)
+        policy = spec.policy_for(args)
+        entry = self.cache.peek(policy, spec.name, args, _cluster_of(args)) if policy else None
+        if entry is None:
+            return None
+        try:
+            return parse_records(entry.value.text, binding.parser, binding.kind)  # type: ignore[arg-type]
+        except ParseError:
+            return None
+
     def binding(self, capability: str, **slots: Any) -> CapabilityBinding:
         return self.profile.resolve(capability, slots, self.catalog)
 
