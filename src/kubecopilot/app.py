@@ -7,6 +7,7 @@ imported here: the brain builds the crew on first use (or when the REPL warms it
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +16,27 @@ from kubecopilot.config import Settings
 from kubecopilot.dialogue.engine import Conversation
 from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.dialogue.session import Session
-from kubecopilot.plans.ledger import AuditLedger
 from kubecopilot.plans.service import PlanService
 from kubecopilot.tools.factory import connect_gateway
 from kubecopilot.tools.ops import ClusterOps
+
+
+class LazyLedger:
+    """The audit ledger, opened on first use: SQLAlchemy costs a quarter second, and the REPL's prompt should not
+    wait for it. Every attribute is the real ``AuditLedger``'s."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._ledger: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        with self._lock:
+            if self._ledger is None:
+                from kubecopilot.plans.ledger import AuditLedger
+
+                self._ledger = AuditLedger(self.url)
+        return getattr(self._ledger, name)
 
 
 @dataclass
@@ -60,7 +78,7 @@ class App:
                  brain: Any = None) -> App:
         """Everything above the gateway (tests hand in a gateway to a sandbox they run in-process)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        ledger = AuditLedger(settings.audit_url)
+        ledger = LazyLedger(settings.audit_url)
         plans = PlanService(ClusterOps(gateway), ledger, gateway.approvals, whitelist=settings.plans.whitelist,
                             user=settings.user, verify_timeout=settings.plans.verify_timeout)
         sanitizer = Sanitizer.from_settings(settings.redaction)

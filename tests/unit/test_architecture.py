@@ -41,6 +41,11 @@ def test_the_conversation_and_the_app_load_without_crewai():
     assert _loaded_after("import kubecopilot.app, kubecopilot.dialogue.engine, kubecopilot.crew.brain") == []
 
 
+def test_the_app_opens_the_audit_ledger_only_when_used():
+    code = "import sys, kubecopilot.app, kubecopilot.commands.repl; print('sqlalchemy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
 def test_cli_help_does_not_load_crewai():
     code = ("import sys, contextlib, io; from kubecopilot.cli import main\n"
             "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"

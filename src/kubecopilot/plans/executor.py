@@ -10,18 +10,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from kubecopilot.errors import (Interrupted, KubeCopilotError, PlanDrifted, PlanError, PlanExecutionFailed,
                                 PlanNotApproved)
-from kubecopilot.plans.ledger import AuditLedger
 from kubecopilot.plans.model import OperationPlan, ResourceRef, Step, utcnow
 from kubecopilot.plans.patches import PatchConflict, apply_ops, as_dicts, diff_ops, resolve, without_status
 from kubecopilot.plans.ports import ClusterOps
 from kubecopilot.plans.verify import ConditionResult, verify_post_conditions
+
+if TYPE_CHECKING:  # only a type here: the ledger (and SQLAlchemy) load when one is opened
+    from kubecopilot.plans.ledger import AuditLedger
 
 
 class ExecutionReport(BaseModel):

@@ -9,18 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubecopilot.errors import Interrupted, KubeCopilotError, PlanError, PlanNotApproved, PlanNotFound
 from kubecopilot.plans.builders import build_json_patch
 from kubecopilot.plans.executor import ExecutionReport, PlanExecutor
-from kubecopilot.plans.ledger import AuditLedger
 from kubecopilot.plans.model import ApprovalDecision, OperationPlan, ResourceRef, utcnow
 from kubecopilot.plans.patches import apply_ops, diff_ops, resolve
 from kubecopilot.plans.ports import ApprovalRegistry, ClusterOps
 from kubecopilot.plans.risk import RiskContext, RuleSet, assess
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan
+
+if TYPE_CHECKING:  # only a type here: the ledger (and SQLAlchemy) load when one is opened
+    from kubecopilot.plans.ledger import AuditLedger
 
 ApproveFn = Callable[[OperationPlan], ApprovalDecision]
 Builder = Callable[[dict[str, Any]], OperationPlan]
