@@ -28,3 +28,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "llm" in item.keywords and not live:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def shared_sandbox():
+    """The default sandbox over SSE on a free loopback port, one per module: for tests that only read."""
+    from kubecopilot.sandbox.runner import start_sandbox
+
+    with start_sandbox(scenario="default", port=0) as handle:
+        yield handle
+
+
+@pytest.fixture
+def sandbox():
+    """A fresh default sandbox per test: for tests that change the cluster or stop the server."""
+    from kubecopilot.sandbox.runner import start_sandbox
+
+    with start_sandbox(scenario="default", port=0) as handle:
+        yield handle

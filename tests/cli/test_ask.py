@@ -15,22 +15,6 @@ from kubecopilot.errors import ExitCode
 from kubecopilot.plans.ledger import AuditLedger
 
 
-@pytest.fixture(scope="module")
-def shared_sandbox():
-    from kubecopilot.sandbox.runner import start_sandbox
-
-    with start_sandbox(scenario="default", port=0) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sandbox():
-    from kubecopilot.sandbox.runner import start_sandbox
-
-    with start_sandbox(scenario="default", port=0) as handle:
-        yield handle
-
-
 class Terminal(io.StringIO):
     """Typed answers on a stdin that says it is a terminal."""
 

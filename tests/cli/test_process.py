@@ -20,14 +20,6 @@ URL = re.compile(rb"http://127\.0\.0\.1:(\d+)/sse")
 WAIT_S = 60.0
 
 
-@pytest.fixture(scope="module")
-def shared_sandbox():
-    from kubecopilot.sandbox.runner import start_sandbox
-
-    with start_sandbox(scenario="default", port=0) as handle:
-        yield handle
-
-
 def read_until(fd: int, marker: bytes, seen: bytes = b"") -> bytes:
     """Read ``fd`` until ``marker`` appears (select with a deadline: no sleeping)."""
     deadline = time.monotonic() + WAIT_S

@@ -7,24 +7,6 @@ import pytest
 from kubecopilot.testing.apps import app_for as open_app
 
 
-@pytest.fixture(scope="module")
-def shared_sandbox():
-    """For conversations that only read: one server per module."""
-    from kubecopilot.sandbox.runner import start_sandbox
-
-    with start_sandbox(scenario="default", port=0) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sandbox():
-    """For conversations that change the cluster: a fresh server per test."""
-    from kubecopilot.sandbox.runner import start_sandbox
-
-    with start_sandbox(scenario="default", port=0) as handle:
-        yield handle
-
-
 @pytest.fixture
 def talk(shared_sandbox):
     app = open_app(shared_sandbox)

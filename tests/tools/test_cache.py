@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from kubecopilot.testing.clock import FakeClock
+
 from kubecopilot.config import DEFAULT_TTLS
 from kubecopilot.tools.cache import CLUSTER_WIDE, ReadCache, cache_key
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -6,23 +6,19 @@ import dataclasses
 import json
 
 import pytest
+
+from kubecopilot.testing.clock import FakeClock
 import yaml
 
 from kubecopilot.errors import WriteRefused
 from kubecopilot.tools.gate import ApprovalRegistry
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
 def clock():
-    return FakeClock()
+    return FakeClock(0.0)
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from kubecopilot.testing.clock import FakeClock
+
 from kubecopilot.config import MCPSettings, Settings
 from kubecopilot.errors import CapabilityMissing, StaleReference, ToolFailed, UnknownTool, WriteRefused
 from kubecopilot.sandbox.runner import start_sandbox
@@ -15,15 +17,6 @@ from kubecopilot.tools.factory import connect_gateway
 from kubecopilot.tools.ops import ClusterOps
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Ref:
