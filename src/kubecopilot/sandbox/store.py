@@ -8,6 +8,7 @@ counter for the whole cluster, as etcd's revision is, so a list's version tells 
 from __future__ import annotations
 
 import copy
+import pickle
 import random
 import uuid
 from collections.abc import Callable, Iterable
@@ -53,7 +54,7 @@ class Store:
         return found
 
     def get(self, kind: str, name: str, namespace: str | None = None) -> Obj:
-        return copy.deepcopy(self.require(kind, name, namespace))
+        return clone(self.require(kind, name, namespace))
 
     def list(self, kind: str, namespace: str | None = None, selector: Selector | None = None) -> list[Obj]:
         found = [
@@ -78,7 +79,7 @@ class Store:
     # --- writes -----------------------------------------------------------------------------------------------
 
     def create(self, obj: Obj) -> Obj:
-        obj = copy.deepcopy(obj)
+        obj = clone(obj)
         key = key_of(obj)
         if key in self._objects:
             raise AlreadyExists.of(kinds.by_kind(key[0]).resource, key[2])
@@ -106,7 +107,7 @@ class Store:
         obj = {**obj, "metadata": meta}
         if obj == current:  # compared before copying: most reconcile writes change nothing
             return False
-        obj = copy.deepcopy(obj)
+        obj = clone(obj)
         meta = obj["metadata"]
         if obj["kind"] in _GENERATION_KINDS and obj.get("spec") != current.get("spec"):
             meta["generation"] = current["metadata"].get("generation", 1) + 1
@@ -125,13 +126,19 @@ class Store:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
     def snapshot(self) -> tuple[dict[Key, Obj], int, Any]:
-        return copy.deepcopy(self._objects), self.revision, self._rng.getstate()
+        return clone(self._objects), self.revision, self._rng.getstate()
 
     def restore(self, state: tuple[dict[Key, Obj], int, Any]) -> None:
         objects, self.revision, rng_state = state
-        self._objects = copy.deepcopy(objects)
+        self._objects = clone(objects)
         self._rng.setstate(rng_state)
 
     def _bump(self) -> str:
         self.revision += 1
         return str(self.revision)
+
+
+def clone(data: Any) -> Any:
+    """A deep copy of JSON-like data. A pickle round trip does the same job as ``copy.deepcopy`` several times
+    faster, and the store copies every object it hands out (building the default world copies ~2000 of them)."""
+    return pickle.loads(pickle.dumps(data, pickle.HIGHEST_PROTOCOL))

@@ -72,7 +72,7 @@ class ToolCatalog:
 
     @classmethod
     def load(cls, path: Path = TOOLS_FILE) -> ToolCatalog:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
         shared = data["arguments"]
         specs = {name: _spec(name, body, shared) for name, body in data["tools"].items()}
         return cls(specs)
