@@ -43,7 +43,7 @@ def section(name: str, fn: Callable[[], dict[str, Any]], log: Callable[[str], No
 def measure_all(log: Callable[[str], None]) -> dict[str, dict[str, Any] | None]:
     return {
         "startup": section("start-up (kubecopilot → prompt, offline; import crewai)",
-                           lambda: load("startup").measure(runs=5, crewai_runs=3), log),
+                           lambda: load("startup").measure(runs=9, crewai_runs=5), log),
         "tool_layer": section("tool layer over SSE (load, cached vs uncached read)",
                               lambda: load("tool_layer").measure(), log),
         "plans": section("plans (build+validate+render, audit appends)", lambda: load("plans").measure(), log),
