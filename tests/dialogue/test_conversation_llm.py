@@ -157,3 +157,12 @@ def test_instructions_inside_tool_output_never_cause_a_write(sandbox):
     assert sandbox.cluster.call("list_namespaces", {}) == before
     assert app.plans.list() == []
     app.close()
+
+
+def test_a_garbage_verification_does_not_turn_an_applied_change_into_an_error(sandbox):
+    app, llm = llm_app(sandbox, Roles(verify=["not json"] * 4))
+    proposal = app.conversation.handle("scale cart-service-v1 to 2")
+    result = app.conversation.approve(proposal.plan_id, lambda p: ApprovalDecision(approved=True, by="user:t", typed_name=p.resource.name))
+    assert isinstance(result, Answer) and result.title.startswith("Done")
+    assert app.plans.get(proposal.plan_id).status == "executed"
+    app.close()

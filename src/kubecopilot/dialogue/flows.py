@@ -7,6 +7,7 @@ happens in ``approve``, after the injected approval function said yes.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from kubecopilot.dialogue.prompts import registry
 from kubecopilot.dialogue.session import PendingRequest
 from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, Option, PlanProposal, TextBlock, Turn
 from kubecopilot.dialogue.views import suggestion
-from kubecopilot.errors import Interrupted, LLMUnavailable, PlanInvalid
+from kubecopilot.errors import Interrupted, LLMError, LLMUnavailable, PlanInvalid
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan
 
@@ -169,11 +170,11 @@ class Flows:
             return Answer(title=report.message)
         verification_text = say("executed", self.lang, summary=summary)
         if self.c.brain is not None:
-            try:
+            # The change is applied and code checked it; a model that is down or answers garbage only loses the
+            # narrative, never turns a done change into an error.
+            with contextlib.suppress(LLMError):
                 self.c.llm_calls += 1
                 verification_text = self.c.brain.verify(summary, checks, self.lang).summary
-            except LLMUnavailable:
-                pass
         ref = plan.resource
         again = [] if ref.kind == "Pod" else [suggestion("diagnose", self.lang, f"diagnose {ref.kind.lower()} {ref.name} -n {ref.namespace}",
                                                          name=ref.name)]
