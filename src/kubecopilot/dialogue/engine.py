@@ -19,7 +19,7 @@ from kubecopilot.dialogue.models import CHANGE_INTENTS, Diagnosis, Evidence, Pla
 from kubecopilot.dialogue.replies import resolve_reply
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.slots import FREE_SLOTS, SLOTS, NothingToPick, SlotFiller, parse_free_value
-from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, TableBlock, TextBlock, Turn
+from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, Suggestion, TableBlock, TextBlock, Turn
 from kubecopilot.dialogue.views import Views
 from kubecopilot.errors import KubeCopilotError, LLMUnavailable, StaleReference
 
@@ -100,7 +100,7 @@ class Conversation:
 
     def menu(self) -> Answer:
         lang = self.session.language
-        suggestions = [suggestion_from(en, zh, cmd, lang) for en, zh, cmd in QUICK_COMMANDS]
+        suggestions = [Suggestion(label=zh if lang == "zh" else en, command=cmd) for en, zh, cmd in QUICK_COMMANDS]
         answer = Answer(title="Quick commands" if lang == "en" else "快捷指令",
                         blocks=[TableBlock(columns=["#", "COMMAND"], rows=[[str(i), s.label] for i, s in enumerate(suggestions, 1)])])
         self.session.offer(suggestions, "menu")
@@ -221,10 +221,9 @@ class Conversation:
         pending.filled.pop("_object", None)
         pending.filled["_recovered"] = True
         self.flows.notices.append(say("stale_refreshed", self.session.language, value=exc.stale_value))
-        if stale in ("pod", "object", "workload") and exc.stale_value and not pending.request.target:
+        named = pending.request.target in (None, exc.stale_value)
+        if stale in ("pod", "object", "workload") and exc.stale_value and named:
             # "cart-service-v2-7d9f8b6c5d-x2k4p" was recreated under a new suffix: look for its siblings
-            pending.request = pending.request.model_copy(update={"target": _owner_prefix(exc.stale_value)})
-        elif stale in ("pod", "object", "workload") and exc.stale_value == pending.request.target:
             pending.request = pending.request.model_copy(update={"target": _owner_prefix(exc.stale_value)})
         return self._continue(pending, text)
 
@@ -349,12 +348,6 @@ class Conversation:
             return list(self.gateway.records(capability, cluster=self.session.cluster).records)
         except KubeCopilotError:
             return []
-
-
-def suggestion_from(en: str, zh: str, command: str, lang: str) -> Any:
-    from kubecopilot.dialogue.turns import Suggestion
-
-    return Suggestion(label=zh if lang == "zh" else en, command=command)
 
 
 def _diagnosed(diagnosis: Diagnosis, req: RoutedRequest) -> bool:
