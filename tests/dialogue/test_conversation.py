@@ -159,3 +159,8 @@ def test_understanding_reads_names_only_when_the_text_names_a_place(talk):
     assert talk.handle("list namespaces").source.from_cache is True  # now cached by the first answer
     talk.gateway.refresh_cache()
     assert talk.handle("list namespaces").source.from_cache is False  # understanding did not refill the cache
+
+
+def test_switching_namespace_names_the_current_cluster(talk):
+    turn = talk.handle("切换到 production")
+    assert "dev-cluster" in turn.title and "production" in turn.title and talk.session.namespace == "production"

@@ -316,8 +316,13 @@ class Conversation:
         if req.namespace:
             self.session.set_namespace(req.namespace)
         lang = self.session.language
-        return Answer(title=say("switched", lang, cluster=self.session.cluster or say("current_cluster", lang),
+        return Answer(title=say("switched", lang, cluster=self.session.cluster or self._current_cluster(),
                                 namespace=self.session.namespace or "—"))
+
+    def _current_cluster(self) -> str:
+        """The server's current cluster by name (the session says None for "whatever the server calls current")."""
+        current = next((r.name for r in self._known("list_clusters", read=True) if r.raw.get("current")), None)
+        return current or say("current_cluster", self.session.language)
 
     def _context(self) -> Answer:
         rows = [[k, str(v)] for k, v in self.session.context().items()]
