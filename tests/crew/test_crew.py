@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from kubecopilot.config import load_settings
-from kubecopilot.crew.crew import KubeCopilotCrew, yaml_keys_match_methods
+
+from kubecopilot.crew.crew import KubeCopilotCrew
 from kubecopilot.crew.llm import call_with_retries, is_transient
 from kubecopilot.dialogue import context
 from kubecopilot.dialogue.models import Diagnosis, Evidence, RoutedRequest
 from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.errors import LLMOutputInvalid, LLMUnavailable
+from kubecopilot.resources import data_path
 from kubecopilot.testing.openai_stub import OpenAIStub
 from kubecopilot.testing.scripted_llm import ScriptedLLM
 
@@ -32,7 +35,11 @@ def understand_inputs(text="could you pull up what cart-service has been printin
 
 
 def test_yaml_keys_match_agent_and_task_methods():
-    agents, agent_methods, tasks, task_methods = yaml_keys_match_methods()
+    agents = set(yaml.safe_load(data_path("agents.yaml").read_text()))
+    tasks = set(yaml.safe_load(data_path("tasks.yaml").read_text()))
+    methods = {k: v for k, v in vars(KubeCopilotCrew).items() if callable(v)}
+    agent_methods = {k for k, v in methods.items() if getattr(v, "is_agent", False)}
+    task_methods = {k for k, v in methods.items() if getattr(v, "is_task", False)}
     assert agents == agent_methods == {"coordinator", "diagnostician", "planner", "remediator"}
     assert tasks == task_methods == {"understand_request", "diagnose", "plan_change", "verify_change"}
 

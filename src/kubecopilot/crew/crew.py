@@ -130,15 +130,3 @@ def _json_text(raw: str) -> str:
 
 def _errors(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors()[:5])
-
-
-def yaml_keys_match_methods() -> tuple[set[str], set[str], set[str], set[str]]:
-    """(agents.yaml keys, @agent methods, tasks.yaml keys, @task methods) — for the YAML ↔ code test."""
-    import yaml
-
-    agents = set(yaml.safe_load(data_path("agents.yaml").read_text()))
-    tasks = set(yaml.safe_load(data_path("tasks.yaml").read_text()))
-    methods = {k: v for k, v in vars(KubeCopilotCrew).items() if callable(v)}
-    agent_methods = {k for k, v in methods.items() if getattr(v, "is_agent", False)}
-    task_methods = {k for k, v in methods.items() if getattr(v, "is_task", False)}
-    return agents, agent_methods, tasks, task_methods

@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from kubecopilot.dialogue.models import FixSpec
+from kubecopilot.dialogue.remedies import previous_revision
 from kubecopilot.errors import PlanInvalid
 from kubecopilot.plans.builders import (build_delete_pod, build_json_patch, build_restart, build_scale,
                                         build_set_image, build_set_resources)
 from kubecopilot.plans.model import OperationPlan, ResourceRef
 from kubecopilot.plans.patches import diff_ops
 
-REVISION = "deployment.kubernetes.io/revision"
 Builder = Callable[[dict[str, Any]], OperationPlan]
 
 
@@ -73,12 +73,9 @@ def builder_for(fix: FixSpec, *, now: Callable[[], datetime], replicasets: Calla
 
 def rollback_patch(deployment: dict[str, Any], replicasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The patch that puts back the pod template of the previous revision (what ``kubectl rollout undo`` does)."""
-    current = int(((deployment.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0") or 0)
-    owned = [rs for rs in replicasets if _owned_by(rs, deployment)]
-    older = [rs for rs in owned if 0 < _revision(rs) < current] if current else owned[:-1]
-    if not older:
+    previous = previous_revision(deployment, replicasets)
+    if previous is None:
         raise PlanInvalid(f"Deployment {deployment['metadata']['name']} has no earlier revision to roll back to")
-    previous = max(older, key=_revision)
     template = previous["spec"]["template"]
     labels = dict((template.get("metadata") or {}).get("labels") or {})
     labels.pop("pod-template-hash", None)  # added by the ReplicaSet controller, not part of the Deployment
@@ -93,17 +90,3 @@ def _container(fix: FixSpec, action: str) -> str:
     if not fix.container:
         raise PlanInvalid(f"{action} needs the container name")
     return fix.container
-
-
-def _revision(rs: dict[str, Any]) -> int:
-    try:
-        return int(((rs.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0"))
-    except ValueError:
-        return 0
-
-
-def _owned_by(rs: dict[str, Any], deployment: dict[str, Any]) -> bool:
-    owners = (rs.get("metadata") or {}).get("ownerReferences") or []
-    uid = deployment["metadata"].get("uid")
-    return any(o.get("uid") == uid or (o.get("kind") == "Deployment" and o.get("name") == deployment["metadata"]["name"])
-               for o in owners)

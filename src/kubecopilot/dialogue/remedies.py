@@ -59,10 +59,10 @@ def previous_image(s: Subject, quotes: list[EvidenceQuote], values: Mapping[str,
     failing = (_workload_container(s) or s.spec).get("image")
     if workload is None or workload.get("kind") != "Deployment":
         return None, {}, []
-    for rs in sorted(_owned_replicasets(s, workload), key=_revision, reverse=True):
+    for rs in sorted(_owned_replicasets(s, workload), key=revision, reverse=True):
         image = next((c.get("image") for c in _template_containers(rs) if c.get("name") == s.container), None)
         if image and image != failing:
-            vals = {"previous_image": image, "revision": str(_revision(rs))}
+            vals = {"previous_image": image, "revision": str(revision(rs))}
             return _spec(workload, "set_image", container=s.container, image=image), vals, []
     return None, {}, []
 
@@ -72,15 +72,13 @@ def rollback(s: Subject, quotes: list[EvidenceQuote], values: Mapping[str, str])
     workload = _workload(s)
     if workload is None or workload.get("kind") != "Deployment":
         return None, {}, []
-    current = _revision(workload)
-    older = [rs for rs in _owned_replicasets(s, workload) if 0 < _revision(rs) < current]
-    if not older:
+    previous = previous_revision(workload, s.evidence.replicasets)
+    if previous is None:
         return None, {}, []
-    previous = max(older, key=_revision)
     if _pod_spec(previous) == _pod_spec(workload):
         return None, {}, []
     image = next((c.get("image") for c in _template_containers(previous) if c.get("name") == s.container), "")
-    vals = {"revision": str(_revision(previous)), "previous_image": image or "?"}
+    vals = {"revision": str(revision(previous)), "previous_image": image or "?"}
     return _spec(workload, "rollback"), vals, []
 
 
@@ -185,7 +183,14 @@ def _pod_spec(obj: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return (((obj or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
 
 
-def _revision(obj: Mapping[str, Any]) -> int:
+def previous_revision(workload: Mapping[str, Any], replicasets: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The workload's newest ReplicaSet older than its current revision: what ``kubectl rollout undo`` goes back to."""
+    current = revision(workload)
+    older = [rs for rs in replicasets if owned_by(rs, workload) and 0 < revision(rs) < current]
+    return max(older, key=revision) if older else None
+
+
+def revision(obj: Mapping[str, Any]) -> int:
     try:
         return int(((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0"))
     except ValueError:
