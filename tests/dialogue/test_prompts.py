@@ -78,3 +78,12 @@ def test_a_broken_manifest_is_rejected(tmp_path):
         assert "version" in str(exc)
     else:
         raise AssertionError("invalid manifest accepted")
+
+
+def test_the_coordinator_is_told_about_every_intent():
+    from typing import get_args
+
+    from kubecopilot.dialogue.context import INTENT_HELP
+    from kubecopilot.dialogue.models import Intent
+
+    assert set(INTENT_HELP) == set(get_args(Intent))
