@@ -164,3 +164,10 @@ def test_understanding_reads_names_only_when_the_text_names_a_place(talk):
 def test_switching_namespace_names_the_current_cluster(talk):
     turn = talk.handle("切换到 production")
     assert "dev-cluster" in turn.title and "production" in turn.title and talk.session.namespace == "production"
+
+
+def test_a_number_outside_the_last_list_says_so_and_offers_the_menu(talk):
+    talk.handle("list pods in dev")  # three follow-ups
+    turn = talk.handle("9")
+    assert isinstance(turn, Answer) and "no choice 9" in turn.title
+    assert talk.handle("3").title == "Namespaces"  # the menu is what numbers pick now

@@ -118,6 +118,10 @@ class Conversation:
             choice = self._choice(int(number.group(1)))
             if choice is not None:
                 return self._dispatch(choice)
+            shown = len(self.session.choices)
+            menu = self.menu()  # numbers now pick from the menu
+            return Answer(title=say("no_such_choice", self.session.language, number=number.group(1), count=shown),
+                          blocks=menu.blocks)
         if self.session.pending:
             turn = self._reply(text)
             if turn is not None:

@@ -144,6 +144,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Data sent to the LLM is redacted first (IPs, emails, tokens, secrets → placeholders).",
         "zh": "发送给 LLM 的数据会先脱敏（IP、邮箱、令牌、密钥等会被替换为占位符）。",
     },
+    "no_such_choice": {"en": "There is no choice {number} in the last list ({count} shown). The quick commands:",
+                       "zh": "上一个列表里没有第 {number} 项（共 {count} 项）。快捷指令如下："},
     "switched": {"en": "Now working in cluster {cluster}, namespace {namespace}.",
                  "zh": "已切换：集群 {cluster}，命名空间 {namespace}。"},
     "current_cluster": {"en": "(the current one)", "zh": "（当前集群）"},
