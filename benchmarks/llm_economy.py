@@ -115,7 +115,9 @@ def run_kubecopilot(handle: Any, turns: list[UserTurn], stub: Any, llm: Any) -> 
         for turn in turns:
             before = len(stub.requests)
             if turn.approve:
-                approve = lambda plan: ApprovalDecision(approved=True, by="user:bench", typed_name=plan.resource.name)
+                def approve(plan: Any) -> ApprovalDecision:
+                    return ApprovalDecision(approved=True, by="user:bench", typed_name=plan.resource.name)
+
                 result = talk.approve(plan_id, approve)
             else:
                 result = talk.handle(turn.text)

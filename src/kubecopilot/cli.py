@@ -54,7 +54,7 @@ def _add_global_flags(parser: argparse.ArgumentParser, *, after_command: bool = 
     """The global flags. Repeated on every subcommand (``kubecopilot ask "…" --offline``) with SUPPRESS defaults,
     so a flag given after the command wins and one given before it is not reset."""
     g = parser.add_argument_group("global options")
-    unset: dict[str, object] = {"default": argparse.SUPPRESS} if after_command else {}
+    unset: dict[str, Any] = {"default": argparse.SUPPRESS} if after_command else {}
     g.add_argument("--mcp-url", help="MCP server URL (…/sse → SSE, …/mcp → streamable HTTP); default: built-in sandbox",
                    **unset)
     g.add_argument("--model", help="litellm model string (default openrouter/google/gemini-2.5-flash)", **unset)

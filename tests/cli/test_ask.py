@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import json
 
-import pytest
-
 from kubecopilot.cli import build_parser, main
 from kubecopilot.commands.ask import error_exit_code
 from kubecopilot.config import load_settings

@@ -13,8 +13,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 KUBECOPILOT = [sys.executable, "-m", "kubecopilot"]
 URL = re.compile(rb"http://127\.0\.0\.1:(\d+)/sse")
 WAIT_S = 60.0

@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from kubecopilot.config import load_settings
-
 from kubecopilot.crew.crew import KubeCopilotCrew
 from kubecopilot.crew.llm import call_with_retries, is_transient
 from kubecopilot.dialogue import context

@@ -22,8 +22,8 @@ from kubecopilot.dialogue.evidence import gather_evidence
 from kubecopilot.dialogue.models import Diagnosis, Evidence
 from kubecopilot.dialogue.remedies import format_memory, raise_memory_limit
 from kubecopilot.errors import ConfigError
-from kubecopilot.quantity import parse_quantity
 from kubecopilot.plans.validate import validate_plan
+from kubecopilot.quantity import parse_quantity
 from kubecopilot.sandbox.runner import start_sandbox
 from kubecopilot.tools.factory import connect_gateway
 

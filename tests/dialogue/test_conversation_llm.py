@@ -15,9 +15,8 @@ from kubecopilot.crew.brain import CrewBrain
 from kubecopilot.crew.hooks import uninstall
 from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, PlanProposal
 from kubecopilot.plans.model import ApprovalDecision
-from kubecopilot.testing.scripted_llm import ScriptedLLM
-
 from kubecopilot.testing.apps import app_for as open_app
+from kubecopilot.testing.scripted_llm import ScriptedLLM
 
 MARKERS = {
     "understand": "Classify one message",

@@ -8,6 +8,7 @@ from kubecopilot.config import DEFAULT_WHITELIST
 from kubecopilot.plans.executor import PlanExecutor
 from kubecopilot.plans.ledger import AuditLedger
 from kubecopilot.plans.service import PlanService
+
 from .fakes import FakeApprovals, FakeCluster, deployment
 
 

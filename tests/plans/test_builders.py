@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from kubecopilot.config import DEFAULT_WHITELIST
 from kubecopilot.errors import PlanInvalid
-from kubecopilot.plans.builders import (build_delete_pod, build_json_patch, build_restart, build_scale,
-                                        build_set_image, build_set_resources)
+from kubecopilot.plans.builders import build_delete_pod, build_json_patch, build_restart, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.patches import apply_ops
 from kubecopilot.plans.validate import validate_plan
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from kubecopilot.config import DEFAULT_WHITELIST
 from kubecopilot.errors import Interrupted, PlanDrifted, PlanExecutionFailed, PlanNotApproved
 from kubecopilot.plans.builders import build_delete_pod, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.executor import PlanExecutor, drift_paths
 from kubecopilot.plans.model import Diff, OperationPlan, ResourceRef
 from kubecopilot.plans.patches import apply_ops
 from kubecopilot.plans.validate import validate_plan
-from kubecopilot.config import DEFAULT_WHITELIST
 
 from .fakes import FakeCluster, deployment
 

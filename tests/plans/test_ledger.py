@@ -100,7 +100,7 @@ def test_a_rewritten_chain_is_still_caught_by_the_head(ledger):
         conn.row_factory = sqlite3.Row
         rows = [dict(r) for r in conn.execute("SELECT * FROM kc_audit_events ORDER BY seq")]
         rows[1]["actor"] = "user:mallory"
-        for previous, row in zip(rows, rows[1:]):
+        for previous, row in zip(rows, rows[1:], strict=False):
             row["prev_hash"] = previous["hash"]
             row["hash"] = row_hash(row)
             conn.execute("UPDATE kc_audit_events SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?",

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from kubecopilot.plans.builders import build_scale
 from kubecopilot.plans.model import SCHEMA_VERSION, OperationPlan, PatchOp
+
 from .fakes import deployment
 
 SEED_EXAMPLE = {

@@ -10,8 +10,7 @@ from rich.console import Console
 
 from kubecopilot.plans.builders import build_scale, build_set_resources
 from kubecopilot.plans.risk import RiskContext, assess
-from kubecopilot.ui.plan_view import (plans_table, prompt_approval, render_changes, render_explain, render_plan,
-                                      render_summary)
+from kubecopilot.ui.plan_view import plans_table, prompt_approval, render_changes, render_explain, render_plan, render_summary
 
 from .fakes import deployment
 

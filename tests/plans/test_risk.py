@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kubecopilot.errors import ConfigError
-from kubecopilot.plans.builders import (build_delete_pod, build_json_patch, build_restart, build_scale,
-                                        build_set_image, build_set_resources)
+from kubecopilot.plans.builders import build_delete_pod, build_json_patch, build_restart, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.risk import RiskContext, RuleSet, assess, load_rules
 
 from .fakes import deployment

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from kubecopilot.config import DEFAULT_WHITELIST
-from kubecopilot.plans.builders import (build_delete_pod, build_json_patch, build_restart, build_scale,
-                                        build_set_image, build_set_resources)
+from kubecopilot.plans.builders import build_delete_pod, build_json_patch, build_restart, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.patches import apply_ops, as_dicts, resolve
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kubecopilot.plans.builders import (build_delete_pod, build_json_patch, build_restart, build_scale,
-                                        build_set_image, build_set_resources)
+from kubecopilot.plans.builders import build_delete_pod, build_json_patch, build_restart, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.summary import ChangeRow, change_rows, describe_rollback, summarize, yaml_diff
 
 from .fakes import deployment

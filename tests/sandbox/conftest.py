@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from kubecopilot.sandbox.timeutil import fixed_clock
 from .mcpsession import MCPSession
 
 # A frozen "now": nothing ages between calls, so counts and timestamps are stable within a test.
-NOW = datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -117,4 +117,4 @@ def test_the_clock_is_used_for_new_objects(frozen):
     created = json.loads(frozen.call("create_namespace", {"name": "qa"}))["object"]
     assert created["metadata"]["creationTimestamp"] == NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert datetime.strptime(created["metadata"]["creationTimestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=timezone.utc) == NOW
+        tzinfo=UTC) == NOW

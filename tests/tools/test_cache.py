@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kubecopilot.testing.clock import FakeClock
-
 from kubecopilot.config import DEFAULT_TTLS
+from kubecopilot.testing.clock import FakeClock
 from kubecopilot.tools.cache import CLUSTER_WIDE, ReadCache, cache_key
-
-
 
 
 @pytest.fixture

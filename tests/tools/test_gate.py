@@ -6,14 +6,11 @@ import dataclasses
 import json
 
 import pytest
-
-from kubecopilot.testing.clock import FakeClock
 import yaml
 
 from kubecopilot.errors import WriteRefused
+from kubecopilot.testing.clock import FakeClock
 from kubecopilot.tools.gate import ApprovalRegistry
-
-
 
 
 @pytest.fixture

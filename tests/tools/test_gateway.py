@@ -8,15 +8,12 @@ import json
 
 import pytest
 
-from kubecopilot.testing.clock import FakeClock
-
 from kubecopilot.config import MCPSettings, Settings
 from kubecopilot.errors import CapabilityMissing, StaleReference, ToolFailed, UnknownTool, WriteRefused
 from kubecopilot.sandbox.runner import start_sandbox
+from kubecopilot.testing.clock import FakeClock
 from kubecopilot.tools.factory import connect_gateway
 from kubecopilot.tools.ops import ClusterOps
-
-
 
 
 class Ref:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kubecopilot.testing.apps import app_for
+
 from .driver import ReplDriver
 
 

@@ -13,8 +13,7 @@ from typing import Any
 from kubecopilot.dialogue.models import FixSpec
 from kubecopilot.dialogue.remedies import previous_revision
 from kubecopilot.errors import PlanInvalid
-from kubecopilot.plans.builders import (build_delete_pod, build_json_patch, build_restart, build_scale,
-                                        build_set_image, build_set_resources)
+from kubecopilot.plans.builders import build_delete_pod, build_json_patch, build_restart, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.model import OperationPlan, ResourceRef
 from kubecopilot.plans.patches import diff_ops
 

@@ -130,7 +130,7 @@ class Sanitizer:
         self._known: dict[str, str] = {}  # Secret data values seen → their placeholder, redacted everywhere after
         self._known_pattern: re.Pattern[str] | None = None
         labels = sorted({r.label for r in self.rules} | {IP, EMAIL, ID, SECRET})
-        self._placeholder = re.compile(r"\[(?:%s)_\d+\]" % "|".join(map(re.escape, labels)))
+        self._placeholder = re.compile(r"\[(?:{})_\d+\]".format("|".join(map(re.escape, labels))))
         self._lock = threading.RLock()  # crew tools run in parallel threads; numbering must stay consistent
 
     @classmethod
@@ -187,8 +187,8 @@ class Sanitizer:
 
     def _one_pass(self, text: str) -> str:
         if self._known and self._known_pattern is None:
-            self._known_pattern = re.compile(r"(?<![A-Za-z0-9+/=_-])(?:%s)(?![A-Za-z0-9+/=_-])" % "|".join(
-                map(re.escape, sorted(self._known, key=len, reverse=True))))
+            alternatives = "|".join(map(re.escape, sorted(self._known, key=len, reverse=True)))
+            self._known_pattern = re.compile(rf"(?<![A-Za-z0-9+/=_-])(?:{alternatives})(?![A-Za-z0-9+/=_-])")
         if self._known_pattern is not None:
             text = self._outside_placeholders(text, self._known_pattern, self._replace_known)
         for rule in self.rules:

@@ -17,8 +17,7 @@ from typing import Any
 
 from kubecopilot.errors import PlanInvalid
 from kubecopilot.plans.changes import RESTART_ANNOTATION, container_index, containers_base
-from kubecopilot.plans.model import (Action, Audit, Diff, OperationPlan, PatchOp, ResourceRef, Risk, Step,
-                                     Timestamps, utcnow)
+from kubecopilot.plans.model import Action, Audit, Diff, OperationPlan, PatchOp, ResourceRef, Risk, Step, Timestamps, utcnow
 from kubecopilot.plans.patches import PatchConflict, apply_ops, diff_ops, pointer
 from kubecopilot.plans.risk import RiskContext, assess
 

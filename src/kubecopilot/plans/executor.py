@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from kubecopilot.errors import (Interrupted, KubeCopilotError, PlanDrifted, PlanError, PlanExecutionFailed,
-                                PlanNotApproved)
+from kubecopilot.errors import Interrupted, KubeCopilotError, PlanDrifted, PlanError, PlanExecutionFailed, PlanNotApproved
 from kubecopilot.plans.model import OperationPlan, ResourceRef, Step, utcnow
 from kubecopilot.plans.patches import PatchConflict, apply_ops, as_dicts, diff_ops, resolve, without_status
 from kubecopilot.plans.ports import ClusterOps

@@ -12,8 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, field_serializer, field_validator, model_serializer,
-                      model_validator)
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_serializer, model_validator
 from pydantic.alias_generators import to_camel
 
 # Bump when a field changes meaning or shape; ``validate_plan`` refuses versions it does not know, and the audit

@@ -16,7 +16,6 @@ from kubecopilot.plans.changes import LeafChange, leaf_changes
 from kubecopilot.plans.patches import after_of, resolve, without_status
 from kubecopilot.quantity import parse_quantity
 
-
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: ~10× faster on big objects
 
 

@@ -20,9 +20,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import IO, Any
-
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from kubecopilot.errors import MCPUnavailable
 

@@ -7,7 +7,6 @@ counter for the whole cluster, as etcd's revision is, so a list's version tells 
 
 from __future__ import annotations
 
-import copy
 import pickle
 import random
 import uuid
