@@ -88,7 +88,8 @@ class App:
 
             brain = CrewBrain(settings, gateway, sanitizer)
         session = Session(cluster=settings.session.cluster, namespace=settings.session.namespace)
-        conversation = Conversation(gateway, plans, session=session, brain=brain, progress=progress)
+        conversation = Conversation(gateway, plans, session=session, brain=brain, progress=progress,
+                                    turn_deadline=settings.llm.turn_deadline)
         return cls(settings=settings, gateway=gateway, plans=plans, conversation=conversation, sanitizer=sanitizer,
                    brain=brain, llm_reason=reason)
 

@@ -77,6 +77,7 @@ class LLMSettings(_Section):
     temperature: float | None = None  # None: the prompt registry's value
     timeout: float = 60.0
     max_retries: int = 3
+    turn_deadline: float = Field(default=45.0, gt=0)  # seconds a turn may spend waiting for the model, all calls
 
 
 class CacheSettings(_Section):
@@ -203,6 +204,7 @@ ENV_VARS: dict[str, str] = {
     "KUBECOPILOT_LLM_API_KEY": "llm.api_key",
     "KUBECOPILOT_LLM_TIMEOUT": "llm.timeout",
     "KUBECOPILOT_LLM_RETRIES": "llm.max_retries",
+    "KUBECOPILOT_TURN_DEADLINE": "llm.turn_deadline",
     "KUBECOPILOT_OFFLINE": "offline",
     "KUBECOPILOT_AUDIT_URL": "audit.url",
     "KUBECOPILOT_VERIFY_TIMEOUT": "plans.verify_timeout",

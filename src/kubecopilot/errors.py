@@ -181,6 +181,12 @@ class LLMUnavailable(LLMError):
     code = "llm_unavailable"
 
 
+class LLMTooSlow(LLMUnavailable):
+    """The turn's deadline passed while the model was still thinking; the turn ends with what the rules know."""
+
+    code = "llm_too_slow"
+
+
 class LLMOutputInvalid(LLMError):
     """The model's structured output failed validation after the allowed retries."""
 

@@ -54,6 +54,12 @@ def test_an_answer_exits_0_with_the_turn_as_json(capsys, shared_sandbox):
     assert turn["source"]["tools"] == ["list_pods"]
 
 
+def test_progress_goes_to_stderr_and_never_into_the_json(capsys, shared_sandbox):
+    code, turn, err = run_json(capsys, shared_sandbox, "ask", "diagnose deployment report-worker -n dev")
+    assert code == ExitCode.OK and turn["kind"] == "answer"
+    assert "· reading describe, events and logs of dev/report-worker…" in err
+
+
 def test_an_answer_as_text_is_the_rendered_table(capsys, shared_sandbox):
     code, out, _ = run(capsys, shared_sandbox, "ask", "list namespaces")
     assert code == ExitCode.OK

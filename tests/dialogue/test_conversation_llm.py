@@ -13,7 +13,7 @@ import pytest
 
 from kubecopilot.crew.brain import CrewBrain
 from kubecopilot.crew.hooks import uninstall
-from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, PlanProposal
+from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, PlanProposal
 from kubecopilot.plans.model import ApprovalDecision
 from kubecopilot.testing.apps import app_for as open_app
 from kubecopilot.testing.scripted_llm import ScriptedLLM
@@ -112,17 +112,19 @@ def test_llm_down_falls_back_to_the_offline_analyzers_with_a_notice(shared_sandb
     app.close()
 
 
-def test_invalid_plans_from_the_llm_are_retried_then_reported_never_shown(sandbox):
+def test_invalid_plans_from_the_llm_are_retried_never_shown_and_the_rules_plan_is_offered(sandbox):
     bad = json.dumps({"fix": {"action": "delete_pod", "kind": "Deployment", "namespace": "dev", "name": "inventory-api"},
                       "rationale": "delete it"})
     roles = Roles(diagnose=[diagnosis("ProbeFailure", None, "Readiness probe failed")], plan=[bad] * 4)
     app, llm = llm_app(sandbox, roles)
     app.conversation.handle("why is inventory-api not ready?")
     turn = app.conversation.handle("fix it")
-    assert isinstance(turn, ErrorTurn) and turn.code == "llm_output_invalid"
     assert roles.seen.count("plan") == 4
     assert "Rejected" in json.dumps(llm.calls[-1]["messages"])  # the validation reason went back to the model
-    assert app.plans.list() == []
+    # The model's draft never became a plan; the analyzers' fix did, with a notice, waiting for approval.
+    assert isinstance(turn, PlanProposal) and turn.plan["action"] == "update", turn
+    assert any("did not validate" in n for n in turn.notices)
+    assert [p.status for p in app.plans.list()] == ["pending"]
     app.close()
 
 

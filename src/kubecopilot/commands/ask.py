@@ -47,6 +47,7 @@ def one_turn(settings: Settings, text: str, *, output: str = "text", namespace: 
 
     from kubecopilot.app import App
     from kubecopilot.dialogue.turns import PlanProposal
+    from kubecopilot.ui.progress import StderrProgress
 
     if namespace:
         settings.session.namespace = namespace
@@ -57,8 +58,10 @@ def one_turn(settings: Settings, text: str, *, output: str = "text", namespace: 
     err = Console(stderr=True, highlight=False)
     people = err if output == "json" else out
     app = App.open(settings, on_notice=lambda message: err.print(f"[yellow]ℹ[/yellow] {message}", highlight=False))
+    progress = app.conversation.progress = StderrProgress(err)  # never a silent wait, never on stdout
     try:
-        turn = app.conversation.handle(text)
+        with progress.running():
+            turn = app.conversation.handle(text)
         if isinstance(turn, PlanProposal):
             return decide(app, turn, output=output, out=out, people=people, allow_writes=allow_writes, yes=yes)
         emit(turn, output, out, app.conversation.session.language)

@@ -8,11 +8,13 @@ analyzers, or the crew when one is configured, and fall back to the analyzers wh
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from kubecopilot.dialogue import intents
+from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
 from kubecopilot.dialogue.messages import say
 from kubecopilot.dialogue.models import CHANGE_INTENTS, Diagnosis, Evidence, PlanDraft, RoutedRequest, Verification
@@ -21,7 +23,9 @@ from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.slots import FREE_SLOTS, SLOTS, NothingToPick, SlotFiller, parse_free_value
 from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, Suggestion, TableBlock, TextBlock, Turn
 from kubecopilot.dialogue.views import Views
-from kubecopilot.errors import KubeCopilotError, LLMUnavailable, StaleReference
+from kubecopilot.errors import KubeCopilotError, LLMOutputInvalid, LLMUnavailable, StaleReference
+
+T = TypeVar("T")
 
 # "in dev", "-n dev", "namespace dev", "on prod-cluster", "在 dev", "dev 命名空间", "集群": the text may name a place
 _NAMES_A_PLACE = re.compile(r"\b(in|from|on|within|namespace|ns|cluster|to|use)\b|(^|\s)-n\s|--(namespace|cluster)|在|命名空间|集群|切换", re.I)
@@ -62,11 +66,14 @@ class Brain(Protocol):
 
 class Conversation:
     def __init__(self, gateway: Any, plans: Any, *, session: Session | None = None, brain: Brain | None = None,
-                 clock: Callable[[], datetime] | None = None, progress: Callable[[str], None] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, progress: Callable[[str], None] | None = None,
+                 turn_deadline: float = 45.0, timer: Clock = time.monotonic) -> None:
         self.gateway, self.plans, self.brain = gateway, plans, brain
         self.session = session or Session()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.progress = progress or (lambda message: None)
+        self.turn_deadline, self.timer = turn_deadline, timer
+        self.deadline = Deadline(turn_deadline, timer)
         self.views = Views(gateway, self.session)
         self.flows = Flows(self)
         self.llm_calls = 0
@@ -79,6 +86,7 @@ class Conversation:
             return self.menu()
         self.session.language = intents.language_of(text) if re.search(r"[A-Za-z\u3400-\u9fff]", text) else self.session.language
         self.session.history.append(("user", text))
+        self.deadline = Deadline(self.turn_deadline, self.timer)  # one budget for all model calls of this turn
         try:
             turn = self._dispatch(text)
         except NothingToPick as exc:
@@ -91,12 +99,19 @@ class Conversation:
 
     def approve(self, plan_id: str, approve_fn: Callable[[Any], Any] | None) -> Turn:
         """Decide a PlanProposal with the injected approval function (none → deny), then execute and verify."""
+        self.deadline = Deadline(self.turn_deadline, self.timer)
         try:
             turn = self.flows.approve(plan_id, approve_fn)
         except KubeCopilotError as exc:
             turn = ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code)
         self._after(turn)
         return turn
+
+    def ask_model(self, step: str, call: Callable[[], T]) -> T:
+        """One model call, shown as a progress step, within what is left of the turn's deadline (else LLMTooSlow)."""
+        self.progress(step)
+        self.llm_calls += 1
+        return call_within(call, self.deadline, step)
 
     def menu(self) -> Answer:
         lang = self.session.language
@@ -141,12 +156,11 @@ class Conversation:
             request = intents.parse(text, known_namespaces=known_ns, known_clusters=known_clusters)
         if self.brain is None or request.confidence >= intents.CONFIDENT:
             return request
-        self.progress("understanding the request")
+        brain, context = self.brain, self.session.context()
         try:
-            self.llm_calls += 1
-            routed = self.brain.understand(text, self.session.context())
-        except LLMUnavailable as exc:
-            self.flows.notices.append(say("llm_fallback", self.session.language, why=exc.message))
+            routed = self.ask_model("understanding the request", lambda: brain.understand(text, context))
+        except (LLMUnavailable, LLMOutputInvalid) as exc:  # the rules' reading, said to be one
+            self.flows.fall_back(exc)
             return request
         return routed.model_copy(update={"language": request.language})
 

@@ -21,7 +21,7 @@ from kubecopilot.dialogue.prompts import registry
 from kubecopilot.dialogue.session import PendingRequest
 from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, Option, PlanProposal, TextBlock, Turn
 from kubecopilot.dialogue.views import suggestion
-from kubecopilot.errors import Interrupted, LLMError, LLMUnavailable, PlanInvalid
+from kubecopilot.errors import Interrupted, LLMError, LLMOutputInvalid, LLMTooSlow, LLMUnavailable, PlanInvalid
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan
 
@@ -37,6 +37,7 @@ class Flows:
     def __init__(self, conversation: Conversation) -> None:
         self.c = conversation
         self.notices: list[str] = []
+        self.rules_diagnosis: Diagnosis | None = None  # the analyzers' verdict behind the last diagnosis shown
 
     @property
     def lang(self) -> str:
@@ -49,7 +50,7 @@ class Flows:
         self.c.progress(f"reading describe, events and logs of {where}")
         evidence = gather_evidence(self.c.gateway, namespace=namespace or "", target=name, cluster=self.c.session.cluster)
         self.notices.extend(evidence.notes)
-        diagnosis = analyze(evidence, language=self.lang)
+        diagnosis = self.rules_diagnosis = analyze(evidence, language=self.lang)
         if self.c.brain is not None:
             diagnosis = self._llm_diagnosis(evidence, diagnosis)
         self.c.session.last_diagnosis = diagnosis
@@ -69,13 +70,18 @@ class Flows:
 
     def _llm_diagnosis(self, evidence: Any, findings: Diagnosis) -> Diagnosis:
         self._tell_redaction()
-        self.c.progress("asking the diagnostician")
+        brain = self.c.brain
         try:
-            self.c.llm_calls += 1
-            diagnosis, _prompt_id = self.c.brain.diagnose(evidence, findings, self.lang)
+            diagnosis, _prompt_id = self.c.ask_model("asking the diagnostician",
+                                                     lambda: brain.diagnose(evidence, findings, self.lang))
             return diagnosis
         except LLMUnavailable as exc:
-            self.notices.append(say("llm_fallback", self.lang, why=exc.message))
+            self.fall_back(exc)
+            return findings
+        except LLMOutputInvalid as exc:  # the analyzers' verdict, when they have one; never a guess
+            if findings.category == "Unknown":
+                raise
+            self.fall_back(exc)
             return findings
 
     # --- changes -------------------------------------------------------------------------------------------------
@@ -102,7 +108,6 @@ class Flows:
         kind = "Deployment" if target.kind == "deployment" else "Pod"
         resource = self.c.gateway.invoke("get_resource", kind=kind, name=target.name, namespace=target.namespace,
                                          cluster=self.c.session.cluster).data
-        self.c.progress("asking the planner")
 
         def check(draft: Any) -> None:  # the planner's draft must build and validate, or it is sent back
             if draft.fix.action == "none":
@@ -112,13 +117,30 @@ class Flows:
             plan = builder_for(draft.fix, now=self.c.clock, replicasets=lambda: self._replicasets(draft.fix.namespace))(resource)
             validate_plan(plan, self.c.plans.whitelist)
 
+        brain, rules_fix = self.c.brain, fix or self._rules_fix(diagnosis)
         try:
-            self.c.llm_calls += 1
-            draft, source = self.c.brain.plan(text, resource, diagnosis, check)
+            draft, source = self.c.ask_model("asking the planner", lambda: brain.plan(text, resource, diagnosis, check))
         except LLMUnavailable as exc:
-            self.notices.append(say("llm_fallback", self.lang, why=exc.message))
-            return fix, None, diagnosis.root_cause
+            self.fall_back(exc)
+            return rules_fix, None, diagnosis.root_cause
+        except LLMOutputInvalid as exc:  # the rules' plan (validated like any other), or the error
+            if rules_fix is None:
+                raise
+            self.fall_back(exc)
+            return rules_fix, None, diagnosis.root_cause
         return draft.fix, source, draft.rationale
+
+    def _rules_fix(self, diagnosis: Diagnosis) -> FixSpec | None:
+        """The analyzers' fix for the workload the (LLM's) diagnosis is about, if they had one."""
+        rules = self.rules_diagnosis
+        if rules is None or rules.fix is None or diagnosis is rules:
+            return None
+        return rules.fix if self.c.session.last_diagnosis is diagnosis else None
+
+    def fall_back(self, exc: LLMError) -> None:
+        """The model did not help this turn (down, too slow, or invalid output): say so; the rules answer."""
+        key = {LLMTooSlow: "llm_too_slow", LLMOutputInvalid: "llm_invalid"}.get(type(exc), "llm_fallback")
+        self.notices.append(say(key, self.lang, why=exc.message))
 
     def propose(self, fix: FixSpec, *, rationale: str, source_prompt_id: str | None = None,
                 diagnosis: Diagnosis | None = None) -> Turn:
@@ -172,9 +194,10 @@ class Flows:
         if self.c.brain is not None:
             # The change is applied and code checked it; a model that is down or answers garbage only loses the
             # narrative, never turns a done change into an error.
+            brain = self.c.brain
             with contextlib.suppress(LLMError):
-                self.c.llm_calls += 1
-                verification_text = self.c.brain.verify(summary, checks, self.lang).summary
+                verification_text = self.c.ask_model("asking the verifier",
+                                                     lambda: brain.verify(summary, checks, self.lang)).summary
         ref = plan.resource
         again = [] if ref.kind == "Pod" else [suggestion("diagnose", self.lang, f"diagnose {ref.kind.lower()} {ref.name} -n {ref.namespace}",
                                                          name=ref.name)]

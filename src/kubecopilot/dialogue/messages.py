@@ -140,6 +140,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The LLM is unavailable ({why}); answered by the offline rules instead.",
         "zh": "LLM 暂不可用（{why}）；已改用离线规则回答。",
     },
+    "llm_too_slow": {
+        "en": "The model was too slow: {why}; answered with what the rules and analyzers know.",
+        "zh": "模型响应太慢：{why}；已改用规则和分析器的结论回答。",
+    },
+    "llm_invalid": {
+        "en": "The model's answer did not validate ({why}); answered by the rules instead. Nothing was run.",
+        "zh": "模型的回答未通过校验（{why}）；已改用规则回答，未执行任何操作。",
+    },
     "redaction_notice": {
         "en": "Data sent to the LLM is redacted first (IPs, emails, tokens, secrets → placeholders).",
         "zh": "发送给 LLM 的数据会先脱敏（IP、邮箱、令牌、密钥等会被替换为占位符）。",

@@ -19,6 +19,7 @@ from rich.text import Text
 from kubecopilot.dialogue.turns import Answer, DiagnosisBlock, ErrorTurn, PlanProposal, Turn
 from kubecopilot.errors import KubeCopilotError
 from kubecopilot.ui.completion import NameIndex
+from kubecopilot.ui.progress import StepTimer
 from kubecopilot.ui.reader import LineReader
 from kubecopilot.ui.render import render_proposal, render_turn
 from kubecopilot.ui.words import word
@@ -40,6 +41,7 @@ class Repl:
         self.slash = SlashCommands(self)
         self._status: Any = None
         self._spinning = False
+        self.steps = StepTimer()  # the step the spinner shows, with its seconds
         self._last_diagnosis: Any = None
         self.warm_thread: threading.Thread | None = None
         app.conversation.progress = self.progress
@@ -197,9 +199,10 @@ class Repl:
             self._stop_status()
 
     def progress(self, message: str) -> None:
-        """The engine's progress callback ("reading logs of dev/cart-…"): shown in the spinner."""
+        """The engine's progress callback ("asking the diagnostician"): shown in the spinner, with its seconds."""
+        self.steps.start(message)
         if self._status is not None:
-            self._status.update(Text(f"{message}…", style="cyan"))
+            self._status.update(self.steps)
 
     @property
     def spinning(self) -> bool:
@@ -210,8 +213,9 @@ class Repl:
         if self._spinning:
             return
         self._spinning = True
+        self.steps.start(what)
         if self.console.is_terminal:
-            self._status = self.console.status(Text(f"{what}…", style="cyan"), spinner="dots")
+            self._status = self.console.status(self.steps, spinner="dots")
             self._status.start()
 
     def _stop_status(self) -> None:
