@@ -137,6 +137,20 @@ def attach_live(app: Any) -> LLMSide:
     return LLMSide(llm=llm)
 
 
+def attach_local(app: Any, local: Any) -> LLMSide:
+    """The local llama.cpp server (``benchmarks/local_llm.sh``): no retries, each request bounded by the deadline."""
+    from kubecopilot.config import load_settings
+    from kubecopilot.crew.brain import CrewBrain
+    from kubecopilot.crew.llm import build_llm
+
+    settings = load_settings({**local.settings(), "llm.max_retries": 0})
+    settings.llm.timeout = min(settings.llm.timeout, settings.llm.turn_deadline)  # an abandoned call ends too
+    llm = build_llm(settings)
+    _plug(app, CrewBrain(settings, app.gateway, app.sanitizer, llm=llm))
+    app.conversation.turn_deadline = settings.llm.turn_deadline
+    return LLMSide(llm=llm)
+
+
 def _plug(app: Any, brain: Any) -> None:
     app.brain = brain
     app.conversation.brain = brain

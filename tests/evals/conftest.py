@@ -6,6 +6,9 @@ per case) is printed at the end of the run.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 from typing import Any
 
 import pytest
@@ -56,5 +59,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
               f"{r.seconds:>8.1f}")
     calls = sum(r.llm_calls for r in LIVE_RESULTS)
     tokens = sum(r.prompt_tokens for r in LIVE_RESULTS)
+    report = os.environ.get("KUBECOPILOT_EVAL_REPORT")  # a JSON copy, for docs/evals.md
+    if report:
+        with open(report, "w", encoding="utf-8") as out:
+            json.dump([dataclasses.asdict(r) for r in LIVE_RESULTS], out, indent=1)
     write(f"pass rate {passed}/{len(LIVE_RESULTS)} ({100 * passed / len(LIVE_RESULTS):.0f} %) · "
           f"{calls / len(LIVE_RESULTS):.1f} LLM calls and {tokens / len(LIVE_RESULTS):.0f} prompt tokens per case")

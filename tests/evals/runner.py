@@ -14,7 +14,7 @@ from kubecopilot.dialogue.turns import PlanProposal
 from kubecopilot.plans.model import ApprovalDecision
 from kubecopilot.testing.apps import app_for
 
-from .brains import LLMSide, attach_live, attach_scripted, pod_resolver
+from .brains import LLMSide, attach_live, attach_local, attach_scripted, pod_resolver
 from .casefile import Case, Mode, Step
 from .checks import check_end_state, check_session, check_turn, snapshot_versions
 
@@ -35,6 +35,7 @@ class CaseResult:
     agent_calls: int = 0  # times the engine asked an agent (Conversation.llm_calls)
     prompt_tokens: int = 0
     seconds: float = 0.0
+    model: str = ""  # the live model, when one played
 
     @property
     def passed(self) -> bool:
@@ -52,7 +53,8 @@ class PlanTracker:
     last_id: str | None = None
 
 
-def run_case(case: Case, handle: Any, mode: Mode) -> CaseResult:
+def run_case(case: Case, handle: Any, mode: Mode, local: Any = None) -> CaseResult:
+    """``local``: a ``LocalModel`` to play the ``live`` mode instead of the configured (remote) model."""
     result = CaseResult(case=case.name, mode=mode)
     started = time.perf_counter()
     resolve = pod_resolver(handle)
@@ -65,7 +67,7 @@ def run_case(case: Case, handle: Any, mode: Mode) -> CaseResult:
         if mode == "scripted":
             side = attach_scripted(app, handle, case.scripted)
         elif mode == "live":
-            side = attach_live(app)
+            side = attach_local(app, local) if local is not None else attach_live(app)
         if case.menu_at_start:
             app.conversation.menu()
         _run_steps(case, app, handle, mode, result)

@@ -69,6 +69,29 @@ def test_case_live(case: Case, mode: str, sandboxes) -> None:
     assert result.passed, result.report()
 
 
+@pytest.fixture(scope="session")
+def local_model():
+    from kubecopilot.testing.local_llm import find_local_model
+
+    found = find_local_model()
+    if found is None:
+        pytest.skip("no local model server on 127.0.0.1:8080 (start one with benchmarks/local_llm.sh)")
+    return found
+
+
+@pytest.mark.parametrize("case, mode", _params(("live",), pytest.mark.live_local))
+def test_case_live_local(case: Case, mode: str, sandboxes, local_model) -> None:
+    """The live cases against the local llama.cpp server: ``uv run pytest tests/evals -m live_local``."""
+    handle = sandboxes.get(case.scenario)
+    try:
+        result = run_case(case, handle, mode, local=local_model)
+    finally:
+        sandboxes.after(case.scenario, case.mutates)
+    result.model = local_model.model
+    LIVE_RESULTS.append(result)
+    assert result.passed, result.report()
+
+
 def test_the_suite_covers_what_the_issue_asks_for() -> None:
     """At least 25 cases, and every item of issue 7's list has a case that says it covers it."""
     required = {
