@@ -14,7 +14,7 @@ EXPECTED = {
     "list_replicasets", "list_statefulsets", "scale_statefulset", "list_daemonsets", "list_services", "get_service",
     "list_endpoints", "list_ingresses", "list_configmaps", "get_configmap", "list_secrets", "list_pvcs", "list_pvs",
     "list_jobs", "list_cronjobs", "list_events", "list_hpas",
-    "get_resource", "patch_resource", "apply_manifest", "delete_resource",
+    "list_resources", "get_resource", "patch_resource", "apply_manifest", "delete_resource",
 }
 DESTRUCTIVE = {
     "delete_namespace", "delete_pod", "delete_resource", "scale_deployment", "scale_statefulset", "restart_deployment",
@@ -29,7 +29,7 @@ def tools(mcp):
 
 
 def test_the_tool_set_is_the_documented_one(tools):
-    assert 45 <= len(tools) <= 50
+    assert 45 <= len(tools) <= 51  # 51: list_resources (any kind) for the cluster scan
     assert set(tools) == EXPECTED
 
 

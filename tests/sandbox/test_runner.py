@@ -103,7 +103,7 @@ def test_cli_announces_itself_in_one_line_and_stops_cleanly_on_ctrl_c():
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()  # printed (and flushed) once the server accepts connections
-        assert re.fullmatch(r"KubeCopilot sandbox \(scenario minimal, 50 tools\) listening on "
+        assert re.fullmatch(r"KubeCopilot sandbox \(scenario minimal, 51 tools\) listening on "
                             r"http://127\.0\.0\.1:\d+/mcp\n", line)
         with MCPSession(line.split(" listening on ")[1].strip()) as session:
             assert session.json("get_cluster_info")["name"] == "dev-cluster"

@@ -21,7 +21,7 @@ def numbered(text: str) -> dict[int, str]:
 def test_start_shows_the_banner_then_the_quick_command_menu(repl, shared_sandbox):
     banner = repl.banner
     assert "dev-cluster" in banner
-    assert f"{shared_sandbox.url}  ·  50 tools: 36 read, 14 write · profile sandbox" in banner
+    assert f"{shared_sandbox.url}  ·  51 tools: 37 read, 14 write · profile sandbox" in banner
     assert "offline (--offline): rules and analyzers only" in banner
     assert re.search(r"^config\s+~/kubecopilot/config.yaml", banner, re.M)
     assert re.search(r"^audit\s+~/kubecopilot/audit.sqlite", banner, re.M)
@@ -181,7 +181,7 @@ def test_slash_commands_show_and_set_state(repl):
     assert re.search(r"^cluster\s+dev-cluster \(server default\)$", context, re.M)
     assert "✗ There is no cluster 'mars'." in repl.send("/cluster mars")
 
-    assert "50 tools at" in repl.send("/tools")
+    assert "51 tools at" in repl.send("/tools")
     assert "offline (--offline): rules and analyzers only" in repl.send("/model")
     assert "No plans yet." in repl.send("/plans")
     assert "The audit ledger is empty." in repl.send("/audit")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kubecopilot.sandbox import kubelet, statuses
+from kubecopilot.sandbox import kubelet, policy, statuses, storage
+from kubecopilot.sandbox.events import EventSpec
 from kubecopilot.sandbox.objects import (
     CHANGE_CAUSE,
     HASH_LABEL,
@@ -20,6 +21,7 @@ from kubecopilot.sandbox.objects import (
     replicaset_for,
     template_hash,
 )
+from kubecopilot.sandbox.podstatus import retries
 from kubecopilot.sandbox.store import Obj
 from kubecopilot.sandbox.timeutil import parse_stamp
 
@@ -51,6 +53,7 @@ def _reconcile_once(c: Cluster) -> None:
     for job in c.store.list("Job"):
         sync_job(c, job)
     collect_garbage(c)
+    storage.sync_claims(c)  # before scheduling: a pod waits for its claims to bind
     kubelet.sync_nodes(c)
     kubelet.sync_pods(c)
     statuses.sync_all(c)
@@ -126,6 +129,12 @@ def sync_replicaset(c: Cluster, rs: Obj) -> None:
     pods = _live_pods(c, rs)
     want = rs["spec"].get("replicas", 1)
     for _ in range(want - len(pods)):
+        # Admission runs before the generated name is filled in, so the refusal names the prefix ("web-5d8f-").
+        if refused := policy.quota_refusal(c, rs["metadata"]["namespace"], rs["spec"]["template"]["spec"], f"{rs['metadata']['name']}-"):
+            created = parse_stamp(rs["metadata"]["creationTimestamp"])
+            c.events.observe(rs, EventSpec("FailedCreate", f"Error creating: {refused}", "Warning", "replicaset-controller",
+                                           retries((c.now() - created).total_seconds()), created, c.now()))
+            break
         name = _unique_pod_name(c, rs["metadata"]["name"], rs["metadata"]["namespace"])
         c.store.create(pod_from_template(rs, rs["spec"]["template"], name))
         c.events.record(rs, "SuccessfulCreate", f"Created pod: {name}", component="replicaset-controller")

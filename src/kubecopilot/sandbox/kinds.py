@@ -49,6 +49,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("CronJob", "batch/v1", "cronjobs", True, ("cj",)),
     Kind("Ingress", "networking.k8s.io/v1", "ingresses", True, ("ing",)),
     Kind("HorizontalPodAutoscaler", "autoscaling/v2", "horizontalpodautoscalers", True, ("hpa",)),
+    Kind("PodDisruptionBudget", "policy/v1", "poddisruptionbudgets", True, ("pdb",)),
+    Kind("ResourceQuota", "v1", "resourcequotas", True, ("quota",)),
+    Kind("StorageClass", "storage.k8s.io/v1", "storageclasses", False, ("sc",)),
 )
 
 _BY_KIND = {k.kind: k for k in KINDS}

@@ -107,6 +107,28 @@ def set_node_ready(c: Cluster, node_name: str, ready: bool) -> None:
     c.events.record(node, state, f"Node {node_name} status is now: {state}", "Normal", "node-controller")
 
 
+PRESSURE = {  # condition → (the kubelet's reason and message when it holds, the taint the node controller adds)
+    "MemoryPressure": ("KubeletHasInsufficientMemory", "kubelet has insufficient memory available", "node.kubernetes.io/memory-pressure"),
+    "DiskPressure": ("KubeletHasDiskPressure", "kubelet has disk pressure", "node.kubernetes.io/disk-pressure"),
+    "PIDPressure": ("KubeletHasInsufficientPID", "kubelet has insufficient PID available", "node.kubernetes.io/pid-pressure"),
+}
+
+
+def set_node_pressure(c: Cluster, node_name: str, condition: str) -> None:
+    """The kubelet reports a resource running out: the condition turns True, new pods are kept off (a NoSchedule
+    taint) and the kubelet says so in an event. Pods already there keep running (no eviction is simulated)."""
+    reason, message, taint_key = PRESSURE[condition]
+    node = c.store.get("Node", node_name)
+    now = stamp(c.now())
+    node["status"]["conditions"] = [_cond(condition, "True", reason, message, now) if cond["type"] == condition else cond
+                                    for cond in node["status"].get("conditions") or ()]
+    taints = [t for t in node["spec"].get("taints") or () if t["key"] != taint_key]
+    node["spec"]["taints"] = [*taints, {"key": taint_key, "effect": "NoSchedule", "timeAdded": now}]
+    c.store.update(node)
+    event = f"NodeHas{condition}" if condition != "MemoryPressure" else "NodeHasInsufficientMemory"
+    c.events.record(node, event, f"Node {node_name} status is now: {event}", "Normal", "kubelet")
+
+
 def node_conditions(ready: bool, at: str) -> list[dict]:
     if ready:
         pressure = [("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),

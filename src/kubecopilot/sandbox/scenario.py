@@ -4,7 +4,8 @@ A scenario names its clusters and, for each, the fragments to merge. A fragment 
 manifests plus a ``sandbox:`` block per object with its history: ``age`` (when it was created), ``rollouts``
 (later JSON patches with a change cause, each making a new revision) and, for CronJobs, the ``jobs`` it ran.
 The builder replays that history in time order through the same admission and controllers as live writes, so
-ReplicaSets, revisions, restart counts and events come out as a real cluster would have them.
+ReplicaSets, revisions, restart counts and events come out as a real cluster would have them. Per cluster,
+``notReady`` / ``cordoned`` name nodes and since when; ``pressure`` gives a node's pressure ``conditions`` and ``since``.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from kubecopilot.sandbox import admission, objects
 from kubecopilot.sandbox.apps import Catalog
 from kubecopilot.sandbox.cluster import Cluster
 from kubecopilot.sandbox.errors import UnknownScenario
-from kubecopilot.sandbox.kubelet import node_conditions
+from kubecopilot.sandbox.kubelet import node_conditions, set_node_pressure
 from kubecopilot.sandbox.objects import CHANGE_CAUSE, owner_ref
+from kubecopilot.sandbox.ops import OPERATIONS
 from kubecopilot.sandbox.timeutil import Clock, parse_duration, stamp
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
@@ -67,11 +69,13 @@ def _parsed(path: Path) -> dict[str, Any]:
 
 
 def _merge(fragments: list[str]) -> dict[str, Any]:
-    merged: dict[str, Any] = {"cluster": {}, "nodes": [], "namespaces": [], "objects": [], "notReady": {}}
+    merged: dict[str, Any] = {"cluster": {}, "nodes": [], "namespaces": [], "objects": [], "notReady": {}, "cordoned": {},
+                              "pressure": {}}
     for fragment in fragments:
         data = _read(FRAGMENT_DIR / f"{fragment}.yaml")
         merged["cluster"].update(data.get("cluster") or {})
-        merged["notReady"].update(data.get("notReady") or {})
+        for key in ("notReady", "cordoned", "pressure"):
+            merged[key].update(data.get(key) or {})
         for key in ("nodes", "namespaces", "objects"):
             merged[key].extend(copy.deepcopy(data.get(key) or []))
     return merged
@@ -95,6 +99,11 @@ def _build_cluster(name: str, fragments: list[str], seed: str, clock: Clock, cat
         add(born, lambda node=node, index=index: _create_node(c, node, index, info["version"]))
     for node_name, since in spec["notReady"].items():
         add(start - parse_duration(since), lambda n=node_name: c.set_node_ready(n, False))
+    for node_name, since in spec["cordoned"].items():
+        add(start - parse_duration(since), lambda n=node_name: OPERATIONS["cordon_node"](c, n))
+    for node_name, pressure in spec["pressure"].items():
+        for condition in pressure["conditions"]:
+            add(start - parse_duration(pressure["since"]), lambda n=node_name, k=condition: set_node_pressure(c, n, k))
     for ns in spec["namespaces"]:
         when = start - parse_duration(ns["age"]) if ns.get("age") else born
         add(when, lambda ns=ns: c.store.create(objects.namespace(ns["name"], ns.get("labels"))))

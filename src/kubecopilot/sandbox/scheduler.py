@@ -36,6 +36,9 @@ def allocated(store: Store, node_name: str) -> tuple[int, int]:
 def schedule(store: Store, pod: Obj) -> tuple[str | None, str | None]:
     """(node name, None) when the pod fits somewhere, else (None, the FailedScheduling message)."""
     nodes = store.list("Node")
+    if unbound := _unbound_claim(store, pod):
+        n = len(nodes)
+        return None, f"0/{n} nodes are available: {unbound}. preemption: 0/{n} nodes are available: {n} Preemption is not helpful for scheduling."
     cpu, mem = pod_requests(pod["spec"])
     reasons: Counter[str] = Counter()
     best: tuple[int, str] | None = None
@@ -50,6 +53,20 @@ def schedule(store: Store, pod: Obj) -> tuple[str | None, str | None]:
     if best is not None:
         return best[1], None
     return None, _failed_message(len(nodes), reasons)
+
+
+def _unbound_claim(store: Store, pod: Obj) -> str | None:
+    """The scheduler's wording for a pod whose PersistentVolumeClaim is missing or not bound yet."""
+    for vol in pod["spec"].get("volumes") or ():
+        claim_name = (vol.get("persistentVolumeClaim") or {}).get("claimName")
+        if not claim_name:
+            continue
+        claim = store.peek("PersistentVolumeClaim", claim_name, pod["metadata"]["namespace"])
+        if claim is None:
+            return f'persistentvolumeclaim "{claim_name}" not found'
+        if (claim.get("status") or {}).get("phase") != "Bound":
+            return "pod has unbound immediate PersistentVolumeClaims"
+    return None
 
 
 def _unfit_reason(store: Store, node: Obj, spec: dict[str, Any], cpu: int, mem: int) -> str | None:

@@ -1,5 +1,5 @@
 """Status roll-ups: ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs and CronJobs count their pods;
-Endpoints follow Services; claims bind to volumes; autoscalers report their target's replicas.
+Endpoints follow Services; autoscalers report their target's replicas.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from kubecopilot.sandbox import metrics
+from kubecopilot.sandbox import metrics, policy
 from kubecopilot.sandbox.selectors import Selector
 from kubecopilot.sandbox.store import Obj
 from kubecopilot.sandbox.timeutil import parse_stamp, stamp
@@ -30,10 +30,13 @@ def sync_all(c: Cluster) -> None:
         _set_status(c, job, _job_status(c, job))
     for cj in c.store.list("CronJob"):
         _set_status(c, cj, _cronjob_status(c, cj))
-    _sync_claims(c)
     _sync_endpoints(c)
     for hpa in c.store.list("HorizontalPodAutoscaler"):
         _set_status(c, hpa, _hpa_status(c, hpa))
+    for quota in c.store.list("ResourceQuota"):
+        _set_status(c, quota, policy.quota_status(c, quota))
+    for pdb in c.store.list("PodDisruptionBudget"):
+        _set_status(c, pdb, policy.budget_status(c, pdb))
 
 
 def is_ready(pod: Obj) -> bool:
@@ -55,8 +58,16 @@ def _pods(c: Cluster, owner: Obj) -> list[Obj]:
 def _replicaset_status(c: Cluster, rs: Obj) -> dict[str, Any]:
     pods = _pods(c, rs)
     ready = sum(is_ready(p) for p in pods)
-    return {"replicas": len(pods), "fullyLabeledReplicas": len(pods), "readyReplicas": ready,
-            "availableReplicas": ready, "observedGeneration": rs["metadata"].get("generation", 1)}
+    status: dict[str, Any] = {"replicas": len(pods), "fullyLabeledReplicas": len(pods), "readyReplicas": ready,
+                              "availableReplicas": ready, "observedGeneration": rs["metadata"].get("generation", 1)}
+    if len(pods) < rs["spec"].get("replicas", 1):
+        refused = policy.quota_refusal(c, rs["metadata"]["namespace"], rs["spec"]["template"]["spec"], f"{rs['metadata']['name']}-")
+        if refused:
+            old = (rs.get("status") or {}).get("conditions") or [{}]
+            since = old[0].get("lastTransitionTime") or stamp(c.now())
+            status["conditions"] = [{"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
+                                     "message": refused, "lastTransitionTime": since}]
+    return status
 
 
 def _deployment_status(c: Cluster, d: Obj) -> dict[str, Any]:
@@ -135,10 +146,26 @@ def _job_status(c: Cluster, job: Obj) -> dict[str, Any]:
             {"type": "SuccessCriteriaMet", "status": "True", "lastProbeTime": finished, "lastTransitionTime": finished},
             {"type": "Complete", "status": "True", "lastProbeTime": finished, "lastTransitionTime": finished},
         ])
+    elif _restarts(pods) >= job["spec"].get("backoffLimit", 6):
+        # The job controller gives up: the Job is Failed (its crash-looping pod is kept, so its logs can be read).
+        since = (job.get("status") or {}).get("conditions", [{}])[-1].get("lastTransitionTime") or stamp(c.now())
+        status.update(failed=1, conditions=[
+            {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded",
+             "message": "Job has reached the specified backoff limit", "lastProbeTime": since, "lastTransitionTime": since},
+            {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+             "message": "Job has reached the specified backoff limit", "lastProbeTime": since, "lastTransitionTime": since},
+        ])
+        if not (job.get("status") or {}).get("failed"):
+            c.events.record(job, "BackoffLimitExceeded", "Job has reached the specified backoff limit", "Warning",
+                            "job-controller")
     else:
         status["active"] = len(pods)
         status["ready"] = sum(is_ready(p) for p in pods)
     return status
+
+
+def _restarts(pods: list[Obj]) -> int:
+    return sum(cs.get("restartCount", 0) for p in pods for cs in (p.get("status") or {}).get("containerStatuses") or ())
 
 
 def _cronjob_status(c: Cluster, cj: Obj) -> dict[str, Any]:
@@ -149,7 +176,7 @@ def _cronjob_status(c: Cluster, cj: Obj) -> dict[str, Any]:
         finished = [j["status"]["completionTime"] for j in jobs if (j.get("status") or {}).get("completionTime")]
         if finished:
             status["lastSuccessfulTime"] = max(finished)
-        active = [j for j in jobs if not (j.get("status") or {}).get("completionTime")]
+        active = [j for j in jobs if not (j.get("status") or {}).get("completionTime") and not (j.get("status") or {}).get("failed")]
         if active:
             status["active"] = [{"kind": "Job", "namespace": j["metadata"]["namespace"], "name": j["metadata"]["name"],
                                  "uid": j["metadata"]["uid"], "apiVersion": "batch/v1"} for j in active]
@@ -206,42 +233,6 @@ def _target_port(port: dict[str, Any], pods: list[Obj]) -> int:
     return port.get("port", 0)
 
 
-def _sync_claims(c: Cluster) -> None:
-    for pvc in c.store.list("PersistentVolumeClaim"):
-        if (pvc.get("status") or {}).get("phase") == "Bound":
-            continue
-        ns, name = pvc["metadata"]["namespace"], pvc["metadata"]["name"]
-        claim = c.store.get("PersistentVolumeClaim", name, ns)
-        size = claim["spec"].get("resources", {}).get("requests", {}).get("storage", "1Gi")
-        modes = claim["spec"].get("accessModes", ["ReadWriteOnce"])
-        volume = claim["spec"].get("volumeName") or f"pvc-{claim['metadata']['uid']}"
-        if c.store.peek("PersistentVolume", volume) is None:
-            c.store.create({
-                "apiVersion": "v1", "kind": "PersistentVolume",
-                "metadata": {"name": volume, "annotations": {"pv.kubernetes.io/provisioned-by": "pd.csi.storage.gke.io"}},
-                "spec": {"capacity": {"storage": size}, "accessModes": modes,
-                         "persistentVolumeReclaimPolicy": "Delete", "storageClassName": claim["spec"].get("storageClassName", "standard"),
-                         "volumeMode": "Filesystem",
-                         "claimRef": {"kind": "PersistentVolumeClaim", "namespace": ns, "name": name, "uid": claim["metadata"]["uid"],
-                                      "apiVersion": "v1"},
-                         "csi": {"driver": "pd.csi.storage.gke.io", "volumeHandle": f"projects/sandbox/zones/zone-a/disks/{volume}"}},
-                "status": {"phase": "Bound"},
-            })
-        claim["spec"]["volumeName"] = volume
-        claim["spec"].setdefault("storageClassName", "standard")
-        claim["status"] = {"phase": "Bound", "accessModes": modes, "capacity": {"storage": size}}
-        c.store.update(claim)
-    for pv in c.store.list("PersistentVolume"):
-        ref = pv["spec"].get("claimRef")
-        if ref and c.store.peek("PersistentVolumeClaim", ref["name"], ref["namespace"]) is None:
-            if pv["spec"].get("persistentVolumeReclaimPolicy") == "Delete":
-                c.store.delete("PersistentVolume", pv["metadata"]["name"])
-            elif pv["status"].get("phase") != "Released":
-                released = c.store.get("PersistentVolume", pv["metadata"]["name"])
-                released["status"] = {"phase": "Released"}
-                c.store.update(released)
-
-
 def _hpa_status(c: Cluster, hpa: Obj) -> dict[str, Any]:
     ref = hpa["spec"]["scaleTargetRef"]
     target = c.store.peek(ref["kind"], ref["name"], hpa["metadata"]["namespace"])
@@ -252,6 +243,7 @@ def _hpa_status(c: Cluster, hpa: Obj) -> dict[str, Any]:
     if util is not None:
         status["currentMetrics"] = [{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": util}}}]
     able = target is not None
+    limited = _scaling_limit(hpa, current, util)
     status["conditions"] = [
         {"type": "AbleToScale", "status": "True" if able else "False",
          "reason": "ReadyForNewScale" if able else "FailedGetScale",
@@ -260,5 +252,22 @@ def _hpa_status(c: Cluster, hpa: Obj) -> dict[str, Any]:
          "reason": "ValidMetricFound" if util is not None else "FailedGetResourceMetric",
          "message": "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)"
          if util is not None else "the HPA was unable to compute the replica count: no metrics returned from resource metrics API"},
+        limited,
     ]
     return status
+
+
+def _scaling_limit(hpa: Obj, current: int, util: int | None) -> dict[str, Any]:
+    """The ScalingLimited condition: would the CPU target ask for more than maxReplicas (or fewer than min)?"""
+    spec = hpa["spec"]
+    target = next((m["resource"]["target"].get("averageUtilization") for m in spec.get("metrics") or ()
+                   if m.get("type") == "Resource" and m["resource"].get("name") == "cpu"), None)
+    wanted = math.ceil(current * util / target) if util is not None and target and current else current
+    if wanted > spec["maxReplicas"]:
+        return {"type": "ScalingLimited", "status": "True", "reason": "TooManyReplicas",
+                "message": "the desired replica count is more than the maximum replica count"}
+    if wanted < spec.get("minReplicas", 1):
+        return {"type": "ScalingLimited", "status": "True", "reason": "TooFewReplicas",
+                "message": "the desired replica count is less than the minimum replica count"}
+    return {"type": "ScalingLimited", "status": "False", "reason": "DesiredWithinRange",
+            "message": "the desired count is within the acceptable range"}

@@ -13,7 +13,7 @@ from kubecopilot.sandbox import controllers, kinds
 from kubecopilot.sandbox.admission import invalid, prepare
 from kubecopilot.sandbox.errors import BadRequest, Conflict
 from kubecopilot.sandbox.ops.clusters import delete_namespace
-from kubecopilot.sandbox.ops.common import deleted, export, operation, replace, require
+from kubecopilot.sandbox.ops.common import deleted, export, listed, operation, replace, require
 from kubecopilot.sandbox.store import Obj
 
 if TYPE_CHECKING:
@@ -26,6 +26,12 @@ def _lookup(c: Cluster, kind: str, name: str, namespace: str | None) -> tuple[ki
     k = kinds.resolve(kind)
     ns = (namespace or "default") if k.namespaced else None
     return k, require(c, k.kind, name, ns)
+
+
+@operation
+def list_resources(c: Cluster, kind: str, namespace: str | None = None, label_selector: str | None = None) -> dict[str, Any]:
+    k = kinds.resolve(kind)
+    return listed(c, k.kind, namespace if k.namespaced else None, label_selector)
 
 
 @operation
