@@ -1,0 +1,98 @@
+"""Small readers of Kubernetes objects the checks share: references, owners, selectors, readiness, quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kubecopilot.diagnosis.snapshot import Obj, Snapshot
+from kubecopilot.dialogue.models import EvidenceQuote
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+
+
+def name_of(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("name") or "")
+
+
+def namespace_of(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("namespace") or "")
+
+
+def ref(obj: Mapping[str, Any]) -> str:
+    """``Kind/namespace/name`` (``Kind/name`` for cluster-scoped objects): how findings name objects."""
+    ns = namespace_of(obj)
+    return f"{obj.get('kind')}/{ns}/{name_of(obj)}" if ns else f"{obj.get('kind')}/{name_of(obj)}"
+
+
+def short(obj: Mapping[str, Any]) -> str:
+    """``deployment/cart`` — the way kubectl and the evidence quotes name an object."""
+    return f"{str(obj.get('kind', '')).lower()}/{name_of(obj)}"
+
+
+def owner(snap: Snapshot, obj: Mapping[str, Any], kind: str) -> Obj | None:
+    for reference in (obj.get("metadata") or {}).get("ownerReferences") or ():
+        if reference.get("kind") == kind:
+            return snap.get(kind, str(reference.get("name")), namespace_of(obj))
+    return None
+
+
+def workload_of(snap: Snapshot, obj: Obj) -> Obj:
+    """The top controller of a pod, ReplicaSet or Job (Deployment, StatefulSet, DaemonSet, CronJob), else itself."""
+    current = obj
+    for _ in range(3):
+        parent = next((p for k in ("ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+                       if (p := owner(snap, current, k)) is not None), None)
+        if parent is None:
+            return current
+        current = parent
+    return current
+
+
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """A label selector: a plain map (Services) or ``matchLabels`` + ``matchExpressions``. Empty selects nothing."""
+    if not selector:
+        return False
+    if "matchLabels" not in selector and "matchExpressions" not in selector:
+        return all(labels.get(k) == v for k, v in selector.items())
+    if not all(labels.get(k) == v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expr in selector.get("matchExpressions") or ():
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        present = key in labels
+        if (op == "In" and labels.get(key) not in values) or (op == "NotIn" and present and labels.get(key) in values) \
+                or (op == "Exists" and not present) or (op == "DoesNotExist" and present):
+            return False
+    return bool(selector.get("matchLabels") or selector.get("matchExpressions"))
+
+
+def pods_selected(snap: Snapshot, namespace: str, selector: Mapping[str, Any] | None) -> list[Obj]:
+    return [p for p in snap.of("Pod") if namespace_of(p) == namespace
+            and selector_matches(selector, (p.get("metadata") or {}).get("labels") or {})]
+
+
+def is_ready(pod: Mapping[str, Any]) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in (pod.get("status") or {}).get("conditions") or ())
+
+
+def condition(obj: Mapping[str, Any], type_: str) -> Mapping[str, Any] | None:
+    return next((c for c in (obj.get("status") or {}).get("conditions") or () if c.get("type") == type_), None)
+
+
+def labels_text(selector: Mapping[str, Any] | None) -> str:
+    plain = (selector or {}).get("matchLabels", selector) or {}
+    return ",".join(f"{k}={v}" for k, v in plain.items()) or "(none)"
+
+
+def status_quote(obj: Mapping[str, Any], path: str, value: Any) -> EvidenceQuote:
+    return EvidenceQuote(source="status", quote=str(value), object=f"{short(obj)}: {path}")
+
+
+def spec_quote(obj: Mapping[str, Any], path: str, value: Any) -> EvidenceQuote:
+    return EvidenceQuote(source="spec", quote=str(value), object=f"{short(obj)}: {path}")
+
+
+def event_quote(event: Mapping[str, Any]) -> EvidenceQuote:
+    involved = event.get("involvedObject") or {}
+    where = f"{event.get('type', 'Normal')} {event.get('reason')} on {str(involved.get('kind', '')).lower()}/{involved.get('name')}"
+    return EvidenceQuote(source="events", quote=str(event.get("message") or "").strip(), object=where)
