@@ -29,6 +29,7 @@ COMMANDS = (
     "kubecopilot.commands.tools",
     "kubecopilot.commands.ask",
     "kubecopilot.commands.diagnose",
+    "kubecopilot.commands.scan",
 )
 
 

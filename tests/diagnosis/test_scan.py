@@ -3,25 +3,10 @@ evidence, findings are grouped by workload and most severe first, and the fixes 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from kubecopilot.diagnosis.models import SEVERITY_RANK, ScanReport
 from kubecopilot.diagnosis.scan import load_analyzers, scan
-from kubecopilot.sandbox.runner import start_sandbox
-from kubecopilot.sandbox.timeutil import fixed_clock
-from kubecopilot.testing.apps import app_for
-
-NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def app():
-    with start_sandbox("breadth", port=0, clock=fixed_clock(NOW)) as handle:
-        application = app_for(handle)
-        yield application
-        application.close()
 
 
 @pytest.fixture(scope="module")

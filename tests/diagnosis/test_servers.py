@@ -24,7 +24,7 @@ from kubecopilot.tools.client import RawResult
 from kubecopilot.tools.gateway import ToolGateway
 from kubecopilot.tools.profiles import detect_profile
 
-from .test_scan import NOW
+from .conftest import NOW
 
 SAMPLES = Path(__file__).resolve().parents[1] / "tools" / "samples"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +26,11 @@ from kubecopilot.diagnosis.fixes import FIXES
 from kubecopilot.diagnosis.models import SEVERITY_RANK, ScanFinding, ScanReport, Skipped, WorkloadGroup
 from kubecopilot.diagnosis.objects import ref
 from kubecopilot.diagnosis.snapshot import Snapshot, read_snapshot
+from kubecopilot.dialogue.models import Diagnosis
 from kubecopilot.errors import ConfigError
 
 ANALYZER_FILE = Path(__file__).with_name("analyzers.yaml")
+CATEGORIES = set(typing.get_args(Diagnosis.model_fields["category"].annotation))
 SYMPTOMS = {"service_no_ready_endpoints", "statefulset_not_ready"}
 _CATEGORY_SEVERITY = {"NodeNotReady": "critical", "ImagePullBackOff": "critical", "Unschedulable": "critical",
                       "ConfigError": "critical", "CrashLoopBackOff": "high", "OOMKilled": "high", "ProbeFailure": "high"}
@@ -36,6 +39,7 @@ _CATEGORY_SEVERITY = {"NodeNotReady": "critical", "ImagePullBackOff": "critical"
 @dataclass(frozen=True)
 class Analyzer:
     id: str
+    category: str
     needs: tuple[str, ...]
     check: str
     severity: str
@@ -48,7 +52,7 @@ class Analyzer:
 def load_analyzers(path: Path = ANALYZER_FILE) -> tuple[Analyzer, ...]:
     """The analyzer file, checked: every check and fix must exist, every analyzer must have its texts."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    analyzers = tuple(Analyzer(id=a["id"], needs=tuple(a["needs"]), check=a["check"], severity=a["severity"],
+    analyzers = tuple(Analyzer(id=a["id"], category=a["category"], needs=tuple(a["needs"]), check=a["check"], severity=a["severity"],
                                confidence=float(a["confidence"]), fix=a.get("fix", "none"), text=a["text"])
                       for a in data["analyzers"])
     for a in analyzers:
@@ -56,6 +60,8 @@ def load_analyzers(path: Path = ANALYZER_FILE) -> tuple[Analyzer, ...]:
             raise ConfigError(f"analyzer {a.id}: unknown check {a.check!r}")
         if a.fix not in FIXES:
             raise ConfigError(f"analyzer {a.id}: unknown fix {a.fix!r}")
+        if a.category not in CATEGORIES and a.category != "runbook":
+            raise ConfigError(f"analyzer {a.id}: unknown category {a.category!r}")
         if a.severity not in SEVERITY_RANK:
             raise ConfigError(f"analyzer {a.id}: unknown severity {a.severity!r}")
         missing = {"summary", "explanation", "manual_fix", "follow_up"} - set(a.text)
@@ -107,7 +113,7 @@ def _finding(analyzer: Analyzer, snap: Snapshot, match: Match) -> ScanFinding:
     suggested_text = suggested.format_map(values)
     return ScanFinding(
         analyzer=analyzer.id,
-        category=diagnosis.category if diagnosis else analyzer.id,
+        category=diagnosis.category if diagnosis else analyzer.category,
         severity=severity,  # type: ignore[arg-type]
         confidence=diagnosis.confidence if diagnosis else analyzer.confidence,
         object=ref(match.subject),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+from kubecopilot.diagnosis.answer import scan_answer
 from kubecopilot.dialogue import intents
 from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
@@ -181,7 +182,7 @@ class Conversation:
             "list_pods": lambda: views.list_pods(req.namespace or self.session.namespace, req.target),
             "list_deployments": lambda: views.list_deployments(req.namespace or self.session.namespace),
             "list_services": lambda: views.list_services(req.namespace or self.session.namespace),
-            "unhealthy_pods": lambda: views.unhealthy_pods(req.namespace),
+            "unhealthy_pods": lambda: scan_answer(self.gateway, req.namespace, cluster=self.session.cluster, language=lang),
             "warning_events": lambda: views.warning_events(req.namespace),
             "health_check": lambda: self.flows.ask_health_check(req),
         }

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from kubecopilot.diagnosis.answer import diagnosis_for
 from kubecopilot.dialogue.analyzers import analyze
 from kubecopilot.dialogue.changes import builder_for, fix_from_slots, ref_of
 from kubecopilot.dialogue.evidence import gather_evidence
@@ -50,7 +51,11 @@ class Flows:
         self.c.progress(f"reading describe, events and logs of {where}")
         evidence = gather_evidence(self.c.gateway, namespace=namespace or "", target=name, cluster=self.c.session.cluster)
         self.notices.extend(evidence.notes)
-        diagnosis = self.rules_diagnosis = analyze(evidence, language=self.lang)
+        diagnosis = analyze(evidence, language=self.lang)
+        if diagnosis.category in ("Healthy", "Unknown"):  # not a pod failure: a Service, claim, quota, budget …?
+            diagnosis = diagnosis_for(self.c.gateway, namespace=namespace or "", target=name,
+                                      cluster=self.c.session.cluster) or diagnosis
+        self.rules_diagnosis = diagnosis
         if self.c.brain is not None:
             diagnosis = self._llm_diagnosis(evidence, diagnosis)
         self.c.session.last_diagnosis = diagnosis

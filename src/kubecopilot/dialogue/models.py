@@ -132,7 +132,9 @@ class Diagnosis(_Model):
     root_cause: str
     category: Literal[
         "CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "Unschedulable", "ProbeFailure", "NodeNotReady",
-        "ConfigError", "Healthy", "Unknown",
+        "ConfigError", "ServiceNoEndpoints", "StoragePending", "IngressBackend", "JobFailed", "CronJobSuspended",
+        "StatefulSetNotReady", "QuotaExceeded", "AutoscalerLimited", "DisruptionBlocked", "NodePressure", "NodeCordoned",
+        "Healthy", "Unknown",
     ]  # fmt: skip
     evidence: list[EvidenceQuote] = Field(default_factory=list)
     confidence: float = Field(ge=0.0, le=1.0)

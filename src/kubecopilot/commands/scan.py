@@ -1,0 +1,46 @@
+"""``kubecopilot scan [-n NS] [--output json]``: the whole cluster (or one namespace) analyzed in one pass —
+findings grouped by workload, most severe first, each with quoted evidence, a confidence, a follow-up command and,
+when a whitelisted change cures it, the command that turns it into a plan. Read-only: nothing is changed.
+
+Exit code 0 when the scan ran (whatever it found); the JSON document is the ``ScanReport``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from kubecopilot.commands import add_output_flag, command
+from kubecopilot.config import Settings
+
+
+def add_parser(sub: Any) -> None:
+    p = command(sub, "scan", "kubecopilot.commands.scan:run",
+                "analyze the whole cluster in one pass: problems by workload, most severe first, with fixes")
+    add_output_flag(p)
+    p.add_argument("--namespace", "-n", metavar="NS", help="only this namespace (nodes are always included)")
+    p.add_argument("--cluster", metavar="NAME", help="cluster to scan (default: the server's current one)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+
+    from kubecopilot.app import App
+    from kubecopilot.commands.ask import emit
+    from kubecopilot.diagnosis.answer import report_answer
+    from kubecopilot.diagnosis.scan import scan
+
+    err = Console(stderr=True, highlight=False)
+    app = App.open(settings, on_notice=lambda message: err.print(f"[yellow]ℹ[/yellow] {message}", highlight=False))
+    try:
+        report = scan(app.gateway, namespace=args.namespace, cluster=args.cluster, fresh=True)
+        report.cluster = args.cluster
+        if args.output == "json":
+            print(report.model_dump_json(indent=2))
+        else:
+            emit(report_answer(report, app.conversation.session.language), "text", Console(highlight=False), "en")
+            err.print(f"{len(report.findings)} finding(s) in {len(report.groups)} workload(s); "
+                      f"{report.objects_read} objects read in {report.seconds:.2f}s", highlight=False)
+        return 0
+    finally:
+        app.close()

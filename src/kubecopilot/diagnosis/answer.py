@@ -1,0 +1,60 @@
+"""A scan report as what the conversation hands back: an ``Answer`` for the quick command "unhealthy" and for
+``kubecopilot scan``, and a ``Diagnosis`` for one workload when the pod runbooks found nothing (a Service without
+endpoints, a quota, a budget …), so "fix it" can turn its fix into a plan."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from kubecopilot.diagnosis.models import ScanFinding, ScanReport
+from kubecopilot.diagnosis.scan import scan
+from kubecopilot.dialogue.models import Diagnosis
+from kubecopilot.dialogue.turns import Answer, Block, Source, Suggestion, TextBlock
+
+TITLE = {"en": "Unhealthy pods and workloads (cluster scan)", "zh": "不健康的 Pod 与工作负载（集群扫描）"}
+NOTHING = {"en": "The scan found no problem.", "zh": "扫描没有发现问题。"}
+SKIPPED = {"en": "Not judged (the server cannot list what these need):", "zh": "未检查（服务器无法列出所需对象）："}
+MAX_EVIDENCE = 2
+
+
+def scan_answer(gateway: Any, namespace: str | None = None, *, cluster: str | None = None, language: str = "en",
+                fresh: bool = False) -> Answer:
+    return report_answer(scan(gateway, namespace=namespace, cluster=cluster, fresh=fresh), language)
+
+
+def report_answer(report: ScanReport, language: str = "en") -> Answer:
+    lang = "zh" if language == "zh" else "en"
+    blocks: list[Block] = [TextBlock(text=_group_text(g.severity, g.workload, g.findings)) for g in report.groups]
+    if not blocks:
+        blocks.append(TextBlock(text=NOTHING[lang]))
+    if report.skipped:
+        lines = [SKIPPED[lang], *(f"  - {s.analyzer}: {s.reason}" for s in report.skipped)]
+        blocks.append(TextBlock(text="\n".join(lines)))
+    fixes = [f for f in report.findings if f.fix_command]
+    suggestions = [Suggestion(label=f"{f.fix_command}: {f.suggested_fix}", command=str(f.fix_command)) for f in fixes[:3]]
+    return Answer(title=TITLE[lang], blocks=blocks, suggestions=suggestions, source=Source(tools=report.tools))
+
+
+def _group_text(severity: str, workload: str, findings: list[ScanFinding]) -> str:
+    lines = [f"{severity.upper()}  {workload}"]
+    for f in findings:
+        lines.append(f"  • [{f.category}] {f.summary} (confidence {f.confidence:.2f})")
+        lines += [f"      evidence: \"{q.quote}\" ({q.object})" for q in f.evidence[:MAX_EVIDENCE]]
+        lines.append(f"      next: {f.follow_up}")
+        lines.append(f"      fix: {f.fix_command} — {f.suggested_fix}" if f.fix_command else f"      by hand: {f.suggested_fix}")
+    return "\n".join(lines)
+
+
+def diagnosis_for(gateway: Any, *, namespace: str, target: str, cluster: str | None = None) -> Diagnosis | None:
+    """The most severe scan finding about ``target`` (a workload, or an object it is grouped with), preferring
+    one with a fix; None when the scan has nothing to say about it."""
+    report = scan(gateway, namespace=namespace or None, cluster=cluster)
+    groups = [g for g in report.groups if g.workload.rsplit("/", 1)[-1] == target
+              or any(f.object.rsplit("/", 1)[-1] == target for f in g.findings)]
+    if not groups:
+        return None
+    findings = groups[0].findings
+    best = next((f for f in findings if f.fix is not None and f.severity == findings[0].severity), findings[0])
+    return Diagnosis(summary=best.summary, root_cause=best.explanation, category=cast(Any, best.category),
+                     evidence=best.evidence, confidence=best.confidence, suggested_fix=best.suggested_fix,
+                     fix=best.fix, best_practice=None, source="rules")

@@ -1,0 +1,49 @@
+"""``kubecopilot scan`` through ``cli.main`` against the `breadth` sandbox, and the quick command that uses it."""
+
+from __future__ import annotations
+
+import json
+
+from kubecopilot.cli import main
+from kubecopilot.errors import ExitCode
+
+
+def test_scan_json_is_the_report_grouped_by_workload(capsys, breadth):
+    code = main(["scan", "-n", "ops", "--output", "json", "--mcp-url", breadth.url, "--offline"])
+    out, err = capsys.readouterr()
+    assert code == ExitCode.OK
+    report = json.loads(out)
+    workloads = [g["workload"] for g in report["groups"]]
+    assert workloads[0].startswith(("StatefulSet/ops/", "Deployment/ops/")) and report["groups"][0]["severity"] == "critical"
+    assert "Deployment/ops/orders" in workloads and "Node/dev-node-5" in workloads
+    assert not any(w.startswith(("Deployment/dev/", "Deployment/analytics/")) for w in workloads)
+    orders = next(g for g in report["groups"] if g["workload"] == "Deployment/ops/orders")["findings"][0]
+    assert orders["fix"]["action"] == "scale" and orders["fix_command"] == "fix deployment orders -n ops"
+    assert orders["follow_up"] == "kubectl get pdb orders -n ops" and orders["evidence"]
+
+
+def test_scan_text_shows_severity_evidence_and_next_steps(capsys, breadth):
+    code = main(["scan", "--mcp-url", breadth.url, "--offline"])
+    out, err = capsys.readouterr()
+    assert code == ExitCode.OK
+    assert out.index("CRITICAL") < out.index("MEDIUM") < out.index("LOW")
+    assert "exceeded quota: analytics-quota" in out and "fix: fix deployment etl-api -n analytics" in out
+    assert "next: kubectl describe ingress portal -n ops" in out
+    assert "finding(s) in" in err
+
+
+def test_the_unhealthy_quick_command_is_the_scan(app):
+    turn = app.conversation.handle("unhealthy pods")
+    text = "\n".join(b.text for b in turn.blocks if b.type == "text")
+    assert turn.title.startswith("Unhealthy pods and workloads")
+    assert "[QuotaExceeded]" in text and "[DisruptionBlocked]" in text and "[ImagePullBackOff]" in text
+    assert turn.source.tools == ["list_resources"] and app.conversation.llm_calls == 0
+    assert [s.command for s in turn.suggestions][0].startswith("fix ")
+
+
+def test_diagnosing_a_workload_without_pod_failures_uses_the_scan_and_fix_it_plans_the_cure(app, breadth):
+    turn = app.conversation.handle("why is orders not draining? diagnose deployment orders -n ops")
+    diagnosis = turn.blocks[0].diagnosis
+    assert diagnosis.category == "DisruptionBlocked" and diagnosis.fix.replicas == 3
+    plan = app.conversation.handle("fix it")
+    assert plan.kind == "plan" and "3" in plan.summary
