@@ -154,7 +154,7 @@ ScriptedReply = str | dict[str, Any]
 class Case(_Model):
     title: str
     covers: list[str] = Field(default_factory=list)  # what the case is evidence for (the list)
-    scenario: Literal["default", "healthy", "minimal"] = "default"
+    scenario: Literal["default", "healthy", "minimal", "breadth"] = "default"
     modes: list[Mode] = Field(default_factory=lambda: list(MODES))
     menu_at_start: bool = True  # the REPL shows the quick-command menu before the first prompt
     setup: list[ClusterCall] = Field(default_factory=list)
