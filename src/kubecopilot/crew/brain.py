@@ -41,11 +41,15 @@ class CrewBrain:
         from kubecopilot.crew.crew import KubeCopilotCrew
         from kubecopilot.crew.hooks import install_write_guard
         from kubecopilot.crew.llm import build_llm
-        from kubecopilot.crew.tools import tools_for
+        from kubecopilot.crew.tools import tools_serving
 
         install_write_guard(self.gateway.catalog)
         llm = self._llm or build_llm(self.settings)
-        return KubeCopilotCrew(llm, lambda classes: tools_for(self.gateway, set(classes), redact=self.sanitizer.redact))
+        # Each task's temperature and maxTokens from the prompt registry (a model handed in — tests — is used as is).
+        llm_for = None if self._llm is not None else (
+            lambda spec: build_llm(self.settings, temperature=spec.temperature, max_tokens=spec.max_tokens))
+        return KubeCopilotCrew(llm, lambda capabilities: tools_serving(self.gateway, capabilities,
+                                                                       redact=self.sanitizer.redact), llm_for=llm_for)
 
     def _run(self, task: str, inputs: dict[str, str], check: Callable[[Any], None] | None = None) -> Any:
         from kubecopilot.crew.llm import call_with_retries

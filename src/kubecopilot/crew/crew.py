@@ -15,7 +15,7 @@ from crewai import Agent, Crew, Process, Task
 from crewai.project import CrewBase, agent, task
 from pydantic import BaseModel, ValidationError
 
-from kubecopilot.dialogue.prompts import PromptRegistry, registry
+from kubecopilot.dialogue.prompts import PromptRegistry, PromptSpec, registry
 from kubecopilot.errors import LLMOutputInvalid
 from kubecopilot.resources import data_path
 
@@ -23,7 +23,8 @@ MAX_OUTPUT_RETRIES = 3
 AGENT_MAX_ITER = {"coordinator": 2, "diagnostician": 4, "planner": 3, "remediator": 2}
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
 
-ToolsFor = Callable[[list[str]], list[Any]]
+ToolsFor = Callable[[list[str]], list[Any]]  # an agent's capabilities (agents.yaml) → its tools
+LLMFor = Callable[[PromptSpec], Any]  # a task's registry entry → the LLM with its temperature and maxTokens
 Check = Callable[[BaseModel], None]
 
 
@@ -32,10 +33,12 @@ class KubeCopilotCrew:
     agents_config = str(data_path("agents.yaml"))
     tasks_config = str(data_path("tasks.yaml"))
 
-    def __init__(self, llm: Any, tools_for: ToolsFor, prompts: PromptRegistry | None = None) -> None:
+    def __init__(self, llm: Any, tools_for: ToolsFor, prompts: PromptRegistry | None = None,
+                 llm_for: LLMFor | None = None) -> None:
         self.llm = llm
         self.tools_for = tools_for
         self.prompts = prompts or registry()
+        self.llm_for = llm_for  # None: ``llm`` for every task (a scripted test model)
         self.checks: dict[str, Check] = {}  # task name → extra semantic validation for the next run
 
     # --- agents (agents.yaml) ---------------------------------------------------------------------------------
@@ -92,10 +95,12 @@ class KubeCopilotCrew:
 
     def _agent(self, name: str) -> Agent:
         config = dict(self.agents_config[name])
-        classes = config.pop("tool_classes", []) or []
+        capabilities = config.pop("capabilities", []) or []
+        spec = next(s for s in self.prompts.specs.values() if s.agent == name)
+        llm = self.llm_for(spec) if self.llm_for is not None else self.llm
         # max_retry_limit=0: our tenacity policy is the one retry loop (crewAI's counter also accumulates across
         # runs of a reused agent, which would make retries depend on history).
-        return Agent(config=config, llm=self.llm, tools=self.tools_for(list(classes)), allow_delegation=False,
+        return Agent(config=config, llm=llm, tools=self.tools_for(list(capabilities)), allow_delegation=False,
                      max_iter=AGENT_MAX_ITER.get(name, 3), max_retry_limit=0, verbose=False, cache=False)
 
     def _task(self, name: str) -> Task:

@@ -81,9 +81,16 @@ class GatewayTool(BaseTool):
 def tools_for(
     gateway: ToolGateway, classes: Iterable[str] = ("read", "list"), *, redact: Redact = _identity
 ) -> list[BaseTool]:
-    """The catalog's tools of these classes as crewAI tools (agents.yaml says which agent gets which classes)."""
+    """The catalog's tools of these classes as crewAI tools."""
     wanted = set(classes)
     return [GatewayTool.from_spec(gateway, spec, redact) for spec in gateway.catalog if spec.tool_class in wanted]
+
+
+def tools_serving(gateway: ToolGateway, capabilities: Iterable[str], *, redact: Redact = _identity) -> list[BaseTool]:
+    """The read tools that serve these capabilities (agents.yaml says which agent uses which); never a write."""
+    wanted = set(capabilities)
+    return [GatewayTool.from_spec(gateway, spec, redact) for spec in gateway.catalog
+            if not spec.is_write and wanted.intersection(spec.capabilities)]
 
 
 def _description(spec: ToolSpec) -> str:

@@ -42,7 +42,8 @@ class PromptSpec(BaseModel):
     inputs: list[str]
     approved: bool
     last_evaluated: date | None = Field(default=None, alias="lastEvaluated")
-    model: str
+    # No per-prompt model: every task runs on the configured model (KUBECOPILOT_MODEL); a model named here but
+    # never used would mislead. temperature and maxTokens ARE applied, per task (kubecopilot.crew.crew).
     temperature: float = Field(ge=0.0, le=2.0)
     max_tokens: int = Field(alias="maxTokens", gt=0)
     env_allowlist: list[str] = Field(alias="envAllowlist")
