@@ -1,4 +1,6 @@
-"""The audit ledger: chain, reads, tamper detection (edit, delete, reorder) and concurrent writer processes."""
+"""The audit ledger: chain, reads, tamper detection (edit, delete, reorder) and concurrent writer processes.
+
+Every test that takes ``ledger`` runs twice: on SQLite and on a real PostgreSQL server started for the run."""
 
 from __future__ import annotations
 
@@ -6,12 +8,20 @@ import multiprocessing
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 
 from kubecopilot.errors import ConfigError, PlanNotFound
 from kubecopilot.plans.builders import build_scale
-from kubecopilot.plans.ledger import GENESIS, AuditLedger, row_hash
+from kubecopilot.plans.ledger import GENESIS, AuditLedger, StatusConflict, engine_url, row_hash
 
 from .fakes import deployment
+
+
+@pytest.fixture
+def ledger(ledger_url):
+    led = AuditLedger(ledger_url)
+    yield led
+    led.close()
 
 
 def fill(ledger: AuditLedger, count: int = 5):
@@ -21,9 +31,10 @@ def fill(ledger: AuditLedger, count: int = 5):
     return plans
 
 
-def sql(ledger: AuditLedger, statement: str, *params) -> None:
-    with sqlite3.connect(ledger.engine.url.database) as conn:
-        conn.execute(statement, params)
+def sql(ledger: AuditLedger, statement: str) -> None:
+    """What someone with write access to the database does behind KubeCopilot's back (same SQL on both backends)."""
+    with ledger.engine.begin() as conn:
+        conn.exec_driver_sql(statement)
 
 
 def test_rows_chain_by_hash_and_read_back(ledger):
@@ -96,29 +107,26 @@ def test_a_reordered_row_is_caught(ledger):
 def test_a_rewritten_chain_is_still_caught_by_the_head(ledger):
     fill(ledger, 3)
     # The forger edits row 2 and recomputes the hashes of rows 2 and 3 so the chain itself is consistent again.
-    with sqlite3.connect(ledger.engine.url.database) as conn:
-        conn.row_factory = sqlite3.Row
-        rows = [dict(r) for r in conn.execute("SELECT * FROM kc_audit_events ORDER BY seq")]
+    with ledger.engine.begin() as conn:
+        rows = [dict(r) for r in conn.execute(sa.text("SELECT * FROM kc_audit_events ORDER BY seq")).mappings()]
         rows[1]["actor"] = "user:mallory"
         for previous, row in zip(rows, rows[1:], strict=False):
             row["prev_hash"] = previous["hash"]
             row["hash"] = row_hash(row)
-            conn.execute("UPDATE kc_audit_events SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                         (row["actor"], row["prev_hash"], row["hash"], row["seq"]))
+            conn.execute(sa.text("UPDATE kc_audit_events SET actor = :actor, prev_hash = :prev_hash, hash = :hash "
+                                 "WHERE seq = :seq"), row)
     problems = ledger.verify().problems
     assert problems == [(3, "the newest row does not match the head's hash: rows were deleted, replaced or rewritten")]
 
 
-def test_a_newer_schema_is_refused(tmp_path):
-    url = f"sqlite:///{tmp_path / 'a.sqlite'}"
-    AuditLedger(url).close()
-    with sqlite3.connect(tmp_path / "a.sqlite") as conn:
-        conn.execute("UPDATE kc_audit_meta SET value = '99' WHERE key = 'schema_version'")
+def test_a_newer_schema_is_refused(ledger_url):
+    sql(AuditLedger(ledger_url), "UPDATE kc_audit_meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(ConfigError, match="schema v99, newer than"):
-        AuditLedger(url)
+        AuditLedger(ledger_url)
 
 
-def test_sqlite_runs_in_wal_mode(ledger):
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    ledger = AuditLedger(f"sqlite:///{tmp_path / 'audit.sqlite'}")
     fill(ledger, 1)
     with sqlite3.connect(ledger.engine.url.database) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -141,8 +149,8 @@ def _append_many(url: str, worker: int, count: int, start) -> None:
     ledger.close()
 
 
-def test_concurrent_writer_processes_keep_one_unbroken_chain(tmp_path):
-    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+def test_concurrent_writer_processes_keep_one_unbroken_chain(ledger_url):
+    url = ledger_url  # a new database: the workers also race to create the schema
     context = multiprocessing.get_context("spawn")
     start = context.Event()
     workers = [context.Process(target=_append_many, args=(url, w, 25, start)) for w in range(4)]
@@ -159,3 +167,27 @@ def test_concurrent_writer_processes_keep_one_unbroken_chain(tmp_path):
     assert [e.seq for e in history] == list(range(1, 101))
     assert {e.actor for e in history} == {f"user:w{w}" for w in range(4)}
     ledger.close()
+
+
+def test_append_if_lets_exactly_one_of_two_deciders_win(ledger):
+    [plan] = fill(ledger, 1)
+    ledger.append_if(plan.transition("confirmed", confirmed_by="user:bob"), "confirmed", "user:bob", expect=("pending",))
+    with pytest.raises(StatusConflict, match=r"is already confirmed \(confirmed by user:bob"):
+        ledger.append_if(plan.transition("rejected"), "rejected", "user:carol", expect=("pending",))
+    assert [e.event for e in ledger.history(plan.plan_id)] == ["created", "confirmed"]
+
+
+def test_open_plans_carry_their_created_detail(ledger):
+    a, b, c = fill(ledger, 3)
+    ledger.append(a.transition("rejected"), "rejected", "user:bob")
+    ledger.append(build_scale(deployment("late"), 2), "created", "user:alice", {"expiresAt": "2030-01-01T00:00:00.000Z"})
+    opened = ledger.open_plans()
+    assert [p.plan_id for p, _ in opened][:2] == [b.plan_id, c.plan_id] and len(opened) == 3
+    assert opened[-1][1] == {"expiresAt": "2030-01-01T00:00:00.000Z"} and opened[0][1] == {}
+    assert ledger.created_detail(opened[-1][0].plan_id)["expiresAt"].startswith("2030")
+
+
+@pytest.mark.parametrize("written", ["postgresql://kc@db:5432/audit", "postgres://kc@db/audit"])
+def test_a_bare_postgresql_url_means_the_shipped_psycopg_driver(written):
+    assert engine_url(written).drivername == "postgresql+psycopg"
+    assert engine_url("postgresql+psycopg2://kc@db/audit").drivername == "postgresql+psycopg2"  # chosen: kept

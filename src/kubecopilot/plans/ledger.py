@@ -28,12 +28,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kubecopilot.errors import ConfigError, PlanNotFound
+from kubecopilot.errors import ConfigError, PlanError, PlanNotFound
 from kubecopilot.plans.model import OperationPlan, utcnow
 
 LEDGER_SCHEMA_VERSION = 1
 GENESIS = "0" * 64
-EVENTS = ("created", "confirmed", "rejected", "executing", "executed", "failed", "reverted")
+EVENTS = ("created", "confirmed", "rejected", "expired", "executing", "executed", "failed", "reverted")
+OPEN_STATUSES = ("pending", "confirmed")  # plans still waiting for a decision or for their execution
 
 _meta = sa.MetaData()
 META = sa.Table("kc_audit_meta", _meta, sa.Column("key", sa.String(64), primary_key=True),
@@ -55,6 +56,8 @@ EVENTS_TABLE = sa.Table(
 HEAD = sa.Table("kc_audit_head", _meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
                 sa.Column("seq", sa.Integer, nullable=False), sa.Column("count", sa.Integer, nullable=False),
                 sa.Column("hash", sa.String(64), nullable=False))
+
+_INIT_LOCK_KEY = 0x6B63_6C65  # "kcle": the advisory lock that serialises schema creation on PostgreSQL
 
 # version → function that upgrades a connection from version-1 to version. Empty while there is one version.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
@@ -98,6 +101,12 @@ class Claim:
     prior: LedgerEntry | None = None  # the earlier executing/executed row when not granted
 
 
+class StatusConflict(PlanError):
+    """A state change lost a race: another process decided the plan first (``append_if``)."""
+
+    code = "plan_status_conflict"
+
+
 class AuditLedger:
     def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.url = url
@@ -111,6 +120,25 @@ class AuditLedger:
         if event not in EVENTS:
             raise ValueError(f"unknown ledger event {event!r}")
         with self.engine.begin() as conn:
+            return self._append(conn, plan, event, actor, detail)
+
+    def append_if(self, plan: OperationPlan, event: str, actor: str, detail: dict[str, Any] | None = None, *,
+                  expect: tuple[str, ...]) -> LedgerEntry:
+        """Append only while the plan's latest recorded status is one of ``expect`` (checked under the write lock).
+
+        Two people approving (or one approving while another rejects, or a sweep expiring) the same plan from
+        different processes: exactly one wins; the other gets ``StatusConflict`` naming who decided first."""
+        if event not in EVENTS:
+            raise ValueError(f"unknown ledger event {event!r}")
+        with self.engine.begin() as conn:
+            self._lock_head(conn)
+            latest = conn.execute(sa.select(EVENTS_TABLE).where(EVENTS_TABLE.c.plan_id == plan.plan_id)
+                                  .order_by(EVENTS_TABLE.c.seq.desc()).limit(1)).first()
+            if latest is None:
+                raise PlanNotFound(f"no plan {plan.plan_id} in the audit ledger")
+            if latest.status not in expect:
+                raise StatusConflict(f"plan {plan.plan_id[:8]} is already {latest.status} ({latest.event} by "
+                                     f"{latest.actor} at {latest.at})", hint="`kubecopilot plans show ID` shows it")
             return self._append(conn, plan, event, actor, detail)
 
     def claim_execution(self, plan: OperationPlan, actor: str) -> Claim:
@@ -168,6 +196,26 @@ class AuditLedger:
         with self._read() as conn:
             return [OperationPlan.from_json(text) for text in conn.execute(query).scalars()]
 
+    def open_plans(self) -> list[tuple[OperationPlan, dict[str, Any]]]:
+        """Plans still pending or confirmed-but-not-run, oldest first, each with its "created" row's detail (which
+        holds ``expiresAt``)."""
+        latest = {p.plan_id: p for p in self.plans() if p.status in OPEN_STATUSES}
+        if not latest:
+            return []
+        query = (sa.select(EVENTS_TABLE.c.plan_id, EVENTS_TABLE.c.detail_json)
+                 .where(EVENTS_TABLE.c.event == "created", EVENTS_TABLE.c.plan_id.in_(list(latest))))
+        with self._read() as conn:
+            details = {pid: json.loads(text) if text else {} for pid, text in conn.execute(query)}
+        return [(plan, details.get(pid, {})) for pid, plan in latest.items()]
+
+    def created_detail(self, plan_id: str) -> dict[str, Any]:
+        """The detail recorded with the plan's "created" row (``expiresAt``, ``rollbackOf`` …); {} when none."""
+        query = (sa.select(EVENTS_TABLE.c.detail_json)
+                 .where(EVENTS_TABLE.c.plan_id == plan_id, EVENTS_TABLE.c.event == "created").limit(1))
+        with self._read() as conn:
+            text = conn.execute(query).scalar()
+        return dict(json.loads(text)) if text else {}
+
     def resolve(self, prefix: str) -> str:
         """The full plan id for an id or a unique prefix of one (as printed by ``kubecopilot plans``)."""
         prefix = prefix.strip().lower()
@@ -206,6 +254,9 @@ class AuditLedger:
 
     def _init_schema(self) -> None:
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Several processes opening a new shared ledger at once: one creates the tables, the others wait.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INIT_LOCK_KEY})
             _meta.create_all(conn)
             version = conn.execute(sa.select(META.c.value).where(META.c.key == "schema_version")).scalar()
             if version is None:
@@ -271,10 +322,21 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _engine(url: str) -> Engine:
+def engine_url(url: str) -> sa.engine.URL:
+    """The URL with a driver SQLAlchemy can load: a bare ``postgresql://`` (or ``postgres://``, as many tools write
+    it) means psycopg 3, the driver KubeCopilot ships, not SQLAlchemy's default psycopg2."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
     parsed = sa.engine.make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _engine(url: str) -> Engine:
+    parsed = engine_url(url)
     if not parsed.get_backend_name().startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"timeout": 30})
