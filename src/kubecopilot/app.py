@@ -16,6 +16,7 @@ from kubecopilot.config import Settings
 from kubecopilot.dialogue.engine import Conversation
 from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.dialogue.session import Session
+from kubecopilot.plans.policy import FourEyesPolicy
 from kubecopilot.plans.service import PlanService
 from kubecopilot.tools.factory import connect_gateway
 from kubecopilot.tools.ops import ClusterOps
@@ -80,7 +81,9 @@ class App:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ledger = LazyLedger(settings.audit_url)
         plans = PlanService(ClusterOps(gateway), ledger, gateway.approvals, whitelist=settings.plans.whitelist,
-                            user=settings.user, verify_timeout=settings.plans.verify_timeout)
+                            user=settings.user, verify_timeout=settings.plans.verify_timeout,
+                            policy=FourEyesPolicy.of(settings.plans.four_eyes_rules()),
+                            pending_ttl=settings.plans.pending_ttl)
         sanitizer = Sanitizer.from_settings(settings.redaction)
         usable, reason = settings.llm_status()
         if brain is None and usable:

@@ -89,9 +89,38 @@ class ToolSettings(_Section):
     overrides: dict[str, Literal["list", "read", "write"]] = Field(default_factory=dict)
 
 
+class FourEyesRuleSettings(_Section):
+    """Plans that need a second person: risk level one of ``risk`` (empty: any) in a namespace matching one of
+    ``namespaces`` (shell patterns; empty: any)."""
+
+    risk: list[Literal["low", "medium", "high"]] = Field(default_factory=list)
+    namespaces: list[str] = Field(default_factory=list)
+
+
+# The four-eyes rules a team gets with KUBECOPILOT_FOUR_EYES=true: high risk anywhere, anything in production.
+PRODUCTION_NAMESPACES = ["prod", "production", "prod-*", "production-*", "*-prod", "*-production"]
+
+
+def _default_four_eyes_rules() -> list[FourEyesRuleSettings]:
+    return [FourEyesRuleSettings(risk=["high"]), FourEyesRuleSettings(namespaces=list(PRODUCTION_NAMESPACES))]
+
+
+class FourEyesSettings(_Section):
+    enabled: bool = False  # off: one person approves their own plans, as on a laptop
+    rules: list[FourEyesRuleSettings] = Field(default_factory=_default_four_eyes_rules)
+
+
 class PlanSettings(_Section):
     whitelist: list[tuple[str, str]] = Field(default_factory=lambda: list(DEFAULT_WHITELIST))
     verify_timeout: float = 60.0
+    pending_ttl: float = Field(default=86400.0, gt=0)  # seconds a plan waits for approval before it expires
+    four_eyes: FourEyesSettings = Field(default_factory=FourEyesSettings)
+
+    def four_eyes_rules(self) -> list[tuple[list[str], list[str]]]:
+        """The active rules as (risk levels, namespace patterns); none when the policy is off."""
+        if not self.four_eyes.enabled:
+            return []
+        return [(list(rule.risk), list(rule.namespaces)) for rule in self.four_eyes.rules]
 
 
 class AuditSettings(_Section):
@@ -208,6 +237,8 @@ ENV_VARS: dict[str, str] = {
     "KUBECOPILOT_OFFLINE": "offline",
     "KUBECOPILOT_AUDIT_URL": "audit.url",
     "KUBECOPILOT_VERIFY_TIMEOUT": "plans.verify_timeout",
+    "KUBECOPILOT_PLAN_TTL": "plans.pending_ttl",
+    "KUBECOPILOT_FOUR_EYES": "plans.four_eyes.enabled",
     "KUBECOPILOT_REDACTION": "redaction.enabled",
     "KUBECOPILOT_USER": "session.user",
     "KUBECOPILOT_CLUSTER": "session.cluster",

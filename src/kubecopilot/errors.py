@@ -154,6 +154,24 @@ class PlanNotApproved(PlanError):
     exit_code = ExitCode.NOT_APPROVED
 
 
+class FourEyesRequired(PlanNotApproved):
+    """The four-eyes policy: the person who requested this plan cannot approve it; someone else must."""
+
+    code = "four_eyes_required"
+
+
+class PlanExpired(PlanNotApproved):
+    """Nobody decided (or nobody executed an approved plan) before its expiry; the ledger recorded the expiry."""
+
+    code = "plan_expired"
+
+
+class StatusConflict(PlanError):
+    """A state change lost a race: another process decided the plan first (the ledger's ``append_if``)."""
+
+    code = "plan_status_conflict"
+
+
 class PlanExecutionFailed(PlanError):
     code = "plan_execution_failed"
 

@@ -110,20 +110,21 @@ def test_a_change_in_the_cluster_between_plan_and_approval_is_refused(service, o
     plan = service.propose(WORKER, raise_memory)
     world.call("set_deployment_image", {"namespace": "dev", "deployment_name": "report-worker",
                                         "container": "report-worker", "image": "registry.sandbox.local/shop/report-worker:1.5.1"})
-    assert service.decide(plan, yes)
-    with pytest.raises(PlanDrifted, match="changed since the plan was made .*containers/0/image"):
-        service.execute(plan)
+    # The drift check runs at approval (in whichever process approves) and again right before the write.
+    with pytest.raises(PlanDrifted, match=r"changed since plan \w+ was made .*containers/0/image.*not approved"):
+        service.decide(plan, yes)
     now = ops.read_object(WORKER)
     assert memory_limit(now) == "64Mi" and now["spec"]["template"]["spec"]["containers"][0]["image"].endswith("1.5.1")
-    assert ledger.history(plan.plan_id)[-1].detail["reason"] == "drifted"
+    last = ledger.history(plan.plan_id)[-1]
+    assert (last.event, last.detail["reason"], last.detail["stage"]) == ("failed", "drifted", "approval")
 
 
 def test_another_approved_write_through_the_gateway_also_counts_as_drift(service, ops, gateway):
     plan = service.propose(WORKER, raise_memory)
-    other = build_scale(ops.read_object(WORKER), 2)  # someone else's plan, approved on its own
+    assert service.decide(plan, yes)
+    other = build_scale(ops.read_object(WORKER), 2)  # someone else's plan, approved on its own, lands in between
     token = gateway.approvals.grant(other.plan_id, kind="Deployment", namespace="dev", name="report-worker")
     ops.apply_patch(WORKER, [op.model_dump(mode="json") for op in other.diff.patch], {}, token)
-    assert service.decide(plan, yes)
     with pytest.raises(PlanDrifted, match="/spec/replicas"):
         service.execute(plan)
 

@@ -49,9 +49,10 @@ def test_approve_then_execute(service, cluster, ledger, approvals):
     assert service.decide(plan, yes) is True
     confirmed = service.get(plan.plan_id)
     assert confirmed.status == "confirmed" and confirmed.audit.confirmed_by == "user:alice"
-    assert approvals.grants[plan.plan_id].name == "report-worker"
+    assert plan.plan_id not in approvals.grants  # the token is granted by the process that executes, when it does
     report = service.execute(plan)
     assert report.outcome == "executed" and report.verified
+    assert approvals.grants[plan.plan_id].name == "report-worker"
     assert events(ledger, plan) == ["created", "confirmed", "executing", "executed"]
     assert plan.plan_id in approvals.revoked  # single use
     with pytest.raises(PlanNotApproved):
@@ -110,7 +111,7 @@ def test_rollback_makes_a_new_plan_from_the_current_object(service, cluster, led
     undo = service.rollback(plan.plan_id[:8])
     assert undo.plan_id != plan.plan_id and undo.status == "pending" and undo.action == "update"
     assert undo.diff.before["spec"]["replicas"] == 3
-    assert ledger.history(undo.plan_id)[0].detail == {"rollbackOf": plan.plan_id}
+    assert ledger.history(undo.plan_id)[0].detail == {"rollbackOf": plan.plan_id, "expiresAt": "2025-01-13T06:19:55.000Z"}
     assert f"Roll back plan {plan.plan_id}" in undo.ai_rationale
     service.decide(undo, yes)
     service.execute(undo)

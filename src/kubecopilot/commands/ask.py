@@ -81,18 +81,22 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow
     short, lang = proposal.plan_id[:8], app.conversation.session.language
     approver = approval_function(people, allow_writes=allow_writes, yes=yes, risk=proposal.risk_level,
                                  user=app.settings.user)
-    if approver is None:
+    second = app.plans.second_person(plan)  # four-eyes: the requester's own answer could not count
+    if approver is None or second:
         if output == "json":
             emit(proposal, output, out)
         else:
             # Nobody can press d here: the diff goes into the output, which is also the record of what was asked.
             out.print(Group(render_proposal(proposal, summary=False, lang=lang), render_plan(plan, show_diff=True)))
-        why = ("needs approval" if not allow_writes else
+        why = (f"needs a second person ({second})" if second else "needs approval" if not allow_writes else
                "is high risk: --yes never approves that; run it in a terminal" if yes else
                "needs approval and there is no terminal to ask in")
         people.print(f"[yellow]Plan {short} {why}.[/yellow] Nothing was changed; the plan stays pending.",
                      highlight=False)
-        if not allow_writes:
+        # Nothing dangles: the plan expires unless someone (anyone, from any terminal) approves it first.
+        people.print(f"It expires at {app.plans.expires_at(plan):%Y-%m-%d %H:%M} UTC. To approve it: "
+                     f"kubecopilot plans approve {short}", highlight=False)
+        if not allow_writes and not second:
             people.print("Run it again with --allow-writes (in a terminal, or with --yes for low/medium risk) "
                          "to apply the change.", highlight=False)
         return ExitCode.NOT_APPROVED

@@ -1,7 +1,9 @@
-"""``kubecopilot plans`` (list plans from the audit ledger) and ``kubecopilot rollback PLAN_ID``.
+"""``kubecopilot plans`` (pending plans; ``--all``; ``show|approve|reject|apply ID``) and ``kubecopilot rollback ID``.
 
-A rollback is a new plan, approved like any other: interactively in a terminal, or with ``--yes --allow-writes``
-for low/medium risk. Without either it fails safe with exit 3 ("needs approval").
+Plans live in the audit ledger, so every command here works on plans any process made: point every KubeCopilot of a
+team at one PostgreSQL URL and a plan Alice proposed is listed, shown and approved by Bob from his terminal. A
+rollback is a new plan, approved like any other: interactively in a terminal, or with ``--yes --allow-writes`` for
+low/medium risk. Without either it fails safe with exit 3 ("needs approval").
 """
 
 from __future__ import annotations
@@ -14,12 +16,31 @@ from typing import Any
 
 from kubecopilot.commands import add_output_flag, command
 from kubecopilot.config import Settings
-from kubecopilot.errors import ExitCode, PlanError, PlanNotApproved
+from kubecopilot.errors import CapabilityMissing, ExitCode, PlanError, PlanNotApproved
+
+REVIEW = "kubecopilot.commands.review"
 
 
 def add_parser(sub: Any) -> None:
-    p = command(sub, "plans", "kubecopilot.commands.plans:run_list", "list change plans and their status")
+    p = command(sub, "plans", "kubecopilot.commands.plans:run_list",
+                "list plans waiting for approval (--all: every plan); show, approve, reject or apply one")
+    p.add_argument("--all", action="store_true", help="every plan in the ledger, whatever its status")
     add_output_flag(p)
+    actions = p.add_subparsers(dest="plans_action", metavar="ACTION")
+    show = command(actions, "show", f"{REVIEW}:run_show", "one plan in three layers, its status and its history")
+    approve = command(actions, "approve", f"{REVIEW}:run_approve",
+                      "approve a pending plan (from any terminal): drift check, then it is applied")
+    approve.add_argument("--yes", action="store_true", help="approve without the question (no terminal needed)")
+    approve.add_argument("--confirm-name", metavar="NAME",
+                         help="with --yes on a high-risk plan: the resource's name, as you would type it")
+    approve.add_argument("--no-apply", action="store_true",
+                         help="only approve; someone runs `kubecopilot plans apply ID` later (before it expires)")
+    reject = command(actions, "reject", f"{REVIEW}:run_reject", "say no to a pending (or approved, not yet run) plan")
+    reject.add_argument("--reason", default="", help="why, for the ledger")
+    apply = command(actions, "apply", f"{REVIEW}:run_apply", "execute an approved plan (approved in any process)")
+    for action in (show, approve, reject, apply):
+        action.add_argument("plan_id", metavar="PLAN_ID", help="plan id or a unique prefix of one")
+        add_output_flag(action)
     r = command(sub, "rollback", "kubecopilot.commands.plans:run_rollback",
                 "undo an executed plan: makes a new plan from the live object and asks for approval")
     r.add_argument("plan_id", metavar="PLAN_ID", help="plan id or a unique prefix of one (see `kubecopilot plans`)")
@@ -28,11 +49,37 @@ def add_parser(sub: Any) -> None:
     add_output_flag(r)
 
 
-def run_list(args: argparse.Namespace, settings: Settings) -> int:
-    from kubecopilot.plans.ledger import AuditLedger
+def approve_command(plan_id: str) -> str:
+    return f"kubecopilot plans approve {plan_id[:8]}"
 
-    plans = AuditLedger(settings.audit_url).plans()
+
+def ledger_service(settings: Settings) -> Any:
+    """A PlanService on the ledger alone, for what needs no cluster: list, show, reject, record expiries."""
+    from kubecopilot.plans.ledger import AuditLedger
+    from kubecopilot.plans.policy import FourEyesPolicy
+    from kubecopilot.plans.service import PlanService
+
+    return PlanService(_NoCluster(), AuditLedger(settings.audit_url), _NoApprovals(), whitelist=settings.plans.whitelist,
+                       user=settings.user, policy=FourEyesPolicy.of(settings.plans.four_eyes_rules()),
+                       pending_ttl=settings.plans.pending_ttl)
+
+
+def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    service = ledger_service(settings)
+    if args.all:
+        return _list_all(service.list(), args.output)
+    pending = service.pending()
     if args.output == "json":
+        print(json.dumps([_pending_row(service, plan, expires) for plan, expires in pending], indent=2))
+        return ExitCode.OK
+    from rich.console import Console
+
+    Console().print(_pending_table(service, pending) if pending else "No plans are waiting. (--all lists every plan)")
+    return ExitCode.OK
+
+
+def _list_all(plans: list[Any], output: str) -> int:
+    if output == "json":
         rows = [{"id": p.plan_id, "created": p.to_dict()["audit"]["timestamps"]["createdAt"], "action": p.action,
                  "resource": p.resource.label(), "risk": p.risk.level, "status": p.status} for p in plans]
         print(json.dumps(rows, indent=2))
@@ -43,6 +90,56 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
     Console().print(plans_table(plans) if plans else "No plans yet.")
     return ExitCode.OK
+
+
+def _pending_row(service: Any, plan: Any, expires: Any) -> dict[str, Any]:
+    from kubecopilot.plans.service import iso_utc
+
+    return {"id": plan.plan_id, "created": plan.to_dict()["audit"]["timestamps"]["createdAt"],
+            "requestedBy": plan.audit.requested_by, "action": plan.action, "resource": plan.resource.label(),
+            "risk": plan.risk.level, "status": plan.status, "confirmedBy": plan.audit.confirmed_by,
+            "expiresAt": iso_utc(expires), "fourEyes": service.second_person(plan),
+            "next": approve_command(plan.plan_id) if plan.status == "pending" else
+            f"kubecopilot plans apply {plan.plan_id[:8]}"}
+
+
+def _pending_table(service: Any, pending: list[Any]) -> Any:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from kubecopilot.ui.plan_view import RISK_TEXT_STYLES, STATUS_STYLES
+
+    table = Table(title="Plans waiting", title_justify="left", box=box.SIMPLE_HEAD,
+                  caption="kubecopilot plans show ID · approve ID · reject ID")
+    for column in ("id", "requested by", "action", "resource", "risk", "status", "expires", "needs"):
+        table.add_column(column, no_wrap=column in ("id", "expires"), overflow="fold")
+    for plan, expires in pending:
+        needs = "a second person" if service.second_person(plan) else "approval"
+        if plan.status == "confirmed":
+            needs = f"apply (approved by {plan.audit.confirmed_by})"
+        table.add_row(plan.plan_id[:8], plan.audit.requested_by, plan.action, plan.resource.label(),
+                      Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, "")),
+                      Text(plan.status, style=STATUS_STYLES.get(plan.status, "")),
+                      expires.strftime("%Y-%m-%d %H:%M"), needs)
+    return table
+
+
+class _NoCluster:
+    """The cluster side of a ledger-only PlanService: any use is a clear error, never a silent read."""
+
+    def _none(self, *_: Any, **__: Any) -> Any:
+        raise CapabilityMissing("this command works on the audit ledger only; it has no cluster connection")
+
+    read_object = apply_patch = delete = pods_of = _none
+
+
+class _NoApprovals:
+    def grant(self, *_: Any, **__: Any) -> Any:
+        raise PlanNotApproved("this command cannot approve writes: it has no cluster connection")
+
+    def revoke(self, *_: Any) -> None:
+        return None
 
 
 def run_rollback(args: argparse.Namespace, settings: Settings) -> int:

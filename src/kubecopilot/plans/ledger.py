@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kubecopilot.errors import ConfigError, PlanError, PlanNotFound
+from kubecopilot.errors import ConfigError, PlanNotFound, StatusConflict
 from kubecopilot.plans.model import OperationPlan, utcnow
 
 LEDGER_SCHEMA_VERSION = 1
@@ -99,12 +99,6 @@ class VerifyReport:
 class Claim:
     granted: bool
     prior: LedgerEntry | None = None  # the earlier executing/executed row when not granted
-
-
-class StatusConflict(PlanError):
-    """A state change lost a race: another process decided the plan first (``append_if``)."""
-
-    code = "plan_status_conflict"
 
 
 class AuditLedger:

@@ -22,8 +22,9 @@ SUPPORTED_SCHEMA_VERSIONS = frozenset({"1"})
 
 # "rejected" is not in the seed's enum. We add it because a person saying "no" is a terminal state of its own:
 # leaving the plan "pending" would keep it approvable forever, and "failed" would claim an execution that never
-# happened. The ledger's "rejected" event sets it.
-PlanStatus = Literal["pending", "confirmed", "executed", "failed", "reverted", "rejected"]
+# happened. The ledger's "rejected" event sets it. "expired" (also ours): nobody decided before the plan's expiry
+# (teams approve from other terminals, so a plan can wait; it must not wait forever). The "expired" event sets it.
+PlanStatus = Literal["pending", "confirmed", "executed", "failed", "reverted", "rejected", "expired"]
 Action = Literal["create", "update", "delete", "scale", "restart"]
 RiskLevel = Literal["low", "medium", "high"]
 PatchOpName = Literal["add", "remove", "replace", "test"]

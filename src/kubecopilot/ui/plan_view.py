@@ -26,7 +26,7 @@ from kubecopilot.plans.summary import change_rows, describe_rollback, summarize,
 RISK_STYLES = {"low": "bold black on green", "medium": "bold black on yellow", "high": "bold white on red"}
 RISK_TEXT_STYLES = {"low": "green", "medium": "yellow", "high": "bold red"}
 STATUS_STYLES = {"pending": "yellow", "confirmed": "cyan", "executed": "green", "failed": "red",
-                 "reverted": "magenta", "rejected": "dim"}
+                 "reverted": "magenta", "rejected": "dim", "expired": "dim"}
 PROMPT = "Apply this change? [y]es / [n]o / [d]iff / [e]xplain: "
 YES, NO = {"y", "yes", "是", "好", "确认"}, {"n", "no", "否", "不", "取消"}
 MAX_UNCLEAR_ANSWERS = 5

@@ -1,0 +1,125 @@
+"""``kubecopilot plans show|approve|reject|apply ID``: review a plan any process made, from any terminal.
+
+``show`` and ``reject`` need only the ledger. ``approve`` connects to the cluster: it re-runs the drift check, records
+who approved (the four-eyes policy refuses the requester), then applies the plan unless ``--no-apply``. ``apply``
+executes an approved plan; the approval token the gateway demands is granted there, in the executing process, after
+the plan read back from the ledger passed its checks (``PlanService.execute``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from kubecopilot.commands.plans import _print_report, approve_command, ledger_service
+from kubecopilot.config import Settings
+from kubecopilot.errors import ExitCode, PlanError, PlanExpired, PlanNotApproved
+
+
+def run_show(args: argparse.Namespace, settings: Settings) -> int:
+    service = ledger_service(settings)
+    plan = service.get(args.plan_id)
+    history = service.ledger.history(plan.plan_id)
+    expires = service.expires_at(plan)
+    second = service.second_person(plan)
+    if args.output == "json":
+        from kubecopilot.plans.service import iso_utc
+
+        print(json.dumps({"plan": plan.to_dict(), "expiresAt": iso_utc(expires), "fourEyes": second,
+                          "history": [e.to_dict() for e in history]}, indent=2, ensure_ascii=False))
+        return ExitCode.OK
+    from rich.console import Console, Group
+    from rich.text import Text
+
+    from kubecopilot.ui.plan_view import STATUS_STYLES, render_explain, render_plan
+
+    lines = [Text.assemble(("Status: ", "bold"), (plan.status, STATUS_STYLES.get(plan.status, "")),
+                           f" · requested by {plan.audit.requested_by}",
+                           f" · approved by {plan.audit.confirmed_by}" if plan.audit.confirmed_by else "")]
+    if plan.status == "pending":
+        lines.append(Text(f"Waiting for approval until {expires:%Y-%m-%d %H:%M} UTC"
+                          + (f"; {second}" if second else "") + f". To approve: {approve_command(plan.plan_id)}"))
+    lines += [Text(f"  #{e.seq} {e.at} {e.event} by {e.actor}", style="dim") for e in history]
+    Console().print(Group(render_plan(plan, show_diff=True), render_explain(plan), *lines))
+    return ExitCode.OK
+
+
+def run_reject(args: argparse.Namespace, settings: Settings) -> int:
+    service = ledger_service(settings)
+    rejected = service.reject(args.plan_id, f"user:{settings.user}", args.reason)
+    if args.output == "json":
+        print(json.dumps({"id": rejected.plan_id, "status": rejected.status, "by": f"user:{settings.user}"}))
+    else:
+        print(f"Plan {rejected.plan_id[:8]} rejected by user:{settings.user}. Nothing was changed.")
+    return ExitCode.OK
+
+
+def run_approve(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+
+    console = Console(stderr=args.output == "json")
+    _pending_or_fail(ledger_service(settings), args.plan_id)  # fail fast, before connecting to a cluster
+    from kubecopilot.app import App
+
+    with App.open(settings) as app:
+        service = app.plans
+        plan = _pending_or_fail(service, args.plan_id)
+        approver = _approver(args, settings, console)
+        if approver is None:
+            from kubecopilot.ui.plan_view import render_plan
+
+            console.print(render_plan(plan, show_diff=True))
+            raise PlanNotApproved(f"plan {plan.plan_id[:8]} needs a person to approve it and nobody can be asked here",
+                                  hint="run it in a terminal, or pass --yes (and --confirm-name NAME for high risk)")
+        if not service.decide(plan, approver):
+            raise PlanNotApproved(f"plan {plan.plan_id[:8]} was not approved; it is {service.get(plan.plan_id).status}")
+        console.print(f"Plan {plan.plan_id[:8]} approved by user:{settings.user}.", highlight=False)
+        if args.no_apply:
+            console.print(f"Apply it with: kubecopilot plans apply {plan.plan_id[:8]}", highlight=False)
+            return ExitCode.OK
+        report = service.execute(plan.plan_id)
+    return _print_report(report, args.output, console)
+
+
+def run_apply(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+
+    from kubecopilot.app import App
+
+    console = Console(stderr=args.output == "json")
+    with App.open(settings) as app:
+        report = app.plans.execute(app.plans.get(args.plan_id).plan_id)
+    return _print_report(report, args.output, console)
+
+
+def _pending_or_fail(service: Any, plan_id: str) -> Any:
+    plan = service.get(plan_id)  # records the expiry when it is due
+    if plan.status == "expired":
+        raise PlanExpired(f"plan {plan.plan_id[:8]} expired before anyone approved it", hint="make a new plan")
+    if plan.status != "pending":
+        raise PlanError(f"plan {plan.plan_id[:8]} is {plan.status}; only a pending plan can be approved")
+    return plan
+
+
+def _approver(args: argparse.Namespace, settings: Settings, console: Any) -> Any:
+    """``--yes`` (high risk only with ``--confirm-name``), else the three-layer question in a terminal, else None."""
+    from rich.text import Text  # the prompt as plain text: as markup, "[y]es / [n]o" would lose its brackets
+
+    from kubecopilot.plans.model import ApprovalDecision
+    from kubecopilot.ui.plan_view import prompt_approval, render_plan
+
+    by = f"user:{settings.user}"
+    if args.yes:
+        def approve(plan: Any) -> ApprovalDecision:
+            console.print(render_plan(plan, show_diff=True))
+            if plan.risk.level == "high" and args.confirm_name != plan.resource.name:
+                console.print(f"High risk: --confirm-name {plan.resource.name} is needed; the plan stays pending.",
+                              highlight=False)
+                return ApprovalDecision(approved=False, by=by, interrupted=True, reason="no typed name")
+            return ApprovalDecision(approved=True, by=f"{by} (--yes)", typed_name=args.confirm_name)
+        return approve
+    if sys.stdin.isatty():
+        return lambda plan: prompt_approval(plan, console, lambda prompt: console.input(Text(prompt)), user=by)
+    return None
