@@ -39,21 +39,33 @@ def two_plans(ledger):
     return scale, restart
 
 
-def test_plans_lists_each_plan_once_with_its_latest_status(two_plans, capsys):
+def test_plans_all_lists_each_plan_once_with_its_latest_status(two_plans, capsys):
     scale, restart = two_plans
-    assert main(["plans", "--output", "json"]) == 0
+    assert main(["plans", "--all", "--output", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["id"], r["action"], r["resource"], r["risk"], r["status"]) for r in rows] == [
         (scale.plan_id, "scale", "Deployment dev/cart", "medium", "pending"),
         (restart.plan_id, "restart", "Deployment production/checkout", "medium", "rejected")]
     assert rows[0]["created"].endswith("Z")
-    assert main(["plans"]) == 0
+    assert main(["plans", "--all"]) == 0
     text = capsys.readouterr().out
     assert scale.plan_id[:8] in text and re.search(r"Deployment production/checkout\s+medium\s+rejected", text)
 
 
+def test_plans_lists_the_plans_waiting_for_a_decision(two_plans, capsys):
+    scale, _ = two_plans
+    assert main(["plans", "--output", "json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["id"], row["status"], row["requestedBy"]) == (scale.plan_id, "pending", "user:alice")
+    assert row["next"] == f"kubecopilot plans approve {scale.plan_id[:8]}"
+    assert main(["plans"]) == 0
+    text = capsys.readouterr().out
+    assert "Plans waiting" in text and re.search(rf"{scale.plan_id[:8]}\s+user:alice\s+scale\s+Deployment dev/cart", text)
+
+
 def test_plans_on_an_empty_ledger(capsys):
-    assert main(["plans"]) == 0 and "No plans yet." in capsys.readouterr().out
+    assert main(["plans", "--all"]) == 0 and "No plans yet." in capsys.readouterr().out
+    assert main(["plans"]) == 0 and "No plans are waiting." in capsys.readouterr().out
 
 
 def test_audit_list_all_and_for_one_plan(two_plans, capsys):
