@@ -189,3 +189,26 @@ def test_a_plan_from_before_expiries_were_recorded_expires_from_its_creation_tim
         update={"created_at": clock.now() - timedelta(hours=2)})})})
     shared.append(old, "created", "user:alice")  # no expiresAt in its detail
     assert person("bob", ttl=3600).list()[0].status == "expired"
+
+
+def test_the_policy_is_off_by_default_and_the_team_default_covers_high_risk_and_production(monkeypatch, tmp_path):
+    from kubecopilot.config import load_settings
+
+    from .fakes import deployment
+
+    prod = build_restart(deployment("checkout", "prod-eu"))
+    assert load_settings().plans.four_eyes_rules() == []
+    monkeypatch.setenv("KUBECOPILOT_FOUR_EYES", "true")
+    monkeypatch.setenv("KUBECOPILOT_PLAN_TTL", "900")
+    settings = load_settings()
+    policy = FourEyesPolicy.of(settings.plans.four_eyes_rules())
+    assert settings.plans.pending_ttl == 900
+    assert policy.reason(prod) == "four-eyes policy: namespace prod | production | prod-* | production-* | *-prod | " \
+                                  "*-production needs a second person"
+    assert policy.reason(build_restart(deployment("cart", "dev"))) is None
+    config = tmp_path / "kubecopilot" / "config.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("plans:\n  four_eyes:\n    enabled: true\n    rules: [{risk: [medium], namespaces: [staging]}]\n")
+    monkeypatch.setenv("KUBECOPILOT_HOME", str(config.parent))
+    monkeypatch.delenv("KUBECOPILOT_FOUR_EYES")
+    assert load_settings().plans.four_eyes_rules() == [(["medium"], ["staging"])]

@@ -157,7 +157,7 @@ class AuditLedger:
                "detail_json": _canonical(detail) if detail is not None else None, "prev_hash": head.hash}
         row["hash"] = row_hash(row)
         conn.execute(EVENTS_TABLE.insert().values(**row))
-        conn.execute(HEAD.update().where(HEAD.c.id == 1).values(seq=row["seq"], count=head.count + 1,
+        conn.execute(HEAD.update().where(HEAD.c.id == 1).values(seq=row["seq"], count=head._mapping["count"] + 1,
                                                                 hash=row["hash"]))
         return _entry(row)
 
@@ -219,7 +219,7 @@ class AuditLedger:
         if len(ids) != 1:
             why = "no plan" if not ids else "more than one plan"
             raise PlanNotFound(f"{why} matches {prefix!r}", hint="`kubecopilot plans` lists plan ids")
-        return ids[0]
+        return str(ids[0])
 
     def executed_with_key(self, key: str) -> LedgerEntry | None:
         query = (sa.select(EVENTS_TABLE).where(EVENTS_TABLE.c.idempotency_key == key,
@@ -236,8 +236,9 @@ class AuditLedger:
             head = conn.execute(sa.select(HEAD).where(HEAD.c.id == 1)).one()
         problems = _chain_problems(rows)
         last = rows[-1] if rows else None
-        if head.count != len(rows) or head.seq != (last["seq"] if last else 0):
-            problems.append((head.seq, f"the head records {head.count} rows up to #{head.seq} but {len(rows)} rows "
+        count = head._mapping["count"]  # not ``head.count``: that name is also the tuple method
+        if count != len(rows) or head.seq != (last["seq"] if last else 0):
+            problems.append((head.seq, f"the head records {count} rows up to #{head.seq} but {len(rows)} rows "
                                        f"up to #{last['seq'] if last else 0} exist: rows were deleted or added"))
         if head.hash != (last["hash"] if last else GENESIS):
             problems.append((head.seq, "the newest row does not match the head's hash: rows were deleted, replaced "

@@ -12,10 +12,10 @@ Pending (and approved but unexecuted) plans expire after ``pending_ttl``: whoeve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kubecopilot.errors import (
     FourEyesRequired,
@@ -246,7 +246,7 @@ class PlanService:
         if not original.reversible:
             raise PlanError(f"a {original.action} cannot be rolled back ({summarize(original)})")
         current = self.ops.read_object(original.resource)
-        restore = restore_patch(original, current)
+        restore: list[Mapping[str, Any]] = list(restore_patch(original, current))
         description = f"Roll back plan {original.plan_id}"
         return self._register(
             current, lambda obj: build_json_patch(obj, restore, original.action, description),
@@ -256,7 +256,9 @@ class PlanService:
 
     def _labels_from_cluster(self, namespace: str, cluster: str | None) -> dict[str, str]:
         try:
-            obj = self.ops.read_object(_ClusterScoped(kind="Namespace", name=namespace, cluster=cluster))
+            # read_object only looks at kind, name, namespace and cluster: a Namespace has no namespace of its own.
+            scoped = cast(ResourceRef, _ClusterScoped(kind="Namespace", name=namespace, cluster=cluster))
+            obj = self.ops.read_object(scoped)
         except KubeCopilotError:
             return {}  # the name-based production rule still applies
         return dict((obj.get("metadata") or {}).get("labels") or {})
