@@ -97,7 +97,8 @@ def start_postgres(attempts: int = 3) -> PostgresServer:
         raise PostgresUnavailable("PostgreSQL server binaries (initdb, pg_ctl) not found; install the `postgresql` "
                                   "package (Debian: apt-get install -y postgresql), or set KUBECOPILOT_PG_BINDIR")
     run_as = _system_user() if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="kc-pg-"))
+    # As root the server runs as another user, who must reach the directory: not under a private $TMPDIR.
+    root = Path(tempfile.mkdtemp(prefix="kc-pg-", dir="/tmp" if run_as else None))
     if run_as:
         entry = pwd.getpwnam(run_as)
         os.chown(root, entry.pw_uid, entry.pw_gid)
