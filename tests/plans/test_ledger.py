@@ -191,3 +191,36 @@ def test_open_plans_carry_their_created_detail(ledger):
 def test_a_bare_postgresql_url_means_the_shipped_psycopg_driver(written):
     assert engine_url(written).drivername == "postgresql+psycopg"
     assert engine_url("postgresql+psycopg2://kc@db/audit").drivername == "postgresql+psycopg2"  # chosen: kept
+
+
+def _approve_in_a_process(url: str, plan_json: str, user: str, start, results) -> None:
+    from kubecopilot.plans.model import OperationPlan
+
+    ledger = AuditLedger(url)
+    plan = OperationPlan.from_json(plan_json)
+    start.wait()
+    try:
+        ledger.append_if(plan.transition("confirmed", confirmed_by=user), "confirmed", user, expect=("pending",))
+        results.put((user, "won"))
+    except StatusConflict as exc:
+        results.put((user, exc.message))
+    ledger.close()
+
+
+def test_approvers_racing_from_several_processes_leave_exactly_one_approval(ledger, ledger_url):
+    [plan] = fill(ledger, 1)
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Event(), context.Queue()
+    users = [f"user:r{i}" for i in range(3)]
+    workers = [context.Process(target=_approve_in_a_process, args=(ledger_url, plan.to_json(), u, start, results))
+               for u in users]
+    for proc in workers:
+        proc.start()
+    start.set()
+    outcomes = dict(results.get(timeout=90) for _ in users)
+    for proc in workers:
+        proc.join(timeout=90)
+    winners = [u for u, what in outcomes.items() if what == "won"]
+    assert len(winners) == 1, outcomes
+    assert all(f"is already confirmed (confirmed by {winners[0]}" in what for u, what in outcomes.items() if u not in winners)
+    assert [e.event for e in ledger.history(plan.plan_id)] == ["created", "confirmed"] and ledger.verify().ok

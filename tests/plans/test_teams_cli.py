@@ -137,3 +137,22 @@ def test_approval_in_a_separate_process_with_only_the_ledger_url_in_common(team,
     assert replicas(sandbox) == 1  # approved only
     code, out, _ = as_user(monkeypatch, capsys, sandbox, "alice", "plans", "apply", plan_id[:8])
     assert code == ExitCode.OK and "EXECUTED" in out and replicas(sandbox) == 0
+
+
+@pytest.mark.parametrize("tamper", [
+    "UPDATE kc_audit_events SET actor = 'user:mallory' WHERE seq = 2",
+    "DELETE FROM kc_audit_events WHERE seq = 2",
+    "UPDATE kc_audit_events SET seq = 100 WHERE seq = 2; UPDATE kc_audit_events SET seq = 2 WHERE seq = 3; "
+    "UPDATE kc_audit_events SET seq = 3 WHERE seq = 100",
+], ids=["edited", "deleted", "reordered"])
+def test_audit_verify_on_the_teams_postgresql_ledger(team, tamper, capsys):
+    ledger = AuditLedger(team)
+    for name in ("a", "b", "c"):
+        ledger.append(build_scale(deployment(name), 3), "created", "user:alice")
+    assert main(["audit", "verify"]) == ExitCode.OK and "ok: 3 rows" in capsys.readouterr().out
+    with ledger.engine.begin() as conn:
+        for statement in tamper.split("; "):
+            conn.exec_driver_sql(statement)
+    assert main(["audit", "verify"]) == ExitCode.ERROR
+    out = capsys.readouterr().out
+    assert out.startswith("TAMPERED") and "row #2" in out
