@@ -156,3 +156,26 @@ def test_audit_verify_on_the_teams_postgresql_ledger(team, tamper, capsys):
     assert main(["audit", "verify"]) == ExitCode.ERROR
     out = capsys.readouterr().out
     assert out.startswith("TAMPERED") and "row #2" in out
+
+
+def test_in_the_repl_the_requester_is_told_to_ask_a_colleague_whose_repl_can_approve(team, sandbox):
+    from kubecopilot.dialogue.turns import Answer, ErrorTurn, PlanProposal
+    from kubecopilot.plans.model import ApprovalDecision
+    from kubecopilot.testing.apps import app_for
+
+    def yes(user):
+        return lambda plan: ApprovalDecision(approved=True, by=f"user:{user}", typed_name=plan.resource.name)
+
+    alice, bob = (app_for(sandbox, **{"session.user": user}) for user in ("alice", "bob"))
+    try:
+        proposal = alice.conversation.handle("scale cart-service-v1 to 0")
+        assert isinstance(proposal, PlanProposal) and proposal.risk_level == "high"
+        refused = alice.conversation.approve(proposal.plan_id, yes("alice"))
+        assert isinstance(refused, ErrorTurn) and refused.code == "four_eyes_required"
+        assert refused.hint == f"another person runs `kubecopilot plans approve {proposal.plan_id[:8]}`"
+        assert alice.plans.get(proposal.plan_id).status == "pending" and replicas(sandbox) == 1
+        assert isinstance(bob.conversation.approve(proposal.plan_id, yes("bob")), Answer)
+        assert replicas(sandbox) == 0 and bob.plans.get(proposal.plan_id).audit.confirmed_by == "user:bob"
+    finally:
+        alice.close()
+        bob.close()
