@@ -1,4 +1,5 @@
-"""Benchmark: plan build + validate + risk + render time (target ≤ 20 ms, the read excluded) and ledger throughput.
+"""Benchmark: plan build + validate + risk + render time (target ≤ 20 ms, the read excluded) and ledger throughput,
+on SQLite and (when the server binaries are installed) on a throwaway PostgreSQL server on loopback.
 
 Run: ``uv run python benchmarks/plans.py`` (prints a table) or call ``measure()`` (returns a dict).
 """
@@ -73,13 +74,14 @@ def plan_timings(rounds: int = 200) -> list[float]:
     return timings[10:]  # the first rounds warm up imports and caches
 
 
-def ledger_throughput(appends: int = 300) -> tuple[float, float]:
+def ledger_throughput(appends: int = 300, url: str | None = None) -> tuple[float, float]:
+    """(appends per second, verify ms) on ``url``; default a fresh SQLite file."""
     from kubecopilot.plans.builders import build_set_resources
     from kubecopilot.plans.ledger import AuditLedger
 
     plan = build_set_resources(sample_deployment(), "worker", limits={"memory": "256Mi"})
     with tempfile.TemporaryDirectory() as tmp:
-        ledger = AuditLedger(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
+        ledger = AuditLedger(url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
         start = time.perf_counter()
         for _ in range(appends):
             ledger.append(plan, "created", "user:bench")
@@ -91,9 +93,21 @@ def ledger_throughput(appends: int = 300) -> tuple[float, float]:
     return appends / elapsed, verify_s * 1000
 
 
-def measure(rounds: int = 200, appends: int = 300) -> dict[str, float]:
+def postgresql_throughput(appends: int = 300) -> tuple[float | None, float | None]:
+    """The same on a real PostgreSQL server started for the measurement; (None, None) without the binaries."""
+    from kubecopilot.testing.postgres import PostgresUnavailable, running_postgres
+
+    try:
+        with running_postgres() as server:
+            return ledger_throughput(appends, server.create_database("bench"))
+    except PostgresUnavailable:
+        return None, None
+
+
+def measure(rounds: int = 200, appends: int = 300) -> dict[str, float | None]:
     timings = plan_timings(rounds)
     per_s, verify_ms = ledger_throughput(appends)
+    pg_per_s, pg_verify_ms = postgresql_throughput(appends)
     return {
         "plan_build_validate_render_ms_median": round(statistics.median(timings), 2),
         "plan_build_validate_render_ms_p95": round(statistics.quantiles(timings, n=20)[18], 2),
@@ -101,6 +115,8 @@ def measure(rounds: int = 200, appends: int = 300) -> dict[str, float]:
         "ledger_appends_per_s": round(per_s, 1),
         "ledger_verify_ms": round(verify_ms, 1),
         "ledger_rows": appends,
+        "ledger_appends_per_s_postgresql": round(pg_per_s, 1) if pg_per_s is not None else None,
+        "ledger_verify_ms_postgresql": round(pg_verify_ms, 1) if pg_verify_ms is not None else None,
     }
 
 
