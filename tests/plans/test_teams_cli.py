@@ -135,6 +135,9 @@ def test_approval_in_a_separate_process_with_only_the_ledger_url_in_common(team,
     assert proc.returncode == 0, proc.stderr
     assert f"Apply it with: kubecopilot plans apply {plan_id[:8]}" in proc.stdout
     assert replicas(sandbox) == 1  # approved only
+    code, _, err = as_user(monkeypatch, capsys, sandbox, "carol", "plans", "approve", plan_id[:8], "--yes")
+    assert code == ExitCode.PLAN_REFUSED and "is already approved (by user:bob (--yes))" in err
+    assert f"kubecopilot plans apply {plan_id[:8]}` executes it" in err
     code, out, _ = as_user(monkeypatch, capsys, sandbox, "alice", "plans", "apply", plan_id[:8])
     assert code == ExitCode.OK and "EXECUTED" in out and replicas(sandbox) == 0
 

@@ -112,8 +112,8 @@ def _pending_table(service: Any, pending: list[Any]) -> Any:
 
     table = Table(title="Plans waiting", title_justify="left", box=box.SIMPLE_HEAD,
                   caption="kubecopilot plans show ID · approve ID · reject ID")
-    for column in ("id", "requested by", "action", "resource", "risk", "status", "expires", "needs"):
-        table.add_column(column, no_wrap=column in ("id", "expires"), overflow="fold")
+    for column in ("id", "requested by", "action", "resource", "risk", "status", "expires (UTC)", "needs"):
+        table.add_column(column, no_wrap=column in ("id", "expires (UTC)"), overflow="fold")
     for plan, expires in pending:
         needs = "a second person" if service.second_person(plan) else "approval"
         if plan.status == "confirmed":

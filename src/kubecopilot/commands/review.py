@@ -98,6 +98,9 @@ def _pending_or_fail(service: Any, plan_id: str) -> Any:
     plan = service.get(plan_id)  # records the expiry when it is due
     if plan.status == "expired":
         raise PlanExpired(f"plan {plan.plan_id[:8]} expired before anyone approved it", hint="make a new plan")
+    if plan.status == "confirmed":
+        raise PlanError(f"plan {plan.plan_id[:8]} is already approved (by {plan.audit.confirmed_by})",
+                        hint=f"`kubecopilot plans apply {plan.plan_id[:8]}` executes it")
     if plan.status != "pending":
         raise PlanError(f"plan {plan.plan_id[:8]} is {plan.status}; only a pending plan can be approved")
     return plan
