@@ -58,6 +58,12 @@ class UsageError(KubeCopilotError):
     exit_code = ExitCode.NEEDS_INPUT
 
 
+class InputRejected(UsageError):
+    """A message the assistant will not act on as typed: too long, or a number out of range. Said, never a crash."""
+
+    code = "input_rejected"
+
+
 # --- MCP connection and tools -------------------------------------------------------------------------------
 
 

@@ -137,11 +137,46 @@ def test_unknown_request_offers_the_menu(talk):
     assert talk.session.choices and talk.session.choices[0].command == "list clusters"
 
 
+def test_list_pods_in_namespace_dev_lists_the_pods_of_dev(talk):
+    """Issue 10: "namespace" in the sentence names the place; it is not the list-namespaces request."""
+    turn = talk.handle("list pods in namespace dev")
+    assert isinstance(turn, Answer) and turn.title == "Pods in dev"
+    assert "billing-api" in str(turn.blocks) and talk.session.namespace == "dev"
+    turn = talk.handle("列出 dev 命名空间的 pod")
+    assert isinstance(turn, Answer) and turn.title == "dev 中的 Pod"
+
+
 def test_unknown_namespace_is_an_error_turn_not_a_crash(talk):
     turn = talk.handle("list pods in namespace qa")
-    assert isinstance(turn, (ErrorTurn, Answer))
+    assert isinstance(turn, (ErrorTurn, Answer)) and getattr(turn, "title", "") != "Namespaces"
     if isinstance(turn, ErrorTurn):
         assert "qa" in turn.message
+
+
+def test_a_question_is_never_a_write_offline(talk):
+    """"restart" inside a question: the nearest intents are offered, numbered; no restart among them."""
+    turn = talk.handle("which of my workloads in dev restart the most and what should I do about it?")
+    assert isinstance(turn, Ask) and turn.slot == "intent" and "not sure" in turn.question
+    assert "unhealthy_pods" in values(turn) and not {"restart", "scale", "delete_pod"} & set(values(turn))
+    turn = talk.handle(str(values(turn).index("unhealthy_pods") + 1))
+    assert isinstance(turn, Answer) and turn.title == "Unhealthy pods" and "report-worker" in str(turn.blocks)
+
+
+def test_a_typo_is_offered_not_acted_on(talk):
+    turn = talk.handle("descibe billing-api")
+    assert isinstance(turn, Ask) and turn.slot == "intent" and values(turn) == ["describe"]
+    turn = talk.handle("1")
+    assert isinstance(turn, Answer) and "billing-api" in turn.title
+
+
+def test_ordinals_and_cancel_without_a_question_pending(talk):
+    talk.handle("list pods in dev")
+    second = talk.session.choices[1].command
+    turn = talk.handle("the second one")
+    assert isinstance(turn, Answer) and second.split(" -n ")[0].split()[-1] in turn.title
+    assert "no choice 0" in talk.handle("0").title
+    assert isinstance(talk.handle("show me the logs of cart-service"), Ask)
+    assert isinstance(talk.handle("nevermind"), Answer) and talk.session.pending is None
 
 
 def test_switching_cluster_is_confirmed_and_remembered(talk):

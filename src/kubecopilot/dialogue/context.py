@@ -24,7 +24,9 @@ INTENT_HELP = {
     "set_resources": "change memory/cpu limits or requests", "delete_pod": "delete one pod",
     "fix": "apply the fix for the problem just diagnosed", "refresh_cache": "re-read everything", "help": "help",
     "menu": "show quick commands", "context": "show the conversation context",
-    "switch_context": "work in another cluster or namespace from now on", "unknown": "none of the above",
+    "switch_context": "work in another cluster or namespace from now on",
+    "choose": "pick a numbered option shown before ('2', 'the second one'); set choice", "cancel": "drop the open question",
+    "unknown": "none of the above",
 }  # fmt: skip
 
 ALLOWED_ACTIONS = """\

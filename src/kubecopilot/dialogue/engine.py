@@ -13,24 +13,28 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+from pydantic import ValidationError
+
 from kubecopilot.diagnosis.answer import scan_answer
 from kubecopilot.dialogue import intents
 from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
-from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.intents import WRITE_INTENTS, Understood
+from kubecopilot.dialogue.messages import intent_label, say
 from kubecopilot.dialogue.models import CHANGE_INTENTS, Diagnosis, Evidence, PlanDraft, RoutedRequest, Verification
 from kubecopilot.dialogue.replies import resolve_reply
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.slots import FREE_SLOTS, SLOTS, NothingToPick, SlotFiller, parse_free_value
-from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, Suggestion, TableBlock, TextBlock, Turn
+from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, Option, Suggestion, TableBlock, TextBlock, Turn
 from kubecopilot.dialogue.views import Views
-from kubecopilot.errors import KubeCopilotError, LLMOutputInvalid, LLMUnavailable, StaleReference
+from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid, LLMUnavailable, StaleReference
 
 T = TypeVar("T")
 
 # "in dev", "-n dev", "namespace dev", "on prod-cluster", "在 dev", "dev 命名空间", "集群": the text may name a place
 _NAMES_A_PLACE = re.compile(r"\b(in|from|on|within|namespace|ns|cluster|to|use)\b|(^|\s)-n\s|--(namespace|cluster)|在|命名空间|集群|切换", re.I)
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
+INTENT_SLOT = "intent"  # the slot of "did you mean …?": the answer picks one of the nearest intents
 _YES = re.compile(r"^\s*(y|yes|yeah|ok|okay|sure|go|go ahead|run|run them|do it|好|好的|是|是的|可以|执行|确认|继续|1)\s*[.!。！]?\s*$", re.I)
 _NO = re.compile(r"^\s*(n|no|nope|cancel|stop|不|不用|不要|取消|算了|2)\s*[.!。！]?\s*$", re.I)
 
@@ -85,6 +89,10 @@ class Conversation:
         text = text.strip()
         if not text:
             return self.menu()
+        if len(text) > intents.MAX_INPUT_CHARS:  # refused before any pattern or model sees it
+            exc = InputRejected(f"that message is {len(text)} characters long; the limit is {intents.MAX_INPUT_CHARS}",
+                                hint="ask one thing at a time, in a sentence or two")
+            return ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code)
         self.session.language = intents.language_of(text) if re.search(r"[A-Za-z\u3400-\u9fff]", text) else self.session.language
         self.session.history.append(("user", text))
         self.deadline = Deadline(self.turn_deadline, self.timer)  # one budget for all model calls of this turn
@@ -95,6 +103,10 @@ class Conversation:
         except KubeCopilotError as exc:
             self.session.pending = None
             turn = ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code)
+        except ValidationError as exc:  # a value no model of ours accepts (from the user or a model): said, not raised
+            self.session.pending = None
+            turn = ErrorTurn(message=f"that request has a value I cannot use: {exc.errors()[0].get('msg', exc)}",
+                             hint="rephrase it with a smaller or simpler value", code=InputRejected.code)
         self._after(turn)
         return turn
 
@@ -146,26 +158,78 @@ class Conversation:
 
     def _choice(self, index: int) -> str | None:
         choices = self.session.choices
+        if index == -1 and choices:
+            return choices[-1].command
         return choices[index - 1].command if 1 <= index <= len(choices) else None
 
-    def understand(self, text: str) -> RoutedRequest:
-        request = intents.parse(text)
-        if request.intent not in SESSION_INTENTS:  # names sharpen the parse: use what is cached, read only if named
+    def understand(self, text: str) -> Understood:
+        """The rules' reading; when they are not sure and a model is configured, the coordinator's."""
+        understood = intents.understand(text)
+        request = understood.request
+        if request.intent not in SESSION_INTENTS | {"choose", "cancel"}:
+            # names sharpen the parse: use what is cached, read only if the text seems to name a place
             names_something = bool(_NAMES_A_PLACE.search(text))
             known_ns = [r.name for r in self._known("list_namespaces", read=names_something)]
             known_clusters = [r.name for r in self._known("list_clusters", read=names_something)]
-            request = intents.parse(text, known_namespaces=known_ns, known_clusters=known_clusters)
-        if self.brain is None or request.confidence >= intents.CONFIDENT:
-            return request
+            first = intents.understand(text, known_namespaces=known_ns, known_clusters=known_clusters)
+            # A target is checked against the cluster's names when a model could do better, or when the rules
+            # would otherwise offer what to do with a thing they only saw named ("… whatever cart-service …").
+            check = first.request.target and (self.brain is not None or first.unsure == "unknown")
+            names = (self._names(first.request.cluster) or None) if check else None  # unreadable: not judged
+            understood = intents.understand(text, known_namespaces=known_ns, known_clusters=known_clusters,
+                                            known_names=names)
+        if self.brain is None or understood.sure:
+            return understood
         brain, context = self.brain, self.session.context()
         try:
             routed = self.ask_model("understanding the request", lambda: brain.understand(text, context))
         except (LLMUnavailable, LLMOutputInvalid) as exc:  # the rules' reading, said to be one
             self.flows.fall_back(exc)
-            return request
-        return routed.model_copy(update={"language": request.language})
+            return understood
+        routed = routed.model_copy(update={"language": understood.request.language})
+        if understood.unsure == "question" and routed.intent in WRITE_INTENTS:
+            # the model read a question as a command: ask, with its reading as one explicit choice
+            return Understood(routed, (routed.intent, *understood.candidates), "question")
+        return Understood(routed)
 
-    def _route(self, req: RoutedRequest, text: str) -> Turn:
+    def _names(self, cluster: str | None) -> list[str]:
+        """Names a target may be a part of: pods, workloads and nodes (cached lists, read once when missing)."""
+        return [r.name for capability in ("list_deployments", "list_pods", "list_nodes")
+                for r in self._known(capability, read=True, cluster=cluster)]
+
+    def _route(self, understood: Understood, text: str) -> Turn:
+        req = understood.request
+        if req.intent == "cancel":
+            self.session.pending = None
+            return Answer(title=say("cancelled", self.session.language))
+        if req.intent == "choose":
+            return self._pick_choice(req.choice)
+        if not understood.sure and understood.unsure != "unresolved_target":
+            return self._ask_intent(understood)
+        return self._route_request(req, text)
+
+    def _pick_choice(self, index: int | None) -> Turn:
+        """A number, "the second one", "the last one": the numbered choices on screen, else say there is none."""
+        choice = self._choice(index) if index is not None else None
+        if choice is not None:
+            return self._dispatch(choice)
+        menu = self.menu()
+        return Answer(title=say("no_such_choice", self.session.language, number=index, count=len(self.session.choices)),
+                      blocks=menu.blocks)
+
+    def _ask_intent(self, understood: Understood) -> Turn:
+        """Not sure what is meant: offer the nearest intents, numbered — never act on a guess."""
+        req, lang = understood.request, self.session.language
+        if not understood.candidates:
+            return self._unknown()
+        options = [Option(value=c, label=intent_label(c, lang, target=req.target, namespace=req.namespace))
+                   for c in understood.candidates[:4]]
+        self.session.pending = PendingRequest(request=req, filled={}, slot=INTENT_SLOT, options=options,
+                                              full_options=list(options))
+        about = (f"对 `{req.target}` " if lang == "zh" else f" with `{req.target}`") if req.target else ""
+        return Ask(question=say("ask_intent", lang, about=about), slot=INTENT_SLOT, options=options)
+
+    def _route_request(self, req: RoutedRequest, text: str) -> Turn:
         lang, views = self.session.language, self.views
         if req.cluster:
             self.session.set_cluster(req.cluster)
@@ -253,6 +317,8 @@ class Conversation:
         lang = self.session.language
         if pending.slot == "confirm":
             return self.flows.confirm_health_check(pending, text)
+        if pending.slot == INTENT_SLOT:
+            return self._reply_intent(pending, text)
         res = resolve_reply(text, pending.options, free_text=pending.slot in FREE_SLOTS)
         if res.outcome == "cancel":
             self.session.pending = None
@@ -278,10 +344,21 @@ class Conversation:
             pending.options = res.options
             return self._reask(pending, say("ask_again_narrowed", lang, reply=text))
         fresh = intents.parse(text)
-        if fresh.intent != "unknown" and fresh.confidence >= intents.CONFIDENT:
+        if fresh.intent not in ("unknown", "choose", "cancel") and fresh.confidence >= intents.CONFIDENT:
             self.session.pending = None
             return None
         return self._reask(pending, say("ask_again_unmatched", lang, reply=text))
+
+    def _reply_intent(self, pending: PendingRequest, text: str) -> Turn | None:
+        """The answer to "did you mean …?": a pick runs that intent; anything else is a new request."""
+        res = resolve_reply(text, pending.options)
+        self.session.pending = None
+        if res.outcome == "cancel":
+            return Answer(title=say("cancelled", self.session.language))
+        if res.outcome == "picked" and res.option is not None:
+            chosen = pending.request.model_copy(update={"intent": res.option.value, "confidence": intents.SURE})
+            return self._route_request(chosen, text)
+        return None
 
     def _reask(self, pending: PendingRequest, question: str | None) -> Turn:
         pending.asked += 1
@@ -363,13 +440,14 @@ class Conversation:
         self.session.history.append(("assistant", getattr(turn, "title", None) or getattr(turn, "question", None)
                                      or getattr(turn, "summary", None) or getattr(turn, "message", "")))
 
-    def _known(self, capability: str, *, read: bool) -> list[Any]:
+    def _known(self, capability: str, *, read: bool, cluster: str | None = None) -> list[Any]:
         """Names for the parser: cached ones for free; a (cached) read only when the text seems to name a place."""
+        cluster = cluster or self.session.cluster
         try:
-            cached = self.gateway.cached_records(capability, cluster=self.session.cluster)
+            cached = self.gateway.cached_records(capability, cluster=cluster)
             if cached is not None or not read:
                 return cached or []
-            return list(self.gateway.records(capability, cluster=self.session.cluster).records)
+            return list(self.gateway.records(capability, cluster=cluster).records)
         except KubeCopilotError:
             return []
 

@@ -152,6 +152,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Data sent to the LLM is redacted first (IPs, emails, tokens, secrets → placeholders).",
         "zh": "发送给 LLM 的数据会先脱敏（IP、邮箱、令牌、密钥等会被替换为占位符）。",
     },
+    "ask_intent": {"en": "I'm not sure what you'd like to do{about}. Did you mean one of these?",
+                   "zh": "我不太确定您想{about}做什么。是下面哪一个？"},
     "no_such_choice": {"en": "There is no choice {number} in the last list ({count} shown). The quick commands:",
                        "zh": "上一个列表里没有第 {number} 项（共 {count} 项）。快捷指令如下："},
     "switched": {"en": "Now working in cluster {cluster}, namespace {namespace}.",
@@ -180,6 +182,44 @@ SUGGESTIONS: dict[str, dict[str, str]] = {
     "warnings": {"en": "Show recent warning events", "zh": "显示最近的告警事件"},
     "health": {"en": "Check the health of my services", "zh": "检查服务健康状况"},
 }
+
+
+# "Did you mean …?" options: what each intent does, about the thing the user named ({what} may be empty).
+INTENT_LABELS: dict[str, dict[str, str]] = {
+    "logs": {"en": "Show the logs{of}", "zh": "查看{of}日志"},
+    "describe": {"en": "Describe{it}", "zh": "查看{of}详细描述"},
+    "events": {"en": "Show the events{of}", "zh": "查看{of}事件"},
+    "diagnose": {"en": "Diagnose{it}: find out why it fails", "zh": "诊断{it}：找出失败原因"},
+    "unhealthy_pods": {"en": "Show the unhealthy pods{in}", "zh": "显示{in}不健康的 Pod"},
+    "list_pods": {"en": "List the pods{in}", "zh": "列出{in}的 Pod"},
+    "list_deployments": {"en": "List the deployments{in}", "zh": "列出{in}的 Deployment"},
+    "list_namespaces": {"en": "List the namespaces", "zh": "列出所有命名空间"},
+    "list_nodes": {"en": "List the nodes", "zh": "列出节点"},
+    "list_services": {"en": "List the services{in}", "zh": "列出{in}的服务"},
+    "list_clusters": {"en": "List the clusters", "zh": "列出所有集群"},
+    "cluster_status": {"en": "Cluster overview", "zh": "查看集群资源总览"},
+    "warning_events": {"en": "Show recent warning events{in}", "zh": "显示{in}最近的告警事件"},
+    "health_check": {"en": "Check the health of my services", "zh": "检查服务健康状况"},
+    "scale": {"en": "Scale{it} (a plan you approve first)", "zh": "调整{it}副本数（先生成计划，经您确认）"},
+    "restart": {"en": "Restart{it} (a plan you approve first)", "zh": "重启{it}（先生成计划，经您确认）"},
+    "rollback": {"en": "Roll back{it} (a plan you approve first)", "zh": "回滚{it}（先生成计划，经您确认）"},
+    "set_image": {"en": "Change the image{of} (a plan you approve first)", "zh": "更换{of}镜像（先生成计划，经您确认）"},
+    "set_resources": {"en": "Change the resources{of} (a plan you approve first)", "zh": "调整{of}资源（先生成计划，经您确认）"},
+    "delete_pod": {"en": "Delete the pod{it} (a plan you approve first)", "zh": "删除 Pod{it}（先生成计划，经您确认）"},
+    "fix": {"en": "Fix{it} (a plan you approve first)", "zh": "修复{it}（先生成计划，经您确认）"},
+}
+
+
+def intent_label(intent: str, lang: str, *, target: str | None = None, namespace: str | None = None) -> str:
+    entry = INTENT_LABELS.get(intent) or {"en": intent.replace("_", " "), "zh": intent.replace("_", " ")}
+    text = entry.get(lang, entry["en"])
+    if lang == "zh":
+        values = {"of": f" {target} 的" if target else "", "it": f" {target}" if target else "",
+                  "in": f" {namespace} 中" if namespace else ""}
+    else:
+        values = {"of": f" of {target}" if target else "", "it": f" {target}" if target else "",
+                  "in": f" in {namespace}" if namespace else ""}
+    return text.format(**values)
 
 
 def say(key: str, lang: str, **values: object) -> str:

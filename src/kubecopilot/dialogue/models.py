@@ -41,6 +41,9 @@ Intent = Literal[
     "menu",
     "context",
     "switch_context",
+    # follow-ups: a numbered option on screen ("2", "the second one", "第二个"), or dropping the question
+    "choose",
+    "cancel",
     "unknown",
 ]
 
@@ -66,6 +69,7 @@ class RoutedRequest(_Model):
     namespace: str | None = Field(default=None, description="namespace, only if the user named one")
     cluster: str | None = Field(default=None, description="cluster, only if the user named one")
     replicas: int | None = Field(default=None, ge=0, le=1000)
+    choice: int | None = Field(default=None, description="for intent choose: the option's number as typed (-1: the last)")
     container: str | None = None
     image: str | None = None
     memory_limit: str | None = Field(default=None, description="e.g. '512Mi'")

@@ -7,15 +7,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kubecopilot.dialogue.intents import vocabulary
+from kubecopilot.dialogue.phrases import CANCEL, LIST_THEM, choice_number
 from kubecopilot.dialogue.turns import Option
 
-_CANCEL = re.compile(r"^\s*(cancel|never ?mind|forget it|stop|abort|quit it|算了|取消|不用了|不要了|退出这个)\s*[.!。！]?\s*$", re.I)
-_LIST = re.compile(
-    r"list (them|all|it)|show (me )?(them|all|the list|options)|you list|not sure|i don'?t know|dunno|no idea|"
-    r"which (ones|are there)|不确定|不知道|列出来|列一下|你列|都有哪些|有哪些|全部|所有的",
-    re.I,
-)
-_NUMBER = re.compile(r"^\s*(?:#|no\.?\s*|number\s+|option\s+|第)?\s*(\d{1,3})\s*(?:个|号|项)?\s*[.!。]?\s*$", re.I)
+_CANCEL = CANCEL
+_LIST = LIST_THEM
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _ZH_ORDINAL = re.compile(r"第\s*([一二两三四五六七八九十])\s*(?:个|项|号)?")
 _EN_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
@@ -64,9 +60,9 @@ def resolve_reply(reply: str, options: list[Option], *, free_text: bool = False)
 
 
 def _number(text: str) -> int | None:
-    m = _NUMBER.match(text)
-    if m:
-        return int(m.group(1))
+    exact = choice_number(text)
+    if exact is not None:
+        return exact
     m = _ZH_ORDINAL.search(text)
     if m:
         return _ZH_DIGITS[m.group(1)]

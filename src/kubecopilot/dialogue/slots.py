@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubecopilot.dialogue.extract import MAX_REPLICAS
 from kubecopilot.dialogue.messages import say
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.turns import Ask, Option
@@ -256,9 +257,11 @@ def parse_free_value(slot: str, text: str) -> Any:
     """Validate a typed answer to an open question; ``ValueError`` with a reason when it is not usable."""
     text = text.strip().strip("`")
     if slot == "replicas":
-        m = re.search(r"\d{1,4}", text)
+        m = re.search(r"\d+", text)
         if not m:
             raise ValueError("a number of replicas, e.g. 3")
+        if len(m.group()) > 6 or int(m.group()) > MAX_REPLICAS:  # never truncated to its first digits
+            raise ValueError(f"a number of replicas between 0 and {MAX_REPLICAS}")
         return int(m.group())
     if slot == "image":
         if not re.fullmatch(r"[\w.\-/]+(:[\w.\-]+)?(@sha256:[0-9a-f]{64})?", text):
