@@ -17,28 +17,26 @@ from pydantic import ValidationError
 
 from kubecopilot.diagnosis.answer import scan_answer
 from kubecopilot.dialogue import intents
+from kubecopilot.dialogue.clarify import INTENT_SLOT, did_you_mean
 from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
 from kubecopilot.dialogue.intents import WRITE_INTENTS, Understood
-from kubecopilot.dialogue.messages import intent_label, say
+from kubecopilot.dialogue.messages import say
 from kubecopilot.dialogue.models import CHANGE_INTENTS, Diagnosis, Evidence, PlanDraft, RoutedRequest, Verification
 from kubecopilot.dialogue.replies import resolve_reply
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.slots import FREE_SLOTS, SLOTS, NothingToPick, SlotFiller, parse_free_value
-from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, Option, Suggestion, TableBlock, TextBlock, Turn
+from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, Suggestion, TableBlock, TextBlock, Turn
+from kubecopilot.dialogue.understanding import KnownNames
 from kubecopilot.dialogue.views import Views
 from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid, LLMUnavailable, StaleReference
 
 T = TypeVar("T")
 
-# "in dev", "-n dev", "namespace dev", "on prod-cluster", "在 dev", "dev 命名空间", "集群": the text may name a place
-_NAMES_A_PLACE = re.compile(r"\b(in|from|on|within|namespace|ns|cluster|to|use)\b|(^|\s)-n\s|--(namespace|cluster)|在|命名空间|集群|切换", re.I)
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
-INTENT_SLOT = "intent"  # the slot of "did you mean …?": the answer picks one of the nearest intents
 _YES = re.compile(r"^\s*(y|yes|yeah|ok|okay|sure|go|go ahead|run|run them|do it|好|好的|是|是的|可以|执行|确认|继续|1)\s*[.!。！]?\s*$", re.I)
 _NO = re.compile(r"^\s*(n|no|nope|cancel|stop|不|不用|不要|取消|算了|2)\s*[.!。！]?\s*$", re.I)
 
-SESSION_INTENTS = {"refresh_cache", "menu", "help", "context"}  # (switch_context needs names: not here)  # need no names from the cluster
 
 # Which plan action a change intent is, and the kind it applies to unless the user named one.
 CHANGE_ACTION = {"scale": "scale", "restart": "restart", "rollback": "update", "set_image": "update",
@@ -80,6 +78,7 @@ class Conversation:
         self.turn_deadline, self.timer = turn_deadline, timer
         self.deadline = Deadline(turn_deadline, timer)
         self.views = Views(gateway, self.session)
+        self.names = KnownNames(gateway)
         self.flows = Flows(self)
         self.llm_calls = 0
 
@@ -89,12 +88,8 @@ class Conversation:
         text = text.strip()
         if not text:
             return self.menu()
-        if len(text) > intents.MAX_INPUT_CHARS:  # refused before any pattern or model sees it
-            exc = InputRejected(f"that message is {len(text)} characters long; the limit is {intents.MAX_INPUT_CHARS}",
-                                hint="ask one thing at a time, in a sentence or two")
-            return ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code)
         self.session.language = intents.language_of(text) if re.search(r"[A-Za-z\u3400-\u9fff]", text) else self.session.language
-        self.session.history.append(("user", text))
+        self.session.history.append(("user", text[:500]))  # a refused 50 kB line is not kept whole
         self.deadline = Deadline(self.turn_deadline, self.timer)  # one budget for all model calls of this turn
         try:
             turn = self._dispatch(text)
@@ -164,20 +159,7 @@ class Conversation:
 
     def understand(self, text: str) -> Understood:
         """The rules' reading; when they are not sure and a model is configured, the coordinator's."""
-        understood = intents.understand(text)
-        request = understood.request
-        if request.intent not in SESSION_INTENTS | {"choose", "cancel"}:
-            # names sharpen the parse: use what is cached, read only if the text seems to name a place
-            names_something = bool(_NAMES_A_PLACE.search(text))
-            known_ns = [r.name for r in self._known("list_namespaces", read=names_something)]
-            known_clusters = [r.name for r in self._known("list_clusters", read=names_something)]
-            first = intents.understand(text, known_namespaces=known_ns, known_clusters=known_clusters)
-            # A target is checked against the cluster's names when a model could do better, or when the rules
-            # would otherwise offer what to do with a thing they only saw named ("… whatever cart-service …").
-            check = first.request.target and (self.brain is not None or first.unsure == "unknown")
-            names = (self._names(first.request.cluster) or None) if check else None  # unreadable: not judged
-            understood = intents.understand(text, known_namespaces=known_ns, known_clusters=known_clusters,
-                                            known_names=names)
+        understood = self.names.read(text, cluster=self.session.cluster, model_configured=self.brain is not None)
         if self.brain is None or understood.sure:
             return understood
         brain, context = self.brain, self.session.context()
@@ -191,11 +173,6 @@ class Conversation:
             # the model read a question as a command: ask, with its reading as one explicit choice
             return Understood(routed, (routed.intent, *understood.candidates), "question")
         return Understood(routed)
-
-    def _names(self, cluster: str | None) -> list[str]:
-        """Names a target may be a part of: pods, workloads and nodes (cached lists, read once when missing)."""
-        return [r.name for capability in ("list_deployments", "list_pods", "list_nodes")
-                for r in self._known(capability, read=True, cluster=cluster)]
 
     def _route(self, understood: Understood, text: str) -> Turn:
         req = understood.request
@@ -219,15 +196,11 @@ class Conversation:
 
     def _ask_intent(self, understood: Understood) -> Turn:
         """Not sure what is meant: offer the nearest intents, numbered — never act on a guess."""
-        req, lang = understood.request, self.session.language
-        if not understood.candidates:
+        asked = did_you_mean(understood, self.session.language)
+        if asked is None:
             return self._unknown()
-        options = [Option(value=c, label=intent_label(c, lang, target=req.target, namespace=req.namespace))
-                   for c in understood.candidates[:4]]
-        self.session.pending = PendingRequest(request=req, filled={}, slot=INTENT_SLOT, options=options,
-                                              full_options=list(options))
-        about = (f"对 `{req.target}` " if lang == "zh" else f" with `{req.target}`") if req.target else ""
-        return Ask(question=say("ask_intent", lang, about=about), slot=INTENT_SLOT, options=options)
+        self.session.pending = asked[1]
+        return asked[0]
 
     def _route_request(self, req: RoutedRequest, text: str) -> Turn:
         lang, views = self.session.language, self.views
@@ -417,7 +390,7 @@ class Conversation:
 
     def _current_cluster(self) -> str:
         """The server's current cluster by name (the session says None for "whatever the server calls current")."""
-        current = next((r.name for r in self._known("list_clusters", read=True) if r.raw.get("current")), None)
+        current = next((r.name for r in self.names.records("list_clusters", read=True, cluster=self.session.cluster) if r.raw.get("current")), None)
         return current or say("current_cluster", self.session.language)
 
     def _context(self) -> Answer:
@@ -439,17 +412,6 @@ class Conversation:
             self.session.offer(turn.suggestions, "suggestions")
         self.session.history.append(("assistant", getattr(turn, "title", None) or getattr(turn, "question", None)
                                      or getattr(turn, "summary", None) or getattr(turn, "message", "")))
-
-    def _known(self, capability: str, *, read: bool, cluster: str | None = None) -> list[Any]:
-        """Names for the parser: cached ones for free; a (cached) read only when the text seems to name a place."""
-        cluster = cluster or self.session.cluster
-        try:
-            cached = self.gateway.cached_records(capability, cluster=cluster)
-            if cached is not None or not read:
-                return cached or []
-            return list(self.gateway.records(capability, cluster=cluster).records)
-        except KubeCopilotError:
-            return []
 
 
 def _diagnosed(diagnosis: Diagnosis, req: RoutedRequest) -> bool:

@@ -57,6 +57,7 @@ class _Rule:
     zh: tuple[str, ...]
     needs: tuple[tuple[tuple[re.Pattern[str], ...], tuple[str, ...]], ...]
     first: bool = False  # wins over every other match (symptoms: "keeps restarting" is never a restart)
+    noun: bool = False  # only a kind ("pods", "deployment"): loses to any rule that says what to do with it
 
     def match(self, text: str) -> int:
         """The length of the longest keyword found in ``text`` (0: the rule does not match)."""
@@ -108,7 +109,7 @@ def vocabulary() -> Vocabulary:
     rules = tuple(
         _Rule(r["intent"], *_split(r.get("en", []), r.get("zh", [])),
               needs=tuple(_split(g.get("en", []), g.get("zh", [])) for g in r.get("needs", [])),
-              first=bool(r.get("first")))
+              first=bool(r.get("first")), noun=bool(r.get("noun")))
         for r in data["rules"]
     )
     kinds = {k: (tuple(v.get("en", [])), tuple(v.get("zh", []))) for k, v in data["kinds"].items()}
@@ -139,9 +140,9 @@ def _matches(text: str, en: Iterable[re.Pattern[str]], zh: Iterable[str]) -> boo
 
 def matching_intents(text: str) -> list[str]:
     """Every intent whose keywords (and required companions) occur in ``text``, best first: a ``first`` rule, then
-    the longest keyword ("failing pods" over "failing"), then the vocabulary's order."""
+    any rule over a mere kind noun, then the longest keyword ("failing pods" over "failing"), then the order."""
     lowered = text.lower()
-    scored = [(not r.first, -length, i, r.intent) for i, r in enumerate(vocabulary().rules)
+    scored = [(not r.first, r.noun, -length, i, r.intent) for i, r in enumerate(vocabulary().rules)
               for length in [r.match(lowered)] if length]
     return list(dict.fromkeys(intent for *_, intent in sorted(scored)))
 

@@ -1,0 +1,26 @@
+""""Did you mean …?": when the rules are not sure (and no model decides), the nearest intents, numbered.
+
+Never a guess acted on: the user picks one (a number, its name) or says something else, which is a new request.
+"""
+
+from __future__ import annotations
+
+from kubecopilot.dialogue.intents import Understood
+from kubecopilot.dialogue.messages import intent_label, say
+from kubecopilot.dialogue.session import PendingRequest
+from kubecopilot.dialogue.turns import Ask, Option
+
+INTENT_SLOT = "intent"  # the slot of "did you mean …?": the answer picks one of the nearest intents
+MAX_OPTIONS = 4
+
+
+def did_you_mean(understood: Understood, lang: str) -> tuple[Ask, PendingRequest] | None:
+    """The question and the pending request it opens; None when there is nothing near enough to offer."""
+    req = understood.request
+    if not understood.candidates:
+        return None
+    options = [Option(value=c, label=intent_label(c, lang, target=req.target, namespace=req.namespace))
+               for c in understood.candidates[:MAX_OPTIONS]]
+    pending = PendingRequest(request=req, filled={}, slot=INTENT_SLOT, options=options, full_options=list(options))
+    about = (f"对 `{req.target}` " if lang == "zh" else f" with `{req.target}`") if req.target else ""
+    return Ask(question=say("ask_intent", lang, about=about), slot=INTENT_SLOT, options=options), pending
