@@ -51,6 +51,8 @@ def measure_all(log: Callable[[str], None]) -> dict[str, dict[str, Any] | None]:
                                lambda: load("llm_economy").measure(), log),
         "memory": section("memory (REPL RSS offline, after the crew loads)", lambda: load("memory").measure(runs=3),
                           log),
+        "scan": section("cluster scan over SSE (500 and 2,000 pods; benchmarks/scan.py for the full growth curve)",
+                        lambda: load("scan").measure(sizes=((500, 75), (2000, 300))), log),
         # a real model, when benchmarks/local_llm.sh serves one (else {"available": False})
         "local_model": section("the 10-turn conversation with the local model (llama.cpp)",
                                lambda: load("local_model").measure(), log),

@@ -75,9 +75,9 @@ def service_without_pods(snap: Snapshot) -> Iterator[Match]:
 
 def _near_miss(snap: Snapshot, svc: Obj, selector: dict[str, Any]) -> tuple[str, str] | None:
     """A workload in the namespace whose pod labels share a key with the selector (a likely typo), named by ref."""
-    for pod in snap.of("Pod"):
+    for pod in snap.pods_in(namespace_of(svc)):
         labels = (pod.get("metadata") or {}).get("labels") or {}
-        if namespace_of(pod) == namespace_of(svc) and any(k in labels for k in selector):
+        if any(k in labels for k in selector):
             same = {k: labels[k] for k in selector if k in labels}
             return ref(workload_of(snap, pod)), labels_text(same)
     return None

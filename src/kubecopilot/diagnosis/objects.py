@@ -67,8 +67,11 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, st
 
 
 def pods_selected(snap: Snapshot, namespace: str, selector: Mapping[str, Any] | None) -> list[Obj]:
-    return [p for p in snap.of("Pod") if namespace_of(p) == namespace
-            and selector_matches(selector, (p.get("metadata") or {}).get("labels") or {})]
+    if not selector:
+        return []
+    plain = selector.get("matchLabels", selector) if "matchExpressions" not in selector or selector.get("matchLabels") else None
+    candidates = snap.pods_in(namespace, plain if isinstance(plain, Mapping) else None)
+    return [p for p in candidates if selector_matches(selector, (p.get("metadata") or {}).get("labels") or {})]
 
 
 def is_ready(pod: Mapping[str, Any]) -> bool:

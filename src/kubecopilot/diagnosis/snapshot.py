@@ -34,6 +34,8 @@ class Snapshot:
     tools: list[str] = field(default_factory=list)
     _index: dict[tuple[str, str, str], Obj] = field(default_factory=dict, repr=False)
     _events: dict[tuple[str, str, str], list[Obj]] = field(default_factory=dict, repr=False)
+    _by_label: dict[tuple[str, str, str], list[Obj]] = field(default_factory=dict, repr=False)  # (ns, key, value) → pods
+    _by_namespace: dict[str, list[Obj]] = field(default_factory=dict, repr=False)  # ns → pods
 
     def add(self, kind: str, items: Iterable[Obj]) -> None:
         listed = self.objects.setdefault(kind, [])
@@ -42,6 +44,10 @@ class Snapshot:
             listed.append(obj)
             meta = obj.get("metadata") or {}
             self._index[(kind, meta.get("namespace") or "", meta.get("name") or "")] = obj
+            if kind == "Pod":
+                self._by_namespace.setdefault(meta.get("namespace") or "", []).append(obj)
+                for key, value in (meta.get("labels") or {}).items():
+                    self._by_label.setdefault((meta.get("namespace") or "", key, str(value)), []).append(obj)
             if kind == "Event":
                 involved = obj.get("involvedObject") or {}
                 key = (str(involved.get("kind")), involved.get("namespace") or meta.get("namespace") or "",
@@ -62,6 +68,14 @@ class Snapshot:
         meta = obj.get("metadata") or {}
         found = self._events.get((str(obj.get("kind")), meta.get("namespace") or "", meta.get("name") or ""), [])
         return sorted(found, key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""), reverse=True)
+
+    def pods_in(self, namespace: str, labels: Mapping[str, str] | None = None) -> list[Obj]:
+        """Pods of a namespace, narrowed to those carrying one of ``labels`` (an index, not a scan: a cluster-wide
+        scan asks this once per Service, PDB and workload)."""
+        if not labels:
+            return self._by_namespace.get(namespace, [])
+        key, value = next(iter(labels.items()))
+        return self._by_label.get((namespace, key, str(value)), [])
 
     def owned(self, owner: Mapping[str, Any], kind: str) -> list[Obj]:
         uid = (owner.get("metadata") or {}).get("uid")
