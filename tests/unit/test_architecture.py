@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kubecopilot"
-DOMAIN = ("dialogue", "plans", "tools", "sandbox")
+DOMAIN = ("dialogue", "plans", "tools", "sandbox", "diagnosis")
 FORBIDDEN = {"crewai", "litellm", "rich", "prompt_toolkit"}
 
 
@@ -66,7 +66,8 @@ def test_the_wheel_ships_agents_tasks_and_prompts(tmp_path):
     wheel = next(tmp_path.glob("kubecopilot-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("kubecopilot/_data/agents.yaml", "kubecopilot/_data/tasks.yaml", "kubecopilot/_data/prompts/manifest.json",
-                 "kubecopilot/dialogue/intents.yaml", "kubecopilot/dialogue/runbooks.yaml", "kubecopilot/plans/risk_rules.yaml"):
+                 "kubecopilot/dialogue/intents.yaml", "kubecopilot/dialogue/runbooks.yaml", "kubecopilot/plans/risk_rules.yaml",
+                 "kubecopilot/diagnosis/analyzers.yaml"):
         assert name in names, name
     assert any(n.startswith("kubecopilot/sandbox/scenarios/") for n in names)
     assert any(n.startswith("kubecopilot/tools/profiles/") for n in names)
