@@ -35,6 +35,9 @@ def test_groups_are_by_workload_and_most_severe_first(report):
     assert {f.analyzer for f in kafka.findings} >= {"statefulset_not_ready", "pvc_no_matching_volume"}
     archiver = next(g for g in report.groups if g.workload == "Deployment/ops/archiver")
     assert {f.analyzer for f in archiver.findings} >= {"pvc_missing_storage_class"}
+    assert archiver.findings[0].analyzer == "pvc_missing_storage_class"  # the cause before the Pending pod
+    pending = next(f for f in archiver.findings if f.analyzer == "pod_failures")
+    assert "waits for its PersistentVolumeClaim" in pending.summary
     assert report.groups[-1].severity == "low"
 
 
