@@ -47,3 +47,12 @@ def test_diagnosing_a_workload_without_pod_failures_uses_the_scan_and_fix_it_pla
     assert diagnosis.category == "DisruptionBlocked" and diagnosis.fix.replicas == 3
     plan = app.conversation.handle("fix it")
     assert plan.kind == "plan" and "3" in plan.summary
+
+
+def test_a_chinese_session_gets_the_scan_in_chinese(app):
+    from kubecopilot.diagnosis.answer import scan_answer
+
+    turn = scan_answer(app.gateway, "ops", language="zh")
+    text = "\n".join(b.text for b in turn.blocks if b.type == "text")
+    assert turn.title.startswith("不健康的 Pod")
+    assert "PodDisruptionBudget orders 不允许任何驱逐" in text and "下一步: kubectl get pdb orders -n ops" in text

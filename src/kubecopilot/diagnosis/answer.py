@@ -15,16 +15,18 @@ TITLE = {"en": "Unhealthy pods and workloads (cluster scan)", "zh": "不健康�
 NOTHING = {"en": "The scan found no problem.", "zh": "扫描没有发现问题。"}
 SKIPPED = {"en": "Not judged (the server cannot list what these need):", "zh": "未检查（服务器无法列出所需对象）："}
 MAX_EVIDENCE = 2
+LABELS = {"en": {"confidence": "confidence", "evidence": "evidence", "next": "next", "fix": "fix", "manual": "by hand"},
+          "zh": {"confidence": "置信度", "evidence": "证据", "next": "下一步", "fix": "修复", "manual": "手动处理"}}
 
 
 def scan_answer(gateway: Any, namespace: str | None = None, *, cluster: str | None = None, language: str = "en",
                 fresh: bool = False) -> Answer:
-    return report_answer(scan(gateway, namespace=namespace, cluster=cluster, fresh=fresh), language)
+    return report_answer(scan(gateway, namespace=namespace, cluster=cluster, fresh=fresh, language=language), language)
 
 
 def report_answer(report: ScanReport, language: str = "en") -> Answer:
     lang = "zh" if language == "zh" else "en"
-    blocks: list[Block] = [TextBlock(text=_group_text(g.severity, g.workload, g.findings)) for g in report.groups]
+    blocks: list[Block] = [TextBlock(text=_group_text(g.severity, g.workload, g.findings, lang)) for g in report.groups]
     if not blocks:
         blocks.append(TextBlock(text=NOTHING[lang]))
     if report.skipped:
@@ -35,20 +37,23 @@ def report_answer(report: ScanReport, language: str = "en") -> Answer:
     return Answer(title=TITLE[lang], blocks=blocks, suggestions=suggestions, source=Source(tools=report.tools))
 
 
-def _group_text(severity: str, workload: str, findings: list[ScanFinding]) -> str:
+def _group_text(severity: str, workload: str, findings: list[ScanFinding], lang: str) -> str:
+    word = LABELS[lang]
     lines = [f"{severity.upper()}  {workload}"]
     for f in findings:
-        lines.append(f"  • [{f.category}] {f.summary} (confidence {f.confidence:.2f})")
-        lines += [f"      evidence: \"{q.quote}\" ({q.object})" for q in f.evidence[:MAX_EVIDENCE]]
-        lines.append(f"      next: {f.follow_up}")
-        lines.append(f"      fix: {f.fix_command} — {f.suggested_fix}" if f.fix_command else f"      by hand: {f.suggested_fix}")
+        lines.append(f"  • [{f.category}] {f.summary} ({word['confidence']} {f.confidence:.2f})")
+        lines += [f"      {word['evidence']}: \"{q.quote}\" ({q.object})" for q in f.evidence[:MAX_EVIDENCE]]
+        lines.append(f"      {word['next']}: {f.follow_up}")
+        lines.append(f"      {word['fix']}: {f.fix_command} — {f.suggested_fix}" if f.fix_command
+                     else f"      {word['manual']}: {f.suggested_fix}")
     return "\n".join(lines)
 
 
-def diagnosis_for(gateway: Any, *, namespace: str, target: str, cluster: str | None = None) -> Diagnosis | None:
+def diagnosis_for(gateway: Any, *, namespace: str, target: str, cluster: str | None = None,
+                  language: str = "en") -> Diagnosis | None:
     """The most severe scan finding about ``target`` (a workload, or an object it is grouped with), preferring
     one with a fix; None when the scan has nothing to say about it."""
-    report = scan(gateway, namespace=namespace or None, cluster=cluster)
+    report = scan(gateway, namespace=namespace or None, cluster=cluster, language=language)
     groups = [g for g in report.groups if g.workload.rsplit("/", 1)[-1] == target
               or any(f.object.rsplit("/", 1)[-1] == target for f in g.findings)]
     if not groups:

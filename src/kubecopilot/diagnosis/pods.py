@@ -51,7 +51,7 @@ def pod_runbooks(snap: Snapshot) -> Iterator[Match]:
             by_workload.setdefault(ref(workload), (workload, []))[1].append(pod)
     for workload, pods in by_workload.values():
         evidence = _evidence(snap, workload, pods)
-        diagnosis = analyze(evidence)
+        diagnosis = analyze(evidence, language=snap.language)
         if diagnosis.category in NOT_A_POD_FAILURE:
             continue
         first = evidence.pods[0]

@@ -45,7 +45,11 @@ class Analyzer:
     severity: str
     confidence: float
     fix: str
-    text: Mapping[str, str]
+    text: Mapping[str, Any]  # English templates; "zh": the Chinese ones (a missing one falls back to English)
+
+    def texts(self, language: str) -> dict[str, str]:
+        english = {k: v for k, v in self.text.items() if isinstance(v, str)}
+        return {**english, **(self.text.get("zh") or {})} if language == "zh" else english
 
 
 @functools.cache
@@ -75,11 +79,12 @@ def needed_kinds(analyzers: Iterable[Analyzer] | None = None) -> list[str]:
 
 
 def scan(gateway: Any, *, namespace: str | None = None, cluster: str | None = None, fresh: bool = False,
-         only: Iterable[str] | None = None) -> ScanReport:
+         only: Iterable[str] | None = None, language: str = "en") -> ScanReport:
     """Read the cluster (or one namespace) once and run every analyzer (or the ``only`` ones) on it."""
     started = time.perf_counter()
     analyzers = [a for a in load_analyzers() if only is None or a.id in set(only)]
     snap = read_snapshot(gateway, needed_kinds(analyzers), namespace=namespace, cluster=cluster, fresh=fresh)
+    snap.language = "zh" if language == "zh" else "en"
     report = analyze_snapshot(snap, analyzers)
     report.cluster = cluster
     report.seconds = round(time.perf_counter() - started, 3)
@@ -104,7 +109,7 @@ def analyze_snapshot(snap: Snapshot, analyzers: Iterable[Analyzer] | None = None
 def _finding(analyzer: Analyzer, snap: Snapshot, match: Match) -> ScanFinding:
     fix, fix_values = FIXES[analyzer.fix](snap, match)
     values = _Values({**match.values, **fix_values})
-    text = analyzer.text
+    text = analyzer.texts(snap.language)
     diagnosis = match.data.get("diagnosis")
     severity = _CATEGORY_SEVERITY.get(diagnosis.category, analyzer.severity) if diagnosis else analyzer.severity
     suggested = text["suggested_fix"] if fix is not None and "suggested_fix" in text else text["manual_fix"]

@@ -29,6 +29,7 @@ class Snapshot:
     """The objects of one scan, by kind, with lookups the analyzers share."""
 
     namespace: str | None
+    language: str = "en"  # of the findings' texts (en or zh)
     objects: dict[str, list[Obj]] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)  # kind → why it could not be read
     tools: list[str] = field(default_factory=list)

@@ -54,7 +54,7 @@ class Flows:
         diagnosis = analyze(evidence, language=self.lang)
         if diagnosis.category in ("Healthy", "Unknown"):  # not a pod failure: a Service, claim, quota, budget …?
             diagnosis = diagnosis_for(self.c.gateway, namespace=namespace or "", target=name,
-                                      cluster=self.c.session.cluster) or diagnosis
+                                      cluster=self.c.session.cluster, language=self.lang) or diagnosis
         self.rules_diagnosis = diagnosis
         if self.c.brain is not None:
             diagnosis = self._llm_diagnosis(evidence, diagnosis)
