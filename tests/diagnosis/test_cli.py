@@ -56,3 +56,10 @@ def test_a_chinese_session_gets_the_scan_in_chinese(app):
     text = "\n".join(b.text for b in turn.blocks if b.type == "text")
     assert turn.title.startswith("不健康的 Pod")
     assert "PodDisruptionBudget orders 不允许任何驱逐" in text and "下一步: kubectl get pdb orders -n ops" in text
+
+
+def test_scanning_a_namespace_that_does_not_exist_is_an_error_not_an_empty_report(capsys, breadth):
+    code = main(["scan", "-n", "nope", "--mcp-url", breadth.url, "--offline"])
+    out, err = capsys.readouterr()
+    assert code != ExitCode.OK and out == ""
+    assert 'namespace "nope" not found' in err

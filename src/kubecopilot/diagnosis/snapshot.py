@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from kubecopilot.errors import CapabilityMissing, KubeCopilotError
+from kubecopilot.errors import CapabilityMissing, KubeCopilotError, ToolFailed
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,11 @@ def read_snapshot(gateway: Any, kinds: Iterable[str], *, namespace: str | None =
             result = gateway.invoke("list_kind", kind=kind, namespace=scope, cluster=cluster, fresh=fresh)
         except CapabilityMissing as exc:
             snapshot.missing[kind] = exc.message
+            continue
+        except ToolFailed as exc:
+            if scope and exc.is_not_found and f'namespace "{scope}"' in exc.message:
+                raise  # a namespace that does not exist is the user's mistake, not a gap in the server
+            snapshot.missing[kind] = f"could not list {kind}: {exc.message}"
             continue
         except KubeCopilotError as exc:  # a failed read of one kind leaves the others to analyze
             snapshot.missing[kind] = f"could not list {kind}: {exc.message}"
