@@ -200,7 +200,8 @@ class LLMError(KubeCopilotError):
 
 
 class LLMUnavailable(LLMError):
-    """Rate-limited, 5xx or timed out after retries; the turn falls back to the offline engine."""
+    """No usable answer from the model (rate-limited, 5xx or timed out after retries, or one of the subclasses);
+    the turn falls back to the offline engine with a notice."""
 
     code = "llm_unavailable"
 
@@ -209,6 +210,19 @@ class LLMTooSlow(LLMUnavailable):
     """The turn's deadline passed while the model was still thinking; the turn ends with what the rules know."""
 
     code = "llm_too_slow"
+
+
+class LLMKeyRefused(LLMUnavailable):
+    """The provider refused the key (401/403). Not retried; the model is not asked again this session."""
+
+    code = "llm_key_refused"
+
+
+class LLMBadResponse(LLMUnavailable):
+    """The provider or the model broke the protocol: a body that is not a completion, a tool call where no tools
+    were offered, tool calls that never end. Not retried: the same request gets the same reply."""
+
+    code = "llm_bad_response"
 
 
 class LLMOutputInvalid(LLMError):

@@ -17,7 +17,7 @@ from kubecopilot.crew.llm import call_with_retries, is_transient
 from kubecopilot.dialogue import context
 from kubecopilot.dialogue.models import Diagnosis, Evidence, RoutedRequest
 from kubecopilot.dialogue.sanitizer import Sanitizer
-from kubecopilot.errors import LLMOutputInvalid, LLMUnavailable
+from kubecopilot.errors import LLMBadResponse, LLMOutputInvalid, LLMUnavailable
 from kubecopilot.resources import data_path
 from kubecopilot.testing.openai_stub import OpenAIStub
 from kubecopilot.testing.scripted_llm import ScriptedLLM
@@ -134,8 +134,15 @@ def test_transient_errors_are_retried_with_backoff_then_reported():
     assert len(attempts) == 3 and len(waits) == 2 and waits[1] >= waits[0]
     with pytest.raises(LLMUnavailable, match="3 attempts"):
         call_with_retries(lambda: (_ for _ in ()).throw(_Status(429)), attempts=3, sleep=waits.append)
-    with pytest.raises(ValueError):  # not transient: no retry, no disguise
-        call_with_retries(lambda: (_ for _ in ()).throw(ValueError("bad request")), attempts=3, sleep=waits.append)
+    broken = []
+
+    def bad_request():
+        broken.append(1)
+        raise ValueError("bad request")
+
+    with pytest.raises(LLMBadResponse):  # not transient: no retry, but still a typed error (never a traceback)
+        call_with_retries(bad_request, attempts=3, sleep=waits.append)
+    assert len(broken) == 1
     assert is_transient(TimeoutError()) and not is_transient(_Status(400))
 
 
@@ -161,7 +168,7 @@ def test_server_errors_from_the_endpoint_end_in_llm_unavailable():
         with pytest.raises(LLMUnavailable):
             call_with_retries(lambda: crew.run("understand_request", understand_inputs()),
                               attempts=settings.llm.max_retries + 1, sleep=lambda s: None)
-    assert len(stub.requests) >= 3
+    assert len(stub.requests) == 3  # the SDK's retries are off (max_retries=0): ours is the only loop
 
 
 def test_the_diagnostician_gets_the_sandbox_tools_for_describe_events_logs_and_get_only(shared_sandbox):

@@ -1,8 +1,10 @@
 """``CrewBrain``: the dialogue's LLM side, implemented with the crew.
 
 Built lazily on first use (importing crewAI costs seconds). Every input is built and redacted by
-``kubecopilot.dialogue.context``; every call is retried on transient errors and reports ``LLMUnavailable`` when
-the model stays away, ``LLMOutputInvalid`` when its output never validated.
+``kubecopilot.dialogue.context``; every call is retried on transient errors (``crew.llm``: one loop, the documented
+count) and every failure is typed: ``LLMUnavailable`` when the model stays away or breaks the protocol (the dialogue
+falls back to the offline rules), ``LLMOutputInvalid`` when its output never validated. A refused key is not tried
+again in this session: each later call fails at once with the same ``LLMKeyRefused``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from kubecopilot.dialogue import context
 from kubecopilot.dialogue.models import Diagnosis, Evidence, PlanDraft, RoutedRequest, Verification
 from kubecopilot.dialogue.prompts import registry
 from kubecopilot.dialogue.sanitizer import Sanitizer
+from kubecopilot.errors import LLMKeyRefused
 
 
 class CrewBrain:
@@ -25,6 +28,7 @@ class CrewBrain:
         self._llm, self._sleep = llm, sleep
         self._crew: Any = None
         self._lock = threading.Lock()
+        self._refused: LLMKeyRefused | None = None
 
     @property
     def crew(self) -> Any:
@@ -52,15 +56,23 @@ class CrewBrain:
                                                                        redact=self.sanitizer.redact), llm_for=llm_for)
 
     def _run(self, task: str, inputs: dict[str, str], check: Callable[[Any], None] | None = None) -> Any:
-        from kubecopilot.crew.llm import call_with_retries
+        from kubecopilot.crew.llm import call_with_retries, key_source
 
-        return call_with_retries(lambda: self.crew.run(task, inputs, check), attempts=self.settings.llm.max_retries + 1,
-                                 sleep=self._sleep, what=f"the LLM ({self.settings.llm.model})")
+        if self._refused is not None:
+            raise LLMKeyRefused(self._refused.message, hint=self._refused.hint)
+        try:
+            return call_with_retries(lambda: self.crew.run(task, inputs, check), attempts=self.settings.llm.max_retries + 1,
+                                     sleep=self._sleep, what=self.settings.llm.model,
+                                     key_name=key_source(self.settings))
+        except LLMKeyRefused as exc:
+            self._refused = exc
+            raise
 
     # --- the Brain protocol --------------------------------------------------------------------------------------
 
     def understand(self, text: str, ctx: dict[str, Any]) -> RoutedRequest:
-        return self._run("understand_request", context.understand_inputs(text, ctx, self.sanitizer))
+        routed: RoutedRequest = self._run("understand_request", context.understand_inputs(text, ctx, self.sanitizer))
+        return routed
 
     def diagnose(self, evidence: Evidence, findings: Diagnosis, language: str) -> tuple[Diagnosis, str]:
         diagnosis = self._run("diagnose", context.diagnose_inputs(evidence, findings, language, self.sanitizer))
@@ -74,4 +86,5 @@ class CrewBrain:
         return draft, registry().spec("plan-change").source_id
 
     def verify(self, summary: str, checks: list[str], language: str) -> Verification:
-        return self._run("verify_change", context.verify_inputs(summary, checks, language, self.sanitizer))
+        verification: Verification = self._run("verify_change", context.verify_inputs(summary, checks, language, self.sanitizer))
+        return verification
