@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         from kubecopilot.config import load_settings
 
         settings = load_settings(settings_overrides(args))
+        _mask_in_logs(settings)
         handler = getattr(importlib.import_module(module_name), func_name)
         return int(handler(args, settings) or 0)
     except KubeCopilotError as exc:
@@ -106,14 +107,21 @@ def _print_error(exc: KubeCopilotError) -> None:
 def _configure_logging(verbose: bool) -> None:
     import logging
 
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from kubecopilot import logs
+
+    logs.configure(verbose)  # every log line scrubbed of keys; crewAI's own error lines only with --verbose
     # The MCP SSE client logs a traceback when a server goes away; we report that ourselves, once, calmly.
     for noisy in ("mcp.client.sse", "mcp.client.streamable_http", "httpx", "LiteLLM", "litellm"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+
+
+def _mask_in_logs(settings: Any) -> None:
+    """The secrets the settings hold never appear in a log line, even where a provider echoes them."""
+    from kubecopilot import logs
+
+    key = settings.llm_key()
+    secrets = [value.get_secret_value() for value in settings.mcp.headers.values()]
+    logs.add_secrets(secrets + ([key.get_secret_value()] if key else []))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,11 @@ without asking. High risk is never approved without a person typing the resource
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TextIO
 
 from kubecopilot.commands import add_output_flag, command
 from kubecopilot.config import Settings
@@ -54,20 +57,57 @@ def one_turn(settings: Settings, text: str, *, output: str = "text", namespace: 
     if cluster:
         settings.session.cluster = cluster
     # In JSON mode stdout carries exactly one JSON document; everything for people goes to stderr.
-    out = Console(highlight=False, soft_wrap=False)
-    err = Console(stderr=True, highlight=False)
-    people = err if output == "json" else out
-    app = App.open(settings, on_notice=lambda message: err.print(f"[yellow]ℹ[/yellow] {message}", highlight=False))
-    progress = app.conversation.progress = StderrProgress(err)  # never a silent wait, never on stdout
+    with stdout_kept_for_json(output == "json") as json_out:
+        out = Console(file=json_out, highlight=False, soft_wrap=False)
+        err = Console(stderr=True, highlight=False)
+        people = err if output == "json" else out
+        app = App.open(settings, on_notice=lambda message: err.print(f"[yellow]ℹ[/yellow] {message}", highlight=False))
+        progress = app.conversation.progress = StderrProgress(err)  # never a silent wait, never on stdout
+        try:
+            with progress.running():
+                turn = app.conversation.handle(text)
+            if isinstance(turn, PlanProposal):
+                return decide(app, turn, output=output, out=out, people=people, allow_writes=allow_writes, yes=yes)
+            emit(turn, output, out, app.conversation.session.language)
+            return exit_code(turn)
+        finally:
+            app.close()
+
+
+@contextlib.contextmanager
+def stdout_kept_for_json(enabled: bool) -> Iterator[TextIO | None]:
+    """JSON mode: yield the stream for the one JSON document, and send everything else written to stdout meanwhile
+    — crewAI's event-bus warnings, a library's print, a child process — to stderr. Text mode: yield None (stdout).
+
+    Both levels: ``sys.stdout`` (Python code) and, when stdout is a real file descriptor, fd 1 itself."""
+    if not enabled:
+        yield None
+        return
+    document = sys.stdout
+    document.flush()
+    saved_fd = _move_fd1_to_stderr(document)
+    stream: TextIO = os.fdopen(saved_fd, "w", encoding="utf-8") if saved_fd is not None else document
     try:
-        with progress.running():
-            turn = app.conversation.handle(text)
-        if isinstance(turn, PlanProposal):
-            return decide(app, turn, output=output, out=out, people=people, allow_writes=allow_writes, yes=yes)
-        emit(turn, output, out, app.conversation.session.language)
-        return exit_code(turn)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield stream
     finally:
-        app.close()
+        stream.flush()
+        if saved_fd is not None:
+            sys.stderr.flush()
+            os.dup2(saved_fd, 1)
+            stream.close()
+
+
+def _move_fd1_to_stderr(stdout: TextIO) -> int | None:
+    """Point fd 1 at stderr and return a duplicate of the old fd 1; None when stdout is not fd 1 (captured)."""
+    try:
+        if stdout.fileno() != 1:
+            return None
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError and a ValueError
+        return None
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    return saved
 
 
 def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow_writes: bool, yes: bool) -> int:
@@ -144,7 +184,8 @@ def emit(turn: Any, output: str, out: Any, lang: str = "en") -> None:
     from kubecopilot.ui.render import render_turn
 
     if output == "json":
-        print(TurnEnvelope(turn=turn).model_dump_json(indent=2))
+        out.file.write(TurnEnvelope(turn=turn).model_dump_json(indent=2) + "\n")
+        out.file.flush()
     else:
         out.print(render_turn(turn, lang, oneshot=True))
 

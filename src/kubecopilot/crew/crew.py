@@ -19,6 +19,21 @@ from kubecopilot.dialogue.prompts import PromptRegistry, PromptSpec, registry
 from kubecopilot.errors import LLMOutputInvalid
 from kubecopilot.resources import data_path
 
+
+def _quiet_event_bus() -> None:
+    """crewAI's event bus prints "[CrewAIEventsBus] Warning: Event pairing mismatch" to stdout whenever an LLM call
+    fails (its own bookkeeping, nothing the user can act on) — into the middle of an answer, or before the JSON
+    document of ``--output json``. We report the failure ourselves, once; silence the bus's complaint."""
+    try:
+        from crewai.events import event_context
+    except ImportError:  # pragma: no cover - a crewAI without it prints nothing to silence
+        return
+    config = event_context._default_config
+    config.mismatch_behavior = config.empty_pop_behavior = event_context.MismatchBehavior.SILENT
+
+
+_quiet_event_bus()
+
 MAX_OUTPUT_RETRIES = 3
 AGENT_MAX_ITER = {"coordinator": 2, "diagnostician": 4, "planner": 3, "remediator": 2}
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
