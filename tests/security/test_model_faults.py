@@ -16,7 +16,7 @@ from kubecopilot.errors import LLMBadResponse, LLMKeyRefused, LLMUnavailable
 from kubecopilot.testing import openai_stub as replies
 from kubecopilot.testing.openai_stub import OpenAIStub
 
-from .hostile_model import FAULTS, FREE_TEXT, hostile_app, hostile_brain
+from .hostile_model import FAULTS, FREE_TEXT, MODEL_PATHS, hostile_app, hostile_brain
 
 CTX = {"cluster": None, "namespace": "dev"}
 
@@ -37,9 +37,14 @@ def _no_global_hooks():
     ("http_429", LLMUnavailable),
     ("timeout", LLMUnavailable),
 ])
-def test_every_model_failure_is_a_typed_error(fault, error):
+@pytest.mark.parametrize("path", sorted(MODEL_PATHS))
+def test_every_model_failure_is_a_typed_error(fault, error, path):
+    if path == "litellm" and error is LLMBadResponse:
+        # litellm wraps a body it cannot parse in APIConnectionError (status 500): indistinguishable from a dropped
+        # connection without reading the provider's message, so it is retried and ends as LLMUnavailable.
+        error = LLMUnavailable
     with OpenAIStub(policy=replies.always(FAULTS[fault])) as stub:
-        brain = hostile_brain(stub, **{"llm.max_retries": 1})
+        brain = hostile_brain(stub, path=path, **{"llm.max_retries": 1})
         with pytest.raises(error) as caught:
             brain.understand(FREE_TEXT, CTX)
     assert caught.value.exit_code == 69  # "LLM unavailable": the CLI's documented code
