@@ -40,7 +40,7 @@ def test_json_output_is_exactly_one_document(shared_sandbox, reply):
     if reply == "routed":  # the coordinator understood: cart-service's logs, in which namespace?
         assert turn["kind"] == "ask" and turn["slot"] == "namespace", turn
     else:  # the offline rules answered instead, and said so
-        assert turn["kind"] != "error" and done.returncode == 0, turn
+        assert turn["kind"] in ("answer", "ask") and done.returncode in (0, 2), turn  # 2: the rules ask back
         assert any("offline rules" in notice for notice in turn["notices"]), turn["notices"]
     assert "Traceback" not in done.stderr and "CrewAIEventsBus" not in done.stderr + done.stdout
 
