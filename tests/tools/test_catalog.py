@@ -121,7 +121,7 @@ def test_hsn0918_without_annotations_is_classified_by_name_alone():
         ("getPodLogs", {}, ("read", "name")),
         ("get_and_delete_pod", {}, ("write", "name")),  # a write verb anywhere wins
         ("list_pods", {"readOnlyHint": False}, ("write", "annotation")),
-        ("delete_everything", {"readOnlyHint": True}, ("read", "annotation")),  # the server's word comes first
+        ("delete_everything", {"readOnlyHint": True}, ("write", "annotation")),  # a write verb beats readOnlyHint
         ("list_pods", {"readOnlyHint": True, "destructiveHint": True}, ("write", "annotation")),  # contradiction
         ("frobnicate", {"readOnlyHint": True}, ("read", "annotation")),
     ],

@@ -57,4 +57,7 @@ def render_table(rows: list[dict[str, Any]], server: str, profile: str) -> str:
         f"{counts['list']} list · {counts['read']} read · {counts['write']} write "
         "(writes run only through approved plans; unknown tools count as writes)",
     ]
+    # A server's annotation we overruled is worth a line of its own: the server may be buggy or hostile.
+    overruled = [r for r in rows if str(r.get("detail") or "").startswith("server says")]
+    lines += [f"! {r['name']}: {r['detail']}" for r in overruled]
     return "\n".join(lines)

@@ -2,7 +2,8 @@
 
 Classification order (SPEC §3): a config override wins; then the MCP annotations (full, partial or none — the three
 public servers differ); then the verbs in the tool's name; else ``write``, because a tool we cannot understand is
-never trusted to be harmless.
+never trusted to be harmless. Annotations only ever make a tool less trusted: ``readOnlyHint=true`` loses to a write
+verb in the name and to ``destructiveHint=true``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ WRITE_VERBS = frozenset(
     "cp copy reconnect trigger suspend resume pause deploy prune purge reset write put post add terminate expose "
     "autoscale generic".split()
 )
+# Write verbs that read tools also use as nouns (``get_rollout_history``, ``get_stateful_set``): against a server's
+# readOnlyHint they count only as the name's first word (``set_image``, ``rollout_restart``).
+NOUN_LIKE_VERBS = frozenset({"rollout", "set", "post", "start", "stop", "forward", "trigger", "run"})
 # Reads whose answers are too volatile or too large to cache (SPEC §4: logs and describe are never cached).
 NEVER_CACHED = frozenset(
     "log logs describe exec top metrics stats explain analyze validate diff ping time search prompt "
@@ -155,13 +159,19 @@ def classify(info: ToolInfo, override: ToolClass | None = None) -> tuple[ToolCla
     if override:
         return override, "override", "tools.overrides in the configuration"
     ro, destructive = info.annotations.get("readOnlyHint"), info.annotations.get("destructiveHint")
+    write_words = [t for t in tokens if t in WRITE_VERBS]
+    overruling = [t for i, t in enumerate(tokens) if t in WRITE_VERBS and (i == 0 or t not in NOUN_LIKE_VERBS)]
+    # Annotations may only make a tool LESS trusted than its name: a server that calls ``delete_namespace``
+    # read-only is wrong or hostile, and a wrong "read" runs unapproved while a wrong "write" only asks once more.
+    if ro is True and (destructive is True or overruling):
+        because = "destructiveHint=true" if destructive is True else f"its name says {overruling[0]!r}"
+        return "write", "annotation", f"server says read-only; treated as write because {because}"
     if destructive is True:
         return "write", "annotation", "destructiveHint=true"
     if ro is True:
         return ("list" if says_list else "read"), "annotation", "readOnlyHint=true"
     if ro is False:
         return "write", "annotation", "readOnlyHint=false"
-    write_words = [t for t in tokens if t in WRITE_VERBS]
     if write_words:  # a write verb anywhere wins: "get_and_delete" is a write
         return "write", "name", f"name says {write_words[0]!r}"
     read_words = [t for t in tokens if t in READ_VERBS]
