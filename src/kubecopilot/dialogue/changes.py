@@ -45,6 +45,13 @@ def ref_of(fix: FixSpec, cluster: str | None) -> ResourceRef:
     return ResourceRef(kind=fix.kind, namespace=fix.namespace, name=fix.name, cluster=cluster)
 
 
+def diagnosed_targets(evidence: Any, cluster: str | None) -> list[ResourceRef]:
+    """What a diagnosis may change: the workload it looked at and that workload's pods, nothing else."""
+    objects = ([evidence.workload] if evidence.workload else []) + list(evidence.pods)
+    return [ResourceRef(kind=o["kind"] if "kind" in o else "Pod", namespace=o["metadata"].get("namespace") or evidence.namespace,
+                        name=o["metadata"]["name"], cluster=cluster) for o in objects]
+
+
 def builder_for(fix: FixSpec, *, now: Callable[[], datetime], replicasets: Callable[[], list[dict[str, Any]]]) -> Builder:
     """A builder taking the current object. ``replicasets`` is only called for a rollback (revision history)."""
     if fix.action == "scale":

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubecopilot.diagnosis.answer import diagnosis_for
 from kubecopilot.dialogue.analyzers import analyze
-from kubecopilot.dialogue.changes import builder_for, fix_from_slots, ref_of
+from kubecopilot.dialogue.changes import builder_for, diagnosed_targets, fix_from_slots, ref_of
 from kubecopilot.dialogue.evidence import gather_evidence
 from kubecopilot.dialogue.health import HealthCheck
 from kubecopilot.dialogue.messages import say
@@ -39,6 +39,7 @@ class Flows:
         self.c = conversation
         self.notices: list[str] = []
         self.rules_diagnosis: Diagnosis | None = None  # the analyzers' verdict behind the last diagnosis shown
+        self.fix_targets: list[Any] | None = None  # what the last diagnosis may change (the model cannot choose)
 
     @property
     def lang(self) -> str:
@@ -56,6 +57,10 @@ class Flows:
             diagnosis = diagnosis_for(self.c.gateway, namespace=namespace or "", target=name,
                                       cluster=self.c.session.cluster, language=self.lang) or diagnosis
         self.rules_diagnosis = diagnosis
+        # What a fix may change: what was diagnosed, or what the rules (code, not the model) found to fix.
+        self.fix_targets = diagnosed_targets(evidence, self.c.session.cluster)
+        if diagnosis.fix is not None:
+            self.fix_targets.append(ref_of(diagnosis.fix, self.c.session.cluster))
         if self.c.brain is not None:
             diagnosis = self._llm_diagnosis(evidence, diagnosis)
         self.c.session.last_diagnosis = diagnosis
@@ -158,7 +163,8 @@ class Flows:
         builder = builder_for(fix, now=self.c.clock, replicasets=lambda: self._replicasets(fix.namespace))
         try:
             plan = self.c.plans.propose(ref_of(fix, session.cluster), builder, ai_rationale=rationale,
-                                        source_prompt_id=source_prompt_id, prompt_risk_tier=tier)
+                                        source_prompt_id=source_prompt_id, prompt_risk_tier=tier,
+                                        expected_targets=self.fix_targets if diagnosis is not None else None)
         except PlanInvalid as exc:
             return ErrorTurn(message=f"{'Plan rejected' if self.lang == 'en' else '计划被拒绝'}: {exc.message}",
                              hint=exc.hint, code=exc.code)

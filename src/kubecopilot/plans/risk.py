@@ -33,6 +33,7 @@ class RiskContext:
 
     namespace_labels: dict[str, str] = field(default_factory=dict)
     prompt_risk_tier: str | None = None
+    expected_targets: tuple[Any, ...] | None = None  # what the person asked about (kind, namespace, name); None: any
     pods_affected: int | None = None
     verify_timeout_s: float = 60.0
 
@@ -135,6 +136,9 @@ class _Facts:
     pods_affected: int
     verify_timeout_s: float
     changes: list[LeafChange]
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] | None = None
+    expected_targets: tuple[Any, ...] | None = None
 
     @classmethod
     def of(cls, plan: Any, ctx: RiskContext) -> _Facts:
@@ -148,7 +152,7 @@ class _Facts:
                                                                                      old, new)
         return cls(plan, plan.action, plan.resource.kind, plan.resource.name, plan.resource.namespace,
                    dict(ctx.namespace_labels), ctx.prompt_risk_tier, old, new, owner, pods, ctx.verify_timeout_s,
-                   leaf_changes(plan))
+                   leaf_changes(plan), before, after, ctx.expected_targets)
 
     def names(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "namespace": self.namespace}
@@ -234,7 +238,88 @@ def _pods_affected_at_least(f: _Facts, count: int) -> dict[str, Any] | None:
     return {"pods": f.pods_affected} if f.pods_affected >= count else None
 
 
+def _replicas_scale_up_over(f: _Facts, factor: float, increase: int) -> dict[str, Any] | None:
+    """A scale-up beyond what the rule allows: more than ``old × factor`` AND more than ``old + increase``."""
+    old, new = f.old_replicas, f.new_replicas
+    if old is None or new is None or new <= old:
+        return None
+    allowed = max(old * factor, old + increase)
+    return {"old": old, "new": new, "factor": f"{factor:g}", "increase": increase} if new > allowed else None
+
+
+def _replicas_over(f: _Facts, limit: int) -> dict[str, Any] | None:
+    new = f.new_replicas
+    return {"new": new, "limit": limit} if new is not None and new > limit and new != f.old_replicas else None
+
+
+def _sensitive_change(f: _Facts, paths: list[str], when_set: bool = False) -> dict[str, Any] | None:
+    """Fires when a value at one of ``paths`` differs between before and after (``when_set``: and is now truthy).
+
+    Paths are JSON pointers where ``*`` matches any key or list index, ``{podspec}`` is where the pod spec sits
+    for the kind and ``{containers}`` any of the container lists, so a patch that replaces a whole subtree (the
+    containers list, the pod spec) is judged by what it leaves behind, not by how it is spelled.
+    """
+    if f.after is None:
+        return None
+    for pattern in paths:
+        for parts in expand_path(pattern, f.kind):
+            old, new = select(f.before, parts), select(f.after, parts)
+            for path in sorted(set(old) | set(new)):
+                value = new.get(path, _MISSING)
+                if old.get(path, _MISSING) != value and (not when_set or (value is not _MISSING and value)):
+                    return {"path": path, "value": "removed" if value is _MISSING else _short(value)}
+    return None
+
+
+def _target_not_requested(f: _Facts) -> dict[str, Any] | None:
+    if f.expected_targets is None:
+        return None
+    asked = [(str(w.kind), str(w.namespace or ""), str(w.name)) for w in f.expected_targets]
+    if (f.kind, f.namespace or "", f.name) in asked:
+        return None
+    return {"asked": ", ".join(f"{k} {ns}/{n}" for k, ns, n in asked) or "nothing changeable"}
+
+
+_MISSING = object()
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def expand_path(pattern: str, kind: str) -> list[list[str]]:
+    podspec = "spec" if kind == "Pod" else "spec/template/spec"
+    text = pattern.replace("{podspec}", podspec).strip("/")
+    variants = [text.replace("{containers}", c) for c in _CONTAINER_LISTS] if "{containers}" in text else [text]
+    return [v.split("/") for v in variants]
+
+
+def select(doc: Any, parts: list[str], prefix: str = "") -> dict[str, Any]:
+    """Every value at the path ``parts`` (``*`` matches any key or index), by its concrete JSON pointer."""
+    if not parts:
+        return {prefix: doc}
+    head, rest = parts[0], parts[1:]
+    if isinstance(doc, dict):
+        keys = list(doc) if head == "*" else [head] if head in doc else []
+        items = [(str(k), doc[k]) for k in keys]
+    elif isinstance(doc, list):
+        items = [(str(i), v) for i, v in enumerate(doc)] if head == "*" else (
+            [(head, doc[int(head)])] if head.isdigit() and int(head) < len(doc) else [])
+    else:
+        return {}
+    found: dict[str, Any] = {}
+    for key, child in items:
+        found.update(select(child, rest, f"{prefix}/{key.replace('~', '~0').replace('/', '~1')}"))
+    return found
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 CONDITIONS: dict[str, Callable[..., dict[str, Any] | None]] = {
+    "replicas_scale_up_over": _replicas_scale_up_over,
+    "replicas_over": _replicas_over,
+    "sensitive_change": _sensitive_change,
+    "target_not_requested": _target_not_requested,
     "production_namespace": _production_namespace,
     "action_in": _action_in,
     "replicas_to_zero": _replicas_to_zero,

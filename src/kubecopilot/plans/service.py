@@ -12,7 +12,7 @@ Pending (and approved but unexecuted) plans expire after ``pending_ttl``: whoeve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -36,7 +36,7 @@ from kubecopilot.plans.policy import FourEyesPolicy, same_person
 from kubecopilot.plans.ports import ApprovalRegistry, ClusterOps
 from kubecopilot.plans.risk import RiskContext, RuleSet, assess
 from kubecopilot.plans.summary import summarize
-from kubecopilot.plans.validate import validate_plan
+from kubecopilot.plans.validate import require_expected_target, validate_plan
 
 if TYPE_CHECKING:  # only a type here: the ledger (and SQLAlchemy) load when one is opened
     from kubecopilot.plans.ledger import AuditLedger
@@ -64,8 +64,14 @@ class PlanService:
 
     def propose(self, ref: ResourceRef, build: Builder, *, ai_rationale: str = "", source_prompt_id: str | None = None,
                 prompt_risk_tier: str | None = None, requested_by: str | None = None,
-                detail: dict[str, Any] | None = None) -> OperationPlan:
-        """Read the object fresh, build the plan from it, validate, rate and record it as "created"."""
+                detail: dict[str, Any] | None = None,
+                expected_targets: Collection[ResourceRef] | None = None) -> OperationPlan:
+        """Read the object fresh, build the plan from it, validate, rate and record it as "created".
+
+        ``expected_targets``: what the person asked about (a diagnosed workload and its pods). A draft aimed at
+        anything else is refused here, before a read, so a model cannot choose what gets changed.
+        """
+        require_expected_target(ref, expected_targets)
         current = self.ops.read_object(ref)
         return self._register(current, build, ref.cluster, ai_rationale=ai_rationale, source_prompt_id=source_prompt_id,
                               prompt_risk_tier=prompt_risk_tier, requested_by=requested_by, detail=detail)

@@ -8,13 +8,13 @@ rollback that really restores ``before``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from kubecopilot.errors import PlanInvalid
-from kubecopilot.plans.model import SUPPORTED_SCHEMA_VERSIONS, OperationPlan
+from kubecopilot.plans.model import SUPPORTED_SCHEMA_VERSIONS, OperationPlan, ResourceRef
 from kubecopilot.plans.patches import PatchConflict, apply_ops, without_status
 
 # Identity and server-owned fields. Patching them is either meaningless (the server overwrites them) or an attempt
@@ -161,3 +161,18 @@ def _rollback(plan: OperationPlan) -> None:
         raise PlanInvalid(f"diff.rollbackPatch does not apply after diff.patch ({exc})") from None
     if without_status(whole) != without_status(before):
         raise PlanInvalid("diff.rollbackPatch does not restore the object to its snapshot")
+
+
+def same_target(a: ResourceRef, b: ResourceRef) -> bool:
+    """The same object: kind, namespace, name and cluster (no cluster means the default one)."""
+    return (a.kind, a.namespace or "", a.name, a.cluster or None) == (b.kind, b.namespace or "", b.name,
+                                                                        b.cluster or None)
+
+
+def require_expected_target(ref: ResourceRef, expected: Collection[ResourceRef] | None) -> None:
+    """Refuse a plan for ``ref`` when the person asked about something else (``expected``; None: no constraint)."""
+    if expected is None or any(same_target(ref, want) for want in expected):
+        return
+    asked = ", ".join(f"{w.kind} {w.namespace}/{w.name}" for w in expected) or "nothing that can be changed"
+    raise PlanInvalid(f"the proposed change targets {ref.kind} {ref.namespace}/{ref.name}, but you asked about "
+                      f"{asked}", hint="ask for a change to that resource by name", target=ref.name)
