@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kubecopilot.plans.patches import after_of, pointer, pointer_parts, resolve
+from kubecopilot.plans.patches import PatchConflict, after_of, apply_ops, concrete_path, pointer, pointer_parts, resolve
 
 _MISSING = object()
 RESTART_ANNOTATION = "kubectl.kubernetes.io/restartedAt"
@@ -44,16 +44,27 @@ def leaf_changes(plan: Any) -> list[LeafChange]:
     if after is None:
         return []
     seen: dict[str, LeafChange] = {}
+    state = before
     for op in plan.diff.patch:
-        if op.op == "test":
+        path = concrete_path(state, op.path)  # "/-" appends: compare at the index the value lands at
+        if op.op != "test":
+            state = _applied(state, op, path)
+        else:
             continue
-        old_leaves = _flatten(resolve(before, op.path, _MISSING), op.path)
-        new_leaves = _flatten(resolve(after, op.path, _MISSING), op.path)
+        old_leaves = _flatten(resolve(before, path, _MISSING), path)
+        new_leaves = _flatten(resolve(after, path, _MISSING), path)
         for path in sorted(set(old_leaves) | set(new_leaves)):
             old, new = old_leaves.get(path), new_leaves.get(path)
             if old != new and path not in seen:
                 seen[path] = _describe(plan.resource.kind, before, after, path, old, new)
     return list(seen.values())
+
+
+def _applied(state: dict[str, Any], op: Any, path: str) -> dict[str, Any]:
+    try:
+        return apply_ops(state, [{**op.model_dump(mode="json"), "path": path}])
+    except PatchConflict:
+        return state
 
 
 def _flatten(value: Any, path: str) -> dict[str, Any]:

@@ -84,7 +84,20 @@ def resolve(doc: Any, path: str, default: Any = None) -> Any:
     """The value at a JSON pointer, or ``default`` when the path does not exist."""
     if doc is None:
         return default
-    return jsonpointer.resolve_pointer(doc, path, default)
+    try:
+        found = jsonpointer.resolve_pointer(doc, path, default)
+    except jsonpointer.JsonPointerException:
+        return default
+    return default if isinstance(found, jsonpointer.EndOfList) else found  # "/-" names no element
+
+
+def concrete_path(doc: Any, path: str) -> str:
+    """``/…/containers/-`` (append) as the index it lands at in ``doc``: a path summaries and rules can resolve."""
+    if not path.endswith("/-"):
+        return path
+    parent = path[:-2]
+    items = resolve(doc, parent, [])
+    return f"{parent}/{len(items) if isinstance(items, list) else 0}"
 
 
 def pointer(*parts: str | int) -> str:

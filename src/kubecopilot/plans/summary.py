@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from kubecopilot.plans.changes import LeafChange, leaf_changes
-from kubecopilot.plans.patches import after_of, resolve, without_status
+from kubecopilot.plans.patches import PatchConflict, after_of, apply_ops, concrete_path, resolve, without_status
 from kubecopilot.quantity import parse_quantity
 
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: ~10× faster on big objects
@@ -54,8 +54,20 @@ def change_rows(plan: Any) -> list[ChangeRow]:
     if plan.action == "delete":
         return [ChangeRow("delete", "(whole object)", f"{plan.resource.kind} {plan.resource.name}", None)]
     after = after_of(plan) or {}
-    return [ChangeRow(op.op, op.path, resolve(before, op.path), resolve(after, op.path))
-            for op in plan.diff.patch if op.op != "test"]
+    rows, state = [], before
+    for op in plan.diff.patch:
+        path = concrete_path(state, op.path)  # an append ("/-") is shown at the index it lands at
+        if op.op != "test":
+            rows.append(ChangeRow(op.op, path, resolve(before, path), resolve(after, path)))
+        state = _applied(state, op, path)
+    return rows
+
+
+def _applied(state: dict[str, Any], op: Any, path: str) -> dict[str, Any]:
+    try:
+        return apply_ops(state, [{**op.model_dump(mode="json"), "path": path}])
+    except PatchConflict:
+        return state
 
 
 def yaml_diff(plan: Any, context: int = 5) -> str:
