@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from kubecopilot.errors import ConfigError
+from kubecopilot.redaction import mask_url_credentials
 
 DEFAULT_MCP_URL = "http://localhost:8001/sse"
 DEFAULT_MODEL = "openrouter/google/gemini-2.5-flash"
@@ -206,6 +207,9 @@ class Settings(_Section):
         data["llm"]["api_key"] = "***" if self.llm_key() else None
         data["mcp"]["headers"] = {k: "***" for k in self.mcp.headers}
         data["mcp"]["env"] = {k: "***" for k in self.mcp.env}
+        data["mcp"]["url"] = mask_url_credentials(data["mcp"].get("url"))
+        data["audit"]["url"] = mask_url_credentials(data["audit"].get("url"))
+        data["llm"]["base_url"] = mask_url_credentials(data["llm"].get("base_url"))
         return data
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubecopilot.redaction import mask_url_credentials
+
 
 class ExitCode:
     """Documented process exit codes (README "Exit codes")."""
@@ -29,10 +31,12 @@ class KubeCopilotError(Exception):
     exit_code = ExitCode.ERROR
 
     def __init__(self, message: str, *, hint: str | None = None, **details: Any) -> None:
+        # A URL's password never leaves in an error, whoever built the message (a connection error names the URL).
+        message = mask_url_credentials(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
-        self.details = details
+        self.hint = mask_url_credentials(hint)
+        self.details = {k: mask_url_credentials(v) for k, v in details.items()}
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"error": self.code, "message": self.message}
@@ -189,6 +193,12 @@ class PlanNotFound(PlanError):
 
 class AuditTampered(KubeCopilotError):
     code = "audit_tampered"
+
+
+class AuditUnreadable(KubeCopilotError):
+    """The audit database cannot be opened or read: not a database, corrupt, unreachable, or no driver."""
+
+    code = "audit_unreadable"
 
 
 # --- LLM --------------------------------------------------------------------------------------------------------

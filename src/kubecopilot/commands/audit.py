@@ -9,6 +9,7 @@ from typing import Any
 from kubecopilot.commands import add_output_flag, command
 from kubecopilot.config import Settings
 from kubecopilot.errors import ExitCode
+from kubecopilot.redaction import mask_url_credentials
 
 
 def add_parser(sub: Any) -> None:
@@ -37,7 +38,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Audit ledger", caption=settings.audit_url, title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(title="Audit ledger", caption=mask_url_credentials(settings.audit_url), title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("#", "at", "plan", "event", "actor", "status", "detail"):
         table.add_column(column, overflow="fold", no_wrap=column in ("#", "at", "plan"))
     for e in entries:

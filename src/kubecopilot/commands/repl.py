@@ -99,12 +99,13 @@ def open_app(settings: Settings, console: Any, early: EarlySandbox | None = None
     from rich.text import Text
 
     from kubecopilot.app import App
+    from kubecopilot.redaction import mask_url_credentials
 
     def notice(message: str) -> None:
         console.print(Text(f"ℹ {message}", style="yellow"))
 
     starting = ("no MCP server configured: starting the built-in sandbox cluster" if early is not None
-                else f"connecting to {settings.mcp.url or ' '.join(settings.mcp.command or [])}")
+                else f"connecting to {mask_url_credentials(settings.mcp.url or ' '.join(settings.mcp.command or []))}")
     status = console.status(Text(f"{starting}…", style="cyan")) if console.is_terminal else contextlib.nullcontext()
     with status:
         return App.open(settings, on_notice=notice, sandbox=early.get() if early is not None else None)

@@ -17,6 +17,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
+    from kubecopilot.redaction import mask_url_credentials
     from kubecopilot.tools.catalog import catalog_rows
     from kubecopilot.tools.factory import connect_gateway
 
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         gateway = connect_gateway(settings, url=url)
         try:
             rows = catalog_rows(gateway.catalog, settings.cache.ttl)
-            server = url or " ".join(settings.mcp.command or [])
+            server = mask_url_credentials(url or " ".join(settings.mcp.command or []))
             if args.output == "json":
                 print(json.dumps({"server": server, "profile": gateway.profile.name, "tools": rows}, indent=2))
             else:

@@ -15,101 +15,26 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import json
 import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from kubecopilot.errors import ConfigError
-
-IP, EMAIL, ID, SECRET = "REDACTED_IP", "REDACTED_EMAIL", "REDACTED_ID", "REDACTED_SECRET"
-_MAX_PASSES = 4
-
-# Key names whose value is a credential: DB_PASSWORD, spring.datasource.password, x-api-key, clientSecret …
-# (the keyword must END the key: DB_PASSWORD_FILE, secretName and max_tokens are not credentials).
-_KEYWORDS = (r"(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key"
-             r"|client[_-]?secret|credentials?|session[_-]?id)")
-_SECRET_KEY = rf"[\w.\-]*{_KEYWORDS}"
-_SECRET_KEY_NAME = re.compile(rf"(?i){_SECRET_KEY}")
-_HARMLESS_VALUES = {"true", "false", "null", "none", "nil", "yes", "no", "", "redacted"}
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str  # reported in stats()
-    pattern: re.Pattern[str]
-    label: str  # placeholder label: each distinct value becomes [LABEL_n]
-    keep: Callable[[str], bool] | None = None  # True for a match that is not sensitive after all
-
-
-def _keep_ip(value: str) -> bool:
-    """Loopback and unspecified addresses say "local" / "all interfaces", which diagnosis needs and leaks nothing."""
-    try:
-        address = ipaddress.ip_address(value.split("/")[0].split("%")[0])
-    except ValueError:
-        return True  # not an address at all (a timestamp, a MAC, a 4-part version with a leading zero …)
-    return address.is_loopback or address.is_unspecified
-
-
-def _keep_assigned(value: str) -> bool:
-    """References and flags are not secrets: ``${DB_PASSWORD}``, ``<set to the key …>``, ``****``, ``false``."""
-    return value.strip().lower() in _HARMLESS_VALUES or value[:1] in "<$*{["
-
-
-_IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
-_SCHEMES = r"(?:bearer|basic|token|digest|negotiate)"
-
-
-def _value(prefix: str, stop: str) -> str:
-    """A value after "key=" / "key: ": escaped-quoted (JSON inside a log string), quoted, or bare up to ``stop``."""
-    return (rf"\\\"(?P<{prefix}1>[^\"\\\n]{{1,400}})\\\"|\"(?P<{prefix}2>(?:[^\"\\\n]|\\.){{1,400}})\""
-            rf"|'(?P<{prefix}3>[^'\n]{{1,400}})'|(?P<{prefix}4>(?:[^\s\"'\\{stop}]|\\(?!\"))+)")
-
-
-# A bare value ends at "&" only after "=" (query strings: password=x&ssl=true); after ":" (describe output, YAML)
-# "&" belongs to the value.
-_AFTER_EQUALS = _value("ve", r"&,;}\]()<>")
-_AFTER_COLON = _value("vc", r",;}\]()<>")
-_ASSIGNED = rf"(?:[ \t]*=[ \t]*(?:{_AFTER_EQUALS})|:[ \t]*(?:{_AFTER_COLON}))"
-
-BUILTIN_RULES: tuple[Rule, ...] = (
-    Rule("private_key", re.compile(
-        r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY-----"
-        r"|(?:[A-Za-z0-9+/=]|\\n|\r?\n)*)"), SECRET),
-    Rule("jwt", re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), SECRET),
-    Rule("url_credentials", re.compile(
-        r"(?i)\b[a-z][a-z0-9+.\-]*://[^\s:/@\"']*:(?P<v>[^\s@/\"']+)@"), SECRET),
-    Rule("authorization", re.compile(
-        rf"(?i)\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?(?:{_SCHEMES}\s+)?(?!{_SCHEMES}\b)(?P<v>[^\s\"',;]+)"),
-        SECRET, _keep_assigned),
-    Rule("bearer_token", re.compile(r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)"), SECRET),
-    Rule("api_key", re.compile(
-        r"(?<![\w-])(?:sk-[A-Za-z0-9]{20,}|sk-(?:or-v1|proj|svcacct|admin|ant)-[A-Za-z0-9_\-]{20,}"
-        r"|(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|glpat-[A-Za-z0-9_\-]{20,}"
-        r"|xox[abposr]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35}|[rs]k_(?:live|test)_[A-Za-z0-9]{16,})(?![\w-])"),
-        SECRET),
-    # Pod spec env entries: {"name": "DB_PASSWORD", "value": "…"} in JSON, "- name: X\n  value: …" in YAML.
-    Rule("env_secret", re.compile(
-        rf"(?i)\"name\"\s*:\s*\"[\w.\-]*{_KEYWORDS}\"\s*,\s*\"value\"\s*:\s*\"(?P<v>(?:[^\"\\\n]|\\.)+)\""
-        rf"|\bname:[ \t]*[\"']?[\w.\-]*{_KEYWORDS}[\"']?[ \t]*\r?\n[ \t]*value:[ \t]*[\"']?(?P<v2>[^\"'\r\n]+)"),
-        SECRET, _keep_assigned),
-    Rule("secret_assignment", re.compile(
-        rf"(?i)(?<![\w.\-]){_SECRET_KEY}\\?[\"']?{_ASSIGNED}"),
-        SECRET, _keep_assigned),
-    Rule("email", re.compile(
-        r"(?<![\w.+%-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"), EMAIL),
-    Rule("uuid", re.compile(r"(?<![\w-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w-])"), ID),
-    Rule("hex_id", re.compile(r"(?<!\w)[0-9a-fA-F]{32,}(?!\w)"), ID),
-    Rule("ipv6", re.compile(
-        rf"(?<![\w:.])(?:[0-9A-Fa-f]{{0,4}}:){{2,7}}(?:{_IPV4}|[0-9A-Fa-f]{{0,4}})(?:%[\w.]+)?(?![\w:])"), IP,
-        _keep_ip),
-    Rule("ipv4", re.compile(rf"(?<![\w.]){_IPV4}(?:/\d{{1,2}})?(?!\w|\.\d)"), IP, _keep_ip),
+from kubecopilot.redaction import (  # the rule set is shared with the plan domain (ledger snapshots), one layer down
+    BUILTIN_RULES,
+    EMAIL,
+    ID,
+    IP,
+    SECRET,
+    Rule,
 )
+from kubecopilot.redaction import SECRET_KEY_NAME as _SECRET_KEY_NAME
+from kubecopilot.redaction import keep_assigned as _keep_assigned
 
+_MAX_PASSES = 4
 _JSON_SECRET_MARK = re.compile(r"\"kind\"\s*:\s*\"Secret\"")
 _JSON_DATA_BLOCK = re.compile(r"\"(?:data|stringData)\"\s*:\s*\{[^{}]*\}")
 _JSON_DATA_ENTRY = re.compile(r"(\"[^\"]*\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")

@@ -19,6 +19,7 @@ from kubecopilot.errors import Interrupted, KubeCopilotError, PlanDrifted, PlanE
 from kubecopilot.plans.model import OperationPlan, ResourceRef, Step, utcnow
 from kubecopilot.plans.patches import PatchConflict, apply_ops, as_dicts, diff_ops, resolve, without_status
 from kubecopilot.plans.ports import ClusterOps
+from kubecopilot.plans.redact import fill_redacted
 from kubecopilot.plans.verify import ConditionResult, verify_post_conditions
 
 if TYPE_CHECKING:  # only a type here: the ledger (and SQLAlchemy) load when one is opened
@@ -165,7 +166,8 @@ class PlanExecutor:
     # --- checks ----------------------------------------------------------------------------------------------
 
     def _check_drift(self, plan: OperationPlan, current: dict[str, Any]) -> None:
-        paths = drift_paths(plan.diff.before or {}, current)
+        # Values the ledger copy had redacted are taken from the live object: never stored, never drift.
+        paths = drift_paths(fill_redacted(plan.diff.before or {}, current), current)
         if not paths:
             return
         shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")

@@ -28,8 +28,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kubecopilot.errors import ConfigError, PlanNotFound, StatusConflict
+from kubecopilot.errors import AuditUnreadable, ConfigError, PlanNotFound, StatusConflict
 from kubecopilot.plans.model import OperationPlan, utcnow
+from kubecopilot.plans.redact import redact_plan
 
 LEDGER_SCHEMA_VERSION = 1
 GENESIS = "0" * 64
@@ -105,8 +106,11 @@ class AuditLedger:
     def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.url = url
         self._clock = clock
-        self.engine = _engine(url)
-        self._init_schema()
+        try:
+            self.engine = _engine(url)
+            self._init_schema()
+        except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
+            raise unreadable(url, exc) from None
 
     # --- writing ---------------------------------------------------------------------------------------------
 
@@ -153,7 +157,8 @@ class AuditLedger:
         head = self._lock_head(conn)
         row = {"seq": head.seq + 1, "plan_id": plan.plan_id, "event": event, "actor": actor,
                "at": _iso(self._clock()), "status": plan.status,
-               "idempotency_key": plan.audit.idempotency_key or plan.plan_id, "plan_json": plan.to_json(),
+               "idempotency_key": plan.audit.idempotency_key or plan.plan_id,
+               "plan_json": redact_plan(plan).to_json(),  # no secret values at rest; rollback's paths are kept
                "detail_json": _canonical(detail) if detail is not None else None, "prev_hash": head.hash}
         row["hash"] = row_hash(row)
         conn.execute(EVENTS_TABLE.insert().values(**row))
@@ -276,6 +281,15 @@ class AuditLedger:
         self.engine.dispose()
 
 
+def _typed_errors(engine: Engine, url: str) -> None:
+    """Every database error of this engine surfaces as ``AuditUnreadable`` (no SQLAlchemy traceback reaches a
+    person), wherever it happens: opening, reading, verifying or appending."""
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _typed(context: Any) -> None:
+        raise unreadable(url, context.original_exception)
+
+
 def row_hash(row: dict[str, Any]) -> str:
     material = {k: row[k] for k in ("seq", "plan_id", "event", "actor", "at", "status", "idempotency_key",
                                     "plan_json", "detail_json", "prev_hash")}
@@ -317,6 +331,14 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def unreadable(url: str, exc: BaseException) -> AuditUnreadable:
+    """A database failure as a typed error; the URL's password is masked by the error itself."""
+    cause = getattr(exc, "orig", None) or exc
+    return AuditUnreadable(f"the audit ledger {url} cannot be opened or read: {str(cause).splitlines()[0]}",
+                           hint="check audit.url / KUBECOPILOT_AUDIT_URL; a corrupt SQLite file can be moved aside "
+                                "(a new ledger starts empty)")
+
+
 def engine_url(url: str) -> sa.engine.URL:
     """The URL with a driver SQLAlchemy can load: a bare ``postgresql://`` (or ``postgres://``, as many tools write
     it) means psycopg 3, the driver KubeCopilot ships, not SQLAlchemy's default psycopg2."""
@@ -331,10 +353,13 @@ def engine_url(url: str) -> sa.engine.URL:
 def _engine(url: str) -> Engine:
     parsed = engine_url(url)
     if not parsed.get_backend_name().startswith("sqlite"):
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        engine = sa.create_engine(parsed, pool_pre_ping=True)
+        _typed_errors(engine, url)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"timeout": 30})
+    _typed_errors(engine, url)
 
     @sa.event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

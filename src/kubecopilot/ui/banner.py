@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kubecopilot import __version__
+from kubecopilot.redaction import mask_url_credentials
 
 OFFLINE_WORKS = "rules and analyzers only"
 _KEY_VAR = re.compile(r"\((\w+) is not set\)")
@@ -59,7 +60,7 @@ def banner(app: Any, cluster: str | None) -> RenderableType:
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column(overflow="fold")
     grid.add_row("cluster", cluster_line(app, cluster))
-    grid.add_row("MCP", Text.assemble(app.mcp_url or "?", ("  ·  ", "dim"), tools_line(app)))
+    grid.add_row("MCP", Text.assemble(mask_url_credentials(app.mcp_url) or "?", ("  ·  ", "dim"), tools_line(app)))
     grid.add_row("model", Text.assemble(model, (f"  ({model_hint})" if model_hint else "", "dim")))
     grid.add_row("config", short_path(settings.config_file))
     grid.add_row("audit", audit_location(settings.audit_url))
