@@ -36,7 +36,7 @@ class FakeApprovals:
     grants: dict[str, FakeApproval] = field(default_factory=dict)
     revoked: list[str] = field(default_factory=list)
 
-    def grant(self, plan_id, *, kind, namespace, name, cluster=None, ttl_s=600):
+    def grant(self, plan_id, *, kind, namespace, name, cluster=None, ttl_s=600, calls=None):
         approval = FakeApproval(plan_id, kind, namespace, name, cluster)
         self.grants[plan_id] = approval
         return approval
@@ -148,6 +148,12 @@ class FakeCluster:
         owner = next((o for o in obj["metadata"].get("ownerReferences", []) if o.get("controller")), None)
         if owner:  # the ReplicaSet makes a replacement straight away
             self._new_pod(obj["metadata"]["namespace"], owner["name"], obj["spec"]["containers"])
+
+    def planned_patch(self, ref, patch, current, after):
+        return "patch", {"name": ref.name, "namespace": ref.namespace, "patch": patch}
+
+    def planned_delete(self, ref):
+        return "delete", {"name": ref.name, "namespace": ref.namespace}
 
     def pods_of(self, ref) -> list[dict[str, Any]]:
         owner = ref.name if ref.kind == "ReplicaSet" else f"{ref.name}-rs"

@@ -22,14 +22,21 @@ class ClusterOps(Protocol):
     def delete(self, ref: ResourceRef, approval: Any) -> Any:
         """Delete the object."""
 
+    def planned_patch(self, ref: ResourceRef, patch: list[dict[str, Any]], current: dict[str, Any],
+                      after: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The exact (tool, arguments) ``apply_patch`` will send when the object is ``current``."""
+
+    def planned_delete(self, ref: ResourceRef) -> tuple[str, dict[str, Any]]:
+        """The exact (tool, arguments) ``delete`` will send."""
+
     def pods_of(self, ref: ResourceRef) -> list[dict[str, Any]]:
         """The pods a workload (Deployment, StatefulSet, ReplicaSet) owns, fresh."""
 
 
 class ApprovalRegistry(Protocol):
     def grant(self, plan_id: str, *, kind: str, namespace: str | None, name: str, cluster: str | None = None,
-              ttl_s: float = 600) -> Any:
-        """Issue the token the gateway demands for a write on this one resource."""
+              ttl_s: float = 600, calls: Any = None) -> Any:
+        """Issue the token the gateway demands for a write on this one resource, for exactly ``calls``."""
 
     def revoke(self, approval: Any) -> Any:
         """Withdraw a token ``grant`` issued (after the execution: approvals are single use)."""

@@ -34,6 +34,8 @@ from kubecopilot.plans.model import ApprovalDecision, OperationPlan, ResourceRef
 from kubecopilot.plans.patches import apply_ops, diff_ops, resolve
 from kubecopilot.plans.policy import FourEyesPolicy, same_person
 from kubecopilot.plans.ports import ApprovalRegistry, ClusterOps
+from kubecopilot.plans.preflight import planned_calls, revalidate
+from kubecopilot.plans.redact import fill_redacted
 from kubecopilot.plans.risk import RiskContext, RuleSet, assess
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import require_expected_target, validate_plan
@@ -107,6 +109,7 @@ class PlanService:
         plan = self._current(plan.plan_id)
         if plan.status != "pending":
             raise PlanError(f"plan {plan.plan_id} is {plan.status}; only a pending plan can be approved or rejected")
+        plan = self._revalidate(plan)  # a row from the ledger is data: nobody is asked about an invalid plan
         second = self.second_person(plan)
         if second and approve_fn is not None:
             self._refuse_own_approval(plan, self.user, second)  # before asking: the answer could not count
@@ -157,7 +160,8 @@ class PlanService:
 
     def _check_drift(self, plan: OperationPlan, by: str) -> None:
         """At approval: the object must still be what the plan was made from (the executor checks again)."""
-        paths = drift_paths(plan.diff.before or {}, self.ops.read_object(plan.resource))
+        live = self.ops.read_object(plan.resource)
+        paths = drift_paths(fill_redacted(plan.diff.before or {}, live), live)  # the ledger copy is redacted
         if not paths:
             return
         failed = plan.transition("failed", failed_at=self._clock())
@@ -184,10 +188,11 @@ class PlanService:
         second = self.second_person(latest)
         if second and same_person(latest.audit.confirmed_by or "", latest.audit.requested_by):
             raise FourEyesRequired(f"plan {plan_id[:8]} was approved by its own requester ({second}); not run")
-        latest = validate_plan(latest, self.whitelist)
+        latest = self._revalidate(latest)  # whitelist, protected paths and risk again, wherever the row came from
         ref = latest.resource
+        calls = planned_calls(self.ops, latest, self.ops.read_object(ref))  # the token covers these calls only
         token = self.approvals.grant(plan_id, kind=ref.kind, namespace=ref.namespace, name=ref.name,
-                                     cluster=ref.cluster)
+                                     cluster=ref.cluster, calls=calls)
         try:
             return self.executor.execute(latest, token)
         finally:
@@ -259,6 +264,11 @@ class PlanService:
             original.resource.cluster, ai_rationale=f"{description}: undo \u201c{summarize(original)}\u201d.",
             source_prompt_id=None, prompt_risk_tier=None, requested_by=requested_by,
             detail={"rollbackOf": original.plan_id})
+
+    def _revalidate(self, plan: OperationPlan) -> OperationPlan:
+        context = RiskContext(namespace_labels=self._namespace_labels(plan.resource.namespace, plan.resource.cluster),
+                              verify_timeout_s=self.verify_timeout)
+        return revalidate(plan, self.whitelist, context, self._rules)
 
     def _labels_from_cluster(self, namespace: str, cluster: str | None) -> dict[str, str]:
         try:

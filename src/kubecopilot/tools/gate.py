@@ -1,9 +1,12 @@
 """The write gate: a write reaches the server only with an ``Approval`` this registry issued.
 
 ``grant`` is called only by the plan service, after a person approved a plan; it returns an opaque random token
-bound to one resource (kind, namespace, name, cluster) for a limited time. ``check`` refuses everything else:
-no token, a forged or revoked one, an expired one, or a call aimed at another resource — including a manifest or
-patch document that smuggles in a different object. Refusals are ``WriteRefused`` with a machine-readable reason,
+bound to one plan, one resource (kind, namespace, name, cluster) and — when the plan service lists them — the exact
+calls (tool + arguments) the executor will make for the plan's steps and their rollbacks, for a limited time.
+``check`` refuses everything else: no token, a forged or revoked one, an expired one, a call aimed at another
+resource or cluster (a token without a cluster covers only calls that name none), or any call that is not one of
+the plan's — another tool on the same object, other arguments, a patch that is not the approved one.
+Refusals are ``WriteRefused`` with a machine-readable reason,
 so an agent gets them back as data.
 """
 
@@ -13,7 +16,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +69,7 @@ class Approval:
     cluster: str | None
     expires_at: float
     token: str = field(repr=False)
+    calls: frozenset[str] | None = field(default=None, repr=False)  # fingerprints of the approved calls
 
     def describe(self) -> str:
         where = f"{self.namespace}/" if self.namespace else ""
@@ -88,9 +92,15 @@ class ApprovalRegistry:
         name: str,
         cluster: str | None = None,
         ttl_s: float = 600,
+        calls: Iterable[tuple[str, Mapping[str, Any]]] | None = None,
     ) -> Approval:
-        """Issue a token for one approved plan. Only the plan service calls this, after a person said yes."""
-        approval = Approval(plan_id, kind, namespace, name, cluster, self._clock() + ttl_s, secrets.token_urlsafe(24))
+        """Issue a token for one approved plan. Only the plan service calls this, after a person said yes.
+
+        ``calls``: the (tool, arguments) pairs the plan's execution may send; with them, nothing else passes.
+        """
+        bound = frozenset(call_fingerprint(t, a) for t, a in calls) if calls is not None else None
+        approval = Approval(plan_id, kind, namespace, name, cluster, self._clock() + ttl_s,
+                            secrets.token_urlsafe(24), bound)
         with self._lock:
             self._issued[approval.token] = approval
         return approval
@@ -117,6 +127,15 @@ class ApprovalRegistry:
                 "wrong_target",
                 f"the approval for {approval.describe()} does not cover this {tool} call: {problem}",
                 "make a plan for the resource you want to change",
+                approval,
+            )
+        if approval.calls is not None and call_fingerprint(tool, args) not in approval.calls:
+            raise _refused(
+                tool,
+                "not_in_plan",
+                f"the approval for {approval.describe()} does not cover this {tool} call: it is not one of the "
+                "calls the approved plan makes",
+                "a token authorises exactly the approved plan's steps; make a plan for this change",
                 approval,
             )
 
@@ -156,8 +175,9 @@ def target_mismatch(approval: Approval, tool: str, args: Mapping[str, Any]) -> s
         lowered = key.lower()
         if lowered in _NAMESPACE_ARGS and value and value != approval.namespace:
             return f"namespace {value!r} is not {approval.namespace!r}"
-        if lowered in _CLUSTER_ARGS and value and approval.cluster and value != approval.cluster:
-            return f"cluster {value!r} is not {approval.cluster!r}"
+        if lowered in _CLUSTER_ARGS and value and value != approval.cluster:
+            # A token without a cluster was approved for the default one; naming another is not covered.
+            return f"cluster {value!r} is not {approval.cluster or 'the default cluster'!r}"
     called_kind = _called_kind(tool, args)
     if called_kind and called_kind != normal_kind(approval.kind):
         return f"it acts on a {called_kind}, the plan is about a {approval.kind}"
@@ -175,6 +195,27 @@ def target_mismatch(approval: Approval, tool: str, args: Mapping[str, Any]) -> s
         # Without it the server would act in its own default namespace, which may hold a namesake.
         return f"it does not name the namespace {approval.namespace!r}"
     return None
+
+
+def call_fingerprint(tool: str, args: Mapping[str, Any]) -> str:
+    """A canonical text of one call (tool + arguments, keys sorted) to compare approved and attempted calls."""
+    return json.dumps([tool, _without_controller_fields(args)], sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _without_controller_fields(args: Mapping[str, Any]) -> dict[str, Any]:
+    # A full-object apply carries annotations a controller bumps between steps (the rollout revision); they are
+    # not part of what the person approved and must not make the plan's own rollback unmatchable.
+    out = dict(args)
+    for key, value in args.items():
+        if isinstance(value, Mapping) and isinstance(value.get("metadata"), Mapping):
+            meta = dict(value["metadata"])
+            annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k not in _CONTROLLER_ANNOTATIONS}
+            meta["annotations"] = annotations
+            out[key] = {**value, "metadata": meta}
+    return out
+
+
+_CONTROLLER_ANNOTATIONS = frozenset({"deployment.kubernetes.io/revision"})
 
 
 def normal_kind(kind: str) -> str:

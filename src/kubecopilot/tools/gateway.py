@@ -114,6 +114,12 @@ class ToolGateway:
         binding = self.binding(capability, **slots)
         return self.call(binding.tool, binding.build_args(slots), approval=approval, fresh=fresh)
 
+    def prepare(self, capability: str, **slots: Any) -> tuple[str, dict[str, Any]]:
+        """The (tool, arguments) ``invoke`` would send for these slots, as the write gate will see them."""
+        binding = self.binding(capability, **slots)
+        spec = self.catalog.get(binding.tool)
+        return binding.tool, fit_to_schema(normalise_args(binding.build_args(slots)), spec.properties)
+
     def records(self, capability: str, *, fresh: bool = False, **slots: Any) -> Listing:
         """A capability's answer as records (option lists, slot filling)."""
         binding = self.binding(capability, **slots)

@@ -46,30 +46,47 @@ class ClusterOps:
         self, ref: ResourceRef, patch: list[dict[str, Any]], after: Mapping[str, Any], approval: Approval
     ) -> ToolResult:
         """Make the live object look like ``after`` (``patch`` is the RFC 6902 patch from before to after)."""
-        g = self.gateway
+        capability, slots = self._patch_call(ref, patch, after, None)
+        return self.gateway.invoke(capability, approval=approval, **slots)
+
+    def planned_patch(
+        self, ref: ResourceRef, patch: list[dict[str, Any]], current: Mapping[str, Any], after: Mapping[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        """The exact (tool, arguments) ``apply_patch`` will send when the object is ``current`` (for approvals)."""
+        capability, slots = self._patch_call(ref, patch, after, current)
+        return self.gateway.prepare(capability, **slots)
+
+    def delete(self, ref: ResourceRef, approval: Approval) -> ToolResult:
+        return self.gateway.invoke(self._delete_capability(ref), approval=approval, **_slots(ref))
+
+    def planned_delete(self, ref: ResourceRef) -> tuple[str, dict[str, Any]]:
+        return self.gateway.prepare(self._delete_capability(ref), **_slots(ref))
+
+    def _delete_capability(self, ref: ResourceRef) -> str:
+        return "delete_pod" if ref.kind == "Pod" and self.gateway.has("delete_pod") else "delete"
+
+    def _patch_call(
+        self, ref: ResourceRef, patch: list[dict[str, Any]], after: Mapping[str, Any], current: Mapping[str, Any] | None
+    ) -> tuple[str, dict[str, Any]]:
+        """Which capability makes this change, with which slots: patch tool → full apply → scale / restart."""
+        g, slots = self.gateway, _slots(ref)
         if g.has("patch"):
-            binding = g.binding("patch", **_slots(ref))
-            if binding.patch_format == "merge-patch":
-                document: Any = merge_patch(self.read_object(ref), after)
-                return g.invoke("patch", approval=approval, patch=document, patch_type="merge", **_slots(ref))
-            return g.invoke("patch", approval=approval, patch=list(patch), patch_type="json", **_slots(ref))
+            if g.binding("patch", **slots).patch_format == "merge-patch":
+                document: Any = merge_patch(current if current is not None else self.read_object(ref), after)
+                return "patch", {"patch": document, "patch_type": "merge", **slots}
+            return "patch", {"patch": list(patch), "patch_type": "json", **slots}
         if g.has("apply"):
-            return g.invoke("apply", approval=approval, manifest=manifest_of(after, ref), **_slots(ref))
+            return "apply", {"manifest": manifest_of(after, ref), **slots}
         replicas = _only_replicas(patch)
         if replicas is not None and g.has("scale"):
-            return g.invoke("scale", approval=approval, replicas=replicas, **_slots(ref))
+            return "scale", {"replicas": replicas, **slots}
         if _only_restart(patch) and g.has("restart"):
-            return g.invoke("restart", approval=approval, **_slots(ref))
+            return "restart", slots
         raise CapabilityMissing(
             f"this server has no patch or apply tool, and the change to {ref.kind} {ref.name} is not a plain scale "
             "or restart",
             hint="use a server with a patch or create-or-update tool, or map one in a profile YAML",
         )
-
-    def delete(self, ref: ResourceRef, approval: Approval) -> ToolResult:
-        if ref.kind == "Pod" and self.gateway.has("delete_pod"):
-            return self.gateway.invoke("delete_pod", approval=approval, **_slots(ref))
-        return self.gateway.invoke("delete", approval=approval, **_slots(ref))
 
     def pods_of(self, ref: ResourceRef) -> list[dict[str, Any]]:
         """Live pods selected by a workload (for post-conditions such as "all Ready")."""
