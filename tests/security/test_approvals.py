@@ -22,24 +22,32 @@ def yes(plan):
     return ApprovalDecision(approved=True, by="user:alice", typed_name=plan.resource.name)
 
 
-@pytest.fixture
-def tokens(gateway, monkeypatch):
-    """Every approval the registry grants, as the plan service got it."""
-    granted = []
-    real = gateway.approvals.grant
-
-    def spy(*args, **kwargs):
-        granted.append(real(*args, **kwargs))
-        return granted[-1]
-
-    monkeypatch.setattr(gateway.approvals, "grant", spy)
-    return granted
-
-
 def approved_scale(service, ref, replicas):
     plan = service.propose(ref, lambda obj: build_scale(obj, replicas))
     assert service.decide(plan, yes)
     return plan
+
+
+@pytest.fixture
+def attack_with_token(gateway, monkeypatch):
+    """While the plan service executes a plan, use the token it was just granted for other calls (the token
+    exists only during the execution); record what each attempt raised."""
+    outcomes: dict = {}
+    attempts: list = []
+    real = gateway.approvals.grant
+
+    def grant_then_attack(*args, **kwargs):
+        token = real(*args, **kwargs)
+        for label, tool, call_args in attempts:
+            try:
+                gateway.call(tool, call_args, approval=token)
+                outcomes[label] = None
+            except WriteRefused as exc:
+                outcomes[label] = exc
+        return token
+
+    monkeypatch.setattr(gateway.approvals, "grant", grant_then_attack)
+    return attempts, outcomes
 
 
 OTHER_CALLS = {
@@ -58,29 +66,27 @@ OTHER_CALLS = {
 
 
 @pytest.mark.parametrize("case", sorted(OTHER_CALLS))
-def test_a_token_covers_only_the_calls_of_its_plan(service, gateway, server, tokens, case):
-    approved_scale(service, WORKER, 2)
-    before = deployment(server, "report-worker")
+def test_a_token_covers_only_the_calls_of_its_plan(service, server, attack_with_token, case):
+    attempts, outcomes = attack_with_token
     tool, args = OTHER_CALLS[case]
-    with pytest.raises(WriteRefused) as refused:
-        gateway.call(tool, args, approval=tokens[-1])
-    assert refused.value.details["reason"] in ("not_in_plan", "wrong_target")
-    assert deployment(server, "report-worker") == before
-
-
-def test_the_approved_plan_still_runs_with_its_token(service, server, tokens):
+    attempts.append((case, tool, args))
     plan = approved_scale(service, WORKER, 2)
-    report = service.execute(plan.plan_id)
-    assert report.outcome == "executed"
-    assert deployment(server, "report-worker")["spec"]["replicas"] == 2
+    assert service.execute(plan.plan_id).outcome == "executed"  # the plan's own call still passes
+    refused = outcomes[case]
+    assert isinstance(refused, WriteRefused) and refused.details["reason"] in ("not_in_plan", "wrong_target")
+    after = deployment(server, "report-worker")
+    assert after["spec"]["replicas"] == 2 and "hostNetwork" not in after["spec"]["template"]["spec"]
+    assert after["spec"]["template"]["spec"]["containers"][0]["image"] != "evil:1"
 
 
-def test_a_token_without_a_cluster_is_refused_on_another_cluster(service, gateway, server, tokens):
-    approved_scale(service, PROD_CART, 4)  # production/cart-service of the default cluster (3 → 4)
-    prod = deployment(server, "cart-service", "production", cluster="prod-cluster")
+def test_a_token_without_a_cluster_is_refused_on_another_cluster(service, server, attack_with_token):
+    attempts, outcomes = attack_with_token
     args = {"namespace": "production", "deployment_name": "cart-service", "replicas": 4, "cluster": "prod-cluster"}
-    with pytest.raises(WriteRefused):
-        gateway.call("scale_deployment", args, approval=tokens[-1])
+    attempts.append(("prod", "scale_deployment", args))
+    prod = deployment(server, "cart-service", "production", cluster="prod-cluster")
+    plan = approved_scale(service, PROD_CART, 4)  # production/cart-service of the default cluster (3 → 4)
+    service.execute(plan.plan_id)
+    assert isinstance(outcomes["prod"], WriteRefused)
     assert deployment(server, "cart-service", "production", cluster="prod-cluster") == prod
 
 
