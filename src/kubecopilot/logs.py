@@ -42,7 +42,7 @@ class SecretScrubber(logging.Filter):
             text = text.replace(secret, MASK)
         for shape in _KEY_SHAPES:
             text = shape.sub(lambda m: (m.group(1) if m.groups() else "") + MASK, text)
-        return mask_url_credentials(text)  # user:password@ in any URL (MCP, audit, proxies)
+        return str(mask_url_credentials(text))  # user:password@ in any URL (MCP, audit, proxies)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self.drop_third_party and record.levelno < logging.CRITICAL and _from_third_party(record):
