@@ -164,7 +164,7 @@ def test_a_valid_llm_plan_is_proposed_with_its_prompt_id_and_cures(sandbox):
     app.conversation.handle("why is inventory-api not ready?")
     proposal = app.conversation.handle("fix it")
     assert isinstance(proposal, PlanProposal), proposal
-    assert proposal.plan["audit"]["sourcePromptId"] == "plan-change@1.0.0"
+    assert proposal.plan["audit"]["sourcePromptId"] == "plan-change@1.1.0"
     result = app.conversation.approve(proposal.plan_id, lambda p: ApprovalDecision(approved=True, by="user:t", typed_name=p.resource.name))
     assert isinstance(result, Answer) and result.title == "inventory-api is Ready again"
     app.close()
