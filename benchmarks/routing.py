@@ -12,6 +12,7 @@ Run: ``uv run python benchmarks/routing.py [--every 4] [--json]``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -25,12 +26,13 @@ TABLE = HERE.parent / "tests" / "dialogue" / "utterances.yaml"
 
 
 def measure(every: int = 1) -> dict[str, Any]:
-    from kubecopilot.dialogue.scoring import Table, load_table, rules_understand, score
     from kubecopilot.testing.local_llm import find_local_model
 
-    full = load_table(TABLE)
-    table = Table(full.context, full.utterances[::every])
-    rules = score(rules_understand, table)
+    scoring = importlib.import_module("kubecopilot.dialogue.scoring")  # the dialogue issue's scorer
+    full = scoring.load_table(TABLE)
+    table = scoring.Table(full.context, full.utterances[::every])
+    score = scoring.score
+    rules = score(scoring.rules_understand, table)
     result: dict[str, Any] = {"rows": len(table.utterances), "of_rows": len(full.utterances),
                               "rules": _summary(rules), "model": None}
     local = find_local_model()
