@@ -38,7 +38,7 @@ def _measure(local: Any) -> dict[str, Any]:
         turns = economy.conversation(economy.first_pods(handle))
         rows = run_turns(handle, turns, local)
     n = len(rows)
-    llm_rows = [r for r in rows if r["llm_calls"]]
+    llm_rows = [r for r in rows if r["model_calls_asked"]]
     return {
         "available": True,
         "model": local.model,
@@ -47,7 +47,8 @@ def _measure(local: Any) -> dict[str, Any]:
         "seconds_per_turn": sum(r["seconds"] for r in rows) / n,
         "seconds_per_llm_turn": sum(r["seconds"] for r in llm_rows) / max(1, len(llm_rows)),
         "max_turn_seconds": max(r["seconds"] for r in rows),
-        "llm_calls_per_turn": sum(r["llm_calls"] for r in rows) / n,
+        "llm_calls_per_turn": sum(r["model_calls_asked"] for r in rows) / n,
+        "answered_in_time_per_turn": sum(r["llm_calls"] for r in rows) / n,
         "prompt_tokens_per_turn": sum(r["prompt_tokens"] for r in rows) / n,
         "too_slow_turns": sum(r["too_slow"] for r in rows),
         "per_turn": rows,
@@ -71,7 +72,7 @@ def run_turns(handle: Any, turns: list[Any], local: Any) -> list[dict[str, Any]]
     try:
         app.brain.warm_up()  # importing crewAI is not the model's time
         for turn in turns:
-            usage, started = llm.get_token_usage_summary(), time.perf_counter()
+            usage, asked, started = llm.get_token_usage_summary(), talk.llm_calls, time.perf_counter()
             if turn.approve and plan_id is not None:
                 def approve(plan: Any) -> ApprovalDecision:
                     return ApprovalDecision(approved=True, by="user:bench", typed_name=plan.resource.name)
@@ -84,9 +85,12 @@ def run_turns(handle: Any, turns: list[Any], local: Any) -> list[dict[str, Any]]
             plan_id = getattr(result, "plan_id", plan_id)
             rows.append({"turn": turn.text, "answered_by": turn.answered_by, "kind": result.kind,
                          "seconds": round(seconds, 2),
-                         "llm_calls": after.successful_requests - usage.successful_requests,
+                         "model_calls_asked": talk.llm_calls - asked,  # the engine asked an agent
+                         "llm_calls": after.successful_requests - usage.successful_requests,  # answered in time
                          "prompt_tokens": after.prompt_tokens - usage.prompt_tokens,
-                         "too_slow": any("too slow" in n for n in result.notices)})
+                         # the verifier's narrative is dropped silently when late: its turn's time says it
+                         "too_slow": any("too slow" in n for n in result.notices)
+                         or (talk.llm_calls > asked and seconds >= settings.llm.turn_deadline)})
     finally:
         app.close()
     return rows
@@ -98,13 +102,15 @@ def main() -> int:
         print(result["why"])
         return 1
     print(f"model {result['model']} at {result['url']}")
-    print(f"{'turn':<66} {'answered by':<30} {'kind':<7} {'calls':>5} {'tokens':>7} {'seconds':>8}")
+    print(f"{'turn':<66} {'answered by':<30} {'kind':<7} {'asked':>5} {'in time':>7} {'tokens':>7} {'seconds':>8}")
     for row in result["per_turn"]:
         slow = "  too slow" if row["too_slow"] else ""
-        print(f"{row['turn'][:64]:<66} {row['answered_by']:<30} {row['kind']:<7} {row['llm_calls']:>5} "
+        print(f"{row['turn'][:64]:<66} {row['answered_by']:<30} {row['kind']:<7} {row['model_calls_asked']:>5} "
+              f"{row['llm_calls']:>7} "
               f"{row['prompt_tokens']:>7} {row['seconds']:>8.1f}{slow}")
     print(f"{result['seconds_per_turn']:.1f} s per turn ({result['seconds_per_llm_turn']:.1f} s on turns that call "
-          f"the model, slowest {result['max_turn_seconds']:.1f} s); {result['llm_calls_per_turn']:.2f} LLM calls and "
+          f"the model, slowest {result['max_turn_seconds']:.1f} s); {result['llm_calls_per_turn']:.2f} model calls "
+          f"({result['answered_in_time_per_turn']:.2f} answered in time) and "
           f"{result['prompt_tokens_per_turn']:.0f} prompt tokens per turn; {result['too_slow_turns']} turns too slow")
     return 0
 

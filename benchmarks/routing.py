@@ -51,7 +51,7 @@ def _score_model(local: Any, table: Any, score: Any) -> dict[str, Any]:
     from kubecopilot.crew.llm import build_llm
     from kubecopilot.dialogue.deadline import Deadline, call_within
     from kubecopilot.dialogue.sanitizer import Sanitizer
-    from kubecopilot.errors import LLMTooSlow
+    from kubecopilot.errors import KubeCopilotError, LLMTooSlow, LLMUnavailable
     from kubecopilot.sandbox.runner import start_sandbox
     from kubecopilot.tools.factory import connect_gateway
 
@@ -73,6 +73,10 @@ def _score_model(local: Any, table: Any, score: Any) -> dict[str, Any]:
                 except LLMTooSlow:
                     too_slow.append(text)
                     raise
+                except KubeCopilotError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a crash on one row is a wrong answer, not the end
+                    raise LLMUnavailable(f"the model call failed: {type(exc).__name__}") from None
                 finally:
                     seconds.append(time.perf_counter() - started)
 

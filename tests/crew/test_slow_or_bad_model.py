@@ -140,3 +140,26 @@ def test_garbage_with_no_rules_answer_is_still_an_error_and_runs_nothing(shared_
     else:  # nothing of that name: no model was needed, or the coordinator's garbage fell back to the rules (issue 10)
         assert not isinstance(turn, PlanProposal)
         assert len(stub.requests) == 0 or any("did not validate" in n for n in turn.notices)
+
+
+def test_the_next_turn_works_while_an_abandoned_call_is_still_running(shared_sandbox):
+    """crewAI refuses to run one agent twice at once: each run gets a fresh agent, so a call the deadline abandoned
+    (still waiting for the model) does not break the next diagnosis."""
+    clock, release = FakeClock(), threading.Event()
+
+    def first_call_hangs(request: RecordedRequest) -> str:
+        if len(stub.requests) == 1:
+            clock.advance(60)
+            release.wait(30)
+        return diagnosis_without_fix()
+
+    with OpenAIStub(policy=first_call_hangs) as stub:
+        app, _ = stub_app(shared_sandbox, stub, clock)
+        try:
+            first = app.conversation.handle("why is report-worker crashing?")
+            second = app.conversation.handle("why is report-worker crashing?")
+        finally:
+            release.set()
+            app.close()
+    assert rules_diagnosis(first).source == "rules"
+    assert rules_diagnosis(second).source == "llm"  # the diagnostician answered the second time

@@ -54,7 +54,6 @@ class KubeCopilotCrew:
         self.tools_for = tools_for
         self.prompts = prompts or registry()
         self.llm_for = llm_for  # None: ``llm`` for every task (a scripted test model)
-        self.checks: dict[str, Check] = {}  # task name → extra semantic validation for the next run
 
     # --- agents (agents.yaml) ---------------------------------------------------------------------------------
 
@@ -96,8 +95,10 @@ class KubeCopilotCrew:
 
     def run(self, task_name: str, inputs: dict[str, str], check: Check | None = None) -> BaseModel:
         """Run one task; its validated output model. ``LLMOutputInvalid`` when it never validated."""
-        self.checks[task_name] = check or (lambda model: None)
-        one = getattr(self, task_name)()
+        # A fresh task and agent per run: the memoized ones may still be busy in a call the turn's deadline
+        # abandoned, and crewAI refuses to run one agent's executor twice at once. The check goes with the run.
+        one = self._task(task_name, check)
+        one.agent = self._agent(self._agent_of(task_name))
         crew = Crew(agents=[one.agent], tasks=[one], process=Process.sequential, verbose=False)
         try:
             output = crew.kickoff(inputs=inputs)
@@ -118,21 +119,25 @@ class KubeCopilotCrew:
         return Agent(config=config, llm=llm, tools=self.tools_for(list(capabilities)), allow_delegation=False,
                      max_iter=AGENT_MAX_ITER.get(name, 3), max_retry_limit=0, verbose=False, cache=False)
 
-    def _task(self, name: str) -> Task:
+    def _task(self, name: str, check: Check | None = None) -> Task:
         config = dict(self.tasks_config[name])
         spec = self.prompts.spec(config.pop("prompt"))
         config["description"] = self.prompts.text(spec.id)
-        return Task(config=config, guardrail=self._guardrail(name), guardrail_max_retries=MAX_OUTPUT_RETRIES)
+        return Task(config=config, guardrail=self._guardrail(name, check), guardrail_max_retries=MAX_OUTPUT_RETRIES)
+
+    def _agent_of(self, task_name: str) -> str:
+        return self.prompts.for_task(task_name).agent
 
     def _model(self, task_name: str) -> type[BaseModel]:
         return self.prompts.for_task(task_name).schema_model()
 
-    def _guardrail(self, task_name: str) -> Callable[[Any], tuple[bool, Any]]:
+    def _guardrail(self, task_name: str, check: Check | None) -> Callable[[Any], tuple[bool, Any]]:
         def validate(output):  # type: ignore[no-untyped-def]  # crewAI rejects string annotations on guardrails
             text = _json_text(output.raw)
             try:
                 model = self._model(task_name).model_validate_json(text)
-                self.checks.get(task_name, lambda m: None)(model)
+                if check is not None:
+                    check(model)
             except ValidationError as exc:
                 return False, f"Invalid output: {_errors(exc)}. Answer with ONE JSON object matching the schema."
             except Exception as exc:  # a semantic check (e.g. the plan does not validate) says why
