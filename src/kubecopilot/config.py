@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from kubecopilot.errors import ConfigError
 from kubecopilot.redaction import mask_url_credentials
@@ -79,6 +79,13 @@ class LLMSettings(_Section):
     timeout: float = 60.0
     max_retries: int = 3
     turn_deadline: float = Field(default=45.0, gt=0)  # seconds a turn may spend waiting for the model, all calls
+
+    @model_validator(mode="after")
+    def _request_within_its_turn(self) -> LLMSettings:
+        """A request never outlives its turn: past the deadline its answer is dropped anyway, and a local server with
+        one slot would make the next turn wait behind it."""
+        self.timeout = min(self.timeout, self.turn_deadline)
+        return self
 
 
 class CacheSettings(_Section):

@@ -81,3 +81,10 @@ def test_env_example_lists_every_variable():
     for var in [*ENV_VARS, "KUBECOPILOT_HOME", "OPENROUTER_API_KEY"]:
         assert f"# {var}=" in text, var
     assert set(PROVIDER_KEYS.values()) >= {"OPENROUTER_API_KEY"}
+
+
+def test_a_model_request_never_outlives_its_turn():
+    assert load_settings({}).llm.turn_deadline == 45 and load_settings({}).llm.timeout == 45
+    settings = load_settings({"llm.turn_deadline": 10, "llm.timeout": 60})
+    assert settings.llm.timeout == 10
+    assert load_settings({"llm.timeout": 20}).llm.timeout == 20  # a shorter request timeout stays
