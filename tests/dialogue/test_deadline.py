@@ -57,3 +57,13 @@ def test_a_call_still_running_at_the_deadline_is_abandoned():
         call_within(slow_model, deadline, "asking the diagnostician")
     assert started.is_set()
     release.set()  # the abandoned worker ends; its answer is dropped
+
+
+def test_time_spent_loading_does_not_count():
+    clock = FakeClock()
+    deadline = Deadline(45, clock)
+    with deadline.paused():
+        clock.advance(30)  # importing crewAI on a busy machine
+    assert deadline.remaining == 45
+    clock.advance(10)
+    assert deadline.remaining == 35

@@ -9,9 +9,10 @@ without sleeping.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -44,6 +45,15 @@ class Deadline:
     @property
     def expired(self) -> bool:
         return self.remaining <= 0.0
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Time spent inside does not count (loading crewAI on the first model call is not the model being slow)."""
+        began = self.clock()
+        try:
+            yield
+        finally:
+            self.started += self.clock() - began
 
     def too_slow(self, step: str) -> LLMTooSlow:
         return LLMTooSlow(f"the model gave no answer within {self.seconds:g} s ({step})",

@@ -117,6 +117,10 @@ class Conversation:
 
     def ask_model(self, step: str, call: Callable[[], T]) -> T:
         """One model call, shown as a progress step, within what is left of the turn's deadline (else LLMTooSlow)."""
+        warm_up = getattr(self.brain, "warm_up", None)  # the first call imports crewAI: not the model's time
+        if warm_up is not None:
+            with self.deadline.paused():
+                warm_up()
         self.progress(step)
         self.llm_calls += 1
         return call_within(call, self.deadline, step)
