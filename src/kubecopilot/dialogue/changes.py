@@ -6,7 +6,7 @@ validation, the whitelist and the risk rules decide whether the plan is shown at
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -55,9 +55,10 @@ def diagnosed_targets(evidence: Any, cluster: str | None) -> list[ResourceRef]:
 def builder_for(fix: FixSpec, *, now: Callable[[], datetime], replicasets: Callable[[], list[dict[str, Any]]]) -> Builder:
     """A builder taking the current object. ``replicasets`` is only called for a rollback (revision history)."""
     if fix.action == "scale":
-        if fix.replicas is None:
+        replicas = fix.replicas
+        if replicas is None:
             raise PlanInvalid("scale needs a number of replicas")
-        return lambda obj: build_scale(obj, fix.replicas)
+        return lambda obj: build_scale(obj, replicas)
     if fix.action == "restart":
         return lambda obj: build_restart(obj, now())
     if fix.action == "set_image":
@@ -68,18 +69,19 @@ def builder_for(fix: FixSpec, *, now: Callable[[], datetime], replicasets: Calla
     if fix.action == "delete_pod":
         return build_delete_pod
     if fix.action == "rollback":
-        return lambda obj: build_json_patch(obj, rollback_patch(obj, replicasets()), "update",
+        return lambda obj: build_json_patch(obj, list(rollback_patch(obj, replicasets())), "update",
                                             "Roll back the pod template to the previous revision")
     if fix.action == "json_patch":
         if not fix.patch:
             raise PlanInvalid("json_patch needs at least one RFC 6902 operation")
-        return lambda obj: build_json_patch(obj, fix.patch, "update", fix.description or "Apply a JSON patch")
+        patch: list[Mapping[str, Any]] = list(fix.patch)
+        return lambda obj: build_json_patch(obj, patch, "update", fix.description or "Apply a JSON patch")
     raise PlanInvalid(f"no automatic change for action {fix.action!r}")
 
 
 def rollback_patch(deployment: dict[str, Any], replicasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The patch that puts back the pod template of the previous revision (what ``kubectl rollout undo`` does)."""
-    previous = previous_revision(deployment, replicasets)
+    previous = previous_revision(deployment, list(replicasets))
     if previous is None:
         raise PlanInvalid(f"Deployment {deployment['metadata']['name']} has no earlier revision to roll back to")
     template = previous["spec"]["template"]

@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -22,7 +22,8 @@ from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
 from kubecopilot.dialogue.intents import WRITE_INTENTS, Understood
 from kubecopilot.dialogue.messages import say
-from kubecopilot.dialogue.models import CHANGE_INTENTS, Diagnosis, Evidence, PlanDraft, RoutedRequest, Verification
+from kubecopilot.dialogue.models import CHANGE_INTENTS, Diagnosis, RoutedRequest
+from kubecopilot.dialogue.ports import Brain, Gateway, PlanDesk, TurnContext
 from kubecopilot.dialogue.replies import resolve_reply
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.slots import FREE_SLOTS, SLOTS, NothingToPick, SlotFiller, parse_free_value
@@ -34,8 +35,6 @@ from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid
 T = TypeVar("T")
 
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
-_YES = re.compile(r"^\s*(y|yes|yeah|ok|okay|sure|go|go ahead|run|run them|do it|好|好的|是|是的|可以|执行|确认|继续|1)\s*[.!。！]?\s*$", re.I)
-_NO = re.compile(r"^\s*(n|no|nope|cancel|stop|不|不用|不要|取消|算了|2)\s*[.!。！]?\s*$", re.I)
 
 
 # Which plan action a change intent is, and the kind it applies to unless the user named one.
@@ -55,32 +54,37 @@ QUICK_COMMANDS: list[tuple[str, str, str]] = [  # (English label, Chinese label,
 ]
 
 
-class Brain(Protocol):
-    """The LLM side (implemented by ``kubecopilot.crew``). Every method may raise LLMUnavailable/LLMOutputInvalid."""
-
-    def understand(self, text: str, context: dict[str, Any]) -> RoutedRequest: ...
-
-    def diagnose(self, evidence: Evidence, findings: Diagnosis, language: str) -> tuple[Diagnosis, str]: ...
-
-    def plan(self, request: str, resource: dict[str, Any], diagnosis: Diagnosis | None) -> tuple[PlanDraft, str]: ...
-
-    def verify(self, summary: str, checks: list[str], language: str) -> Verification: ...
-
-
 class Conversation:
-    def __init__(self, gateway: Any, plans: Any, *, session: Session | None = None, brain: Brain | None = None,
+    def __init__(self, gateway: Gateway, plans: PlanDesk, *, session: Session | None = None, brain: Brain | None = None,
                  clock: Callable[[], datetime] | None = None, progress: Callable[[str], None] | None = None,
                  turn_deadline: float = 45.0, timer: Clock = time.monotonic) -> None:
-        self.gateway, self.plans, self.brain = gateway, plans, brain
+        self.gateway, self.plans = gateway, plans
         self.session = session or Session()
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.progress = progress or (lambda message: None)
         self.turn_deadline, self.timer = turn_deadline, timer
         self.deadline = Deadline(turn_deadline, timer)
         self.views = Views(gateway, self.session)
         self.names = KnownNames(gateway)
-        self.flows = Flows(self)
+        self.ctx = TurnContext(gateway=gateway, plans=plans, session=self.session, brain=brain, clock=self.clock,
+                               progress=progress or (lambda message: None), ask_model=self.ask_model)
+        self.flows = Flows(self.ctx)
         self.llm_calls = 0
+
+    @property
+    def brain(self) -> Brain | None:
+        return self.ctx.brain
+
+    @brain.setter
+    def brain(self, brain: Brain | None) -> None:  # plugged in after start (the REPL's /model, tests)
+        self.ctx.brain = brain
+
+    @property
+    def progress(self) -> Callable[[str], None]:
+        return self.ctx.progress
+
+    @progress.setter
+    def progress(self, progress: Callable[[str], None]) -> None:
+        self.ctx.progress = progress
 
     # --- entry points --------------------------------------------------------------------------------------------
 
@@ -88,7 +92,8 @@ class Conversation:
         text = text.strip()
         if not text:
             return self.menu()
-        self.session.language = intents.language_of(text) if re.search(r"[A-Za-z\u3400-\u9fff]", text) else self.session.language
+        if re.search(r"[A-Za-z\u3400-\u9fff]", text):
+            self.session.language = "zh" if intents.language_of(text) == "zh" else "en"
         self.session.history.append(("user", text[:500]))  # a refused 50 kB line is not kept whole
         self.deadline = Deadline(self.turn_deadline, self.timer)  # one budget for all model calls of this turn
         try:
@@ -354,11 +359,11 @@ class Conversation:
 
     def _run(self, p: PendingRequest, text: str) -> Turn:
         req, f, views = p.request, p.filled, self.views
-        ns = f.get("namespace")
+        ns: str | None = f.get("namespace")
         if req.intent == "logs":
             self.session.remember("pod", f["pod"], ns)
             self.progress(f"reading logs of {ns}/{f['pod']}")
-            return views.logs(ns, f["pod"], previous=req.previous)
+            return views.logs(ns or "", f["pod"], previous=req.previous)
         if req.intent in ("describe", "events"):
             kind, _, name = (f.get("object") or "/").partition("/")
             if name:
@@ -414,8 +419,8 @@ class Conversation:
             self.session.offer([], "ask")
         elif isinstance(turn, Answer) and turn.suggestions:
             self.session.offer(turn.suggestions, "suggestions")
-        self.session.history.append(("assistant", getattr(turn, "title", None) or getattr(turn, "question", None)
-                                     or getattr(turn, "summary", None) or getattr(turn, "message", "")))
+        said = getattr(turn, "title", None) or getattr(turn, "question", None) or getattr(turn, "summary", None)
+        self.session.history.append(("assistant", str(said or getattr(turn, "message", ""))))
 
 
 def _diagnosed(diagnosis: Diagnosis, req: RoutedRequest) -> bool:

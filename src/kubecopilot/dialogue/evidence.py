@@ -17,6 +17,7 @@ from typing import Any
 
 from kubecopilot.dialogue.conditions import owned_by
 from kubecopilot.dialogue.models import Evidence
+from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.errors import CapabilityMissing, KubeCopilotError, ToolFailed
 from kubecopilot.quantity import parse_quantity
 
@@ -30,7 +31,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 class _Reader:
     """Calls capabilities; a missing one or a failed read becomes a note and ``None``, never an exception."""
 
-    def __init__(self, gateway: Any, cluster: str | None, notes: list[str], fresh: bool) -> None:
+    def __init__(self, gateway: Gateway, cluster: str | None, notes: list[str], fresh: bool) -> None:
         self.gateway, self.cluster, self.notes, self.fresh = gateway, cluster, notes, fresh
 
     def data(self, capability: str, **slots: Any) -> Any:
@@ -81,7 +82,7 @@ class _Reader:
         return None
 
 
-def gather_evidence(gateway: Any, *, namespace: str, target: str, cluster: str | None = None, tail_lines: int = 50,
+def gather_evidence(gateway: Gateway, *, namespace: str, target: str, cluster: str | None = None, tail_lines: int = 50,
                     notes: list[str] | None = None, fresh: bool = False) -> Evidence:
     """Evidence about ``target`` in ``namespace``; what could not be read is appended to ``notes`` and kept in
     ``evidence.notes``."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kubecopilot.diagnosis.answer import diagnosis_for
 from kubecopilot.dialogue.analyzers import analyze
@@ -18,6 +18,8 @@ from kubecopilot.dialogue.evidence import gather_evidence
 from kubecopilot.dialogue.health import HealthCheck
 from kubecopilot.dialogue.messages import say
 from kubecopilot.dialogue.models import Diagnosis, FixSpec
+from kubecopilot.dialogue.phrases import NO, YES
+from kubecopilot.dialogue.ports import TurnContext
 from kubecopilot.dialogue.prompts import registry
 from kubecopilot.dialogue.session import PendingRequest
 from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, Option, PlanProposal, TextBlock, Turn
@@ -26,44 +28,40 @@ from kubecopilot.errors import Interrupted, LLMError, LLMOutputInvalid, LLMTooSl
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan
 
-if TYPE_CHECKING:
-    from kubecopilot.dialogue.engine import Conversation
-
-
 # Nothing the planner could change on a workload fixes these (a NotReady node needs its kubelet back).
 NO_WORKLOAD_FIX = {"Healthy", "Unknown", "NodeNotReady"}
 
 
 class Flows:
-    def __init__(self, conversation: Conversation) -> None:
-        self.c = conversation
+    def __init__(self, ctx: TurnContext) -> None:
+        self.ctx = ctx
         self.notices: list[str] = []
         self.rules_diagnosis: Diagnosis | None = None  # the analyzers' verdict behind the last diagnosis shown
         self.fix_targets: list[Any] | None = None  # what the last diagnosis may change (the model cannot choose)
 
     @property
     def lang(self) -> str:
-        return self.c.session.language
+        return self.ctx.session.language
 
     # --- diagnosis -----------------------------------------------------------------------------------------------
 
     def diagnose(self, namespace: str | None, kind: str, name: str) -> tuple[Turn, Diagnosis | None]:
         where = f"{namespace}/{name}" if namespace else name
-        self.c.progress(f"reading describe, events and logs of {where}")
-        evidence = gather_evidence(self.c.gateway, namespace=namespace or "", target=name, cluster=self.c.session.cluster)
+        self.ctx.progress(f"reading describe, events and logs of {where}")
+        evidence = gather_evidence(self.ctx.gateway, namespace=namespace or "", target=name, cluster=self.ctx.session.cluster)
         self.notices.extend(evidence.notes)
         diagnosis = analyze(evidence, language=self.lang)
         if diagnosis.category in ("Healthy", "Unknown"):  # not a pod failure: a Service, claim, quota, budget …?
-            diagnosis = diagnosis_for(self.c.gateway, namespace=namespace or "", target=name,
-                                      cluster=self.c.session.cluster, language=self.lang) or diagnosis
+            diagnosis = diagnosis_for(self.ctx.gateway, namespace=namespace or "", target=name,
+                                      cluster=self.ctx.session.cluster, language=self.lang) or diagnosis
         self.rules_diagnosis = diagnosis
         # What a fix may change: what was diagnosed, or what the rules (code, not the model) found to fix.
-        self.fix_targets = diagnosed_targets(evidence, self.c.session.cluster)
+        self.fix_targets = diagnosed_targets(evidence, self.ctx.session.cluster)
         if diagnosis.fix is not None:
-            self.fix_targets.append(ref_of(diagnosis.fix, self.c.session.cluster))
-        if self.c.brain is not None:
+            self.fix_targets.append(ref_of(diagnosis.fix, self.ctx.session.cluster))
+        if self.ctx.brain is not None:
             diagnosis = self._llm_diagnosis(evidence, diagnosis)
-        self.c.session.last_diagnosis = diagnosis
+        self.ctx.session.last_diagnosis = diagnosis
         suggestions = []
         if diagnosis.fix is not None:  # self-contained, so it also works as a one-shot `kubecopilot ask`
             fix = diagnosis.fix
@@ -80,9 +78,11 @@ class Flows:
 
     def _llm_diagnosis(self, evidence: Any, findings: Diagnosis) -> Diagnosis:
         self._tell_redaction()
-        brain = self.c.brain
+        brain = self.ctx.brain
+        if brain is None:
+            return findings
         try:
-            diagnosis, _prompt_id = self.c.ask_model("asking the diagnostician",
+            diagnosis, _prompt_id = self.ctx.ask_model("asking the diagnostician",
                                                      lambda: brain.diagnose(evidence, findings, self.lang))
             return diagnosis
         except LLMUnavailable as exc:
@@ -101,7 +101,7 @@ class Flows:
 
     def fix_from_diagnosis(self, diagnosis: Diagnosis, text: str) -> Turn:
         fix, source, rationale = diagnosis.fix, None, diagnosis.root_cause
-        if fix is None and self.c.brain is not None and diagnosis.category not in NO_WORKLOAD_FIX:
+        if fix is None and self.ctx.brain is not None and diagnosis.category not in NO_WORKLOAD_FIX:
             fix, source, rationale = self._llm_fix(diagnosis, text)
         if fix is None:
             return Answer(title=say("no_automatic_fix", self.lang, fix=diagnosis.suggested_fix),
@@ -112,24 +112,26 @@ class Flows:
 
     def _llm_fix(self, diagnosis: Diagnosis, text: str) -> tuple[FixSpec | None, str | None, str]:
         fix = diagnosis.fix
-        target = self.c.session.last("deployment", "pod")
+        target = self.ctx.session.last("deployment", "pod")
         if target is None:
             return None, None, diagnosis.root_cause
         kind = "Deployment" if target.kind == "deployment" else "Pod"
-        resource = self.c.gateway.invoke("get_resource", kind=kind, name=target.name, namespace=target.namespace,
-                                         cluster=self.c.session.cluster).data
+        resource = self.ctx.gateway.invoke("get_resource", kind=kind, name=target.name, namespace=target.namespace,
+                                         cluster=self.ctx.session.cluster).data
 
         def check(draft: Any) -> None:  # the planner's draft must build and validate, or it is sent back
             if draft.fix.action == "none":
                 return  # "no safe change" is a valid answer, said plainly to the user
             if "[REDACTED_" in draft.fix.model_dump_json():
                 raise PlanInvalid("the draft contains a redaction placeholder; use only values visible in the resource")
-            plan = builder_for(draft.fix, now=self.c.clock, replicasets=lambda: self._replicasets(draft.fix.namespace))(resource)
-            validate_plan(plan, self.c.plans.whitelist)
+            plan = builder_for(draft.fix, now=self.ctx.clock, replicasets=lambda: self._replicasets(draft.fix.namespace))(resource)
+            validate_plan(plan, self.ctx.plans.whitelist)
 
-        brain, rules_fix = self.c.brain, fix or self._rules_fix(diagnosis)
+        brain, rules_fix = self.ctx.brain, fix or self._rules_fix(diagnosis)
+        if brain is None:
+            return rules_fix, None, diagnosis.root_cause
         try:
-            draft, source = self.c.ask_model("asking the planner", lambda: brain.plan(text, resource, diagnosis, check))
+            draft, source = self.ctx.ask_model("asking the planner", lambda: brain.plan(text, resource, diagnosis, check))
         except LLMUnavailable as exc:
             self.fall_back(exc)
             return rules_fix, None, diagnosis.root_cause
@@ -145,7 +147,7 @@ class Flows:
         rules = self.rules_diagnosis
         if rules is None or rules.fix is None or diagnosis is rules:
             return None
-        return rules.fix if self.c.session.last_diagnosis is diagnosis else None
+        return rules.fix if self.ctx.session.last_diagnosis is diagnosis else None
 
     def fall_back(self, exc: LLMError) -> None:
         """The model did not help this turn (down, too slow, or invalid output): say so; the rules answer."""
@@ -157,12 +159,12 @@ class Flows:
         """Build, validate and rate a plan; only a plan that passed all of that is shown as approvable."""
         if fix.action == "none":
             return Answer(title=say("no_automatic_fix", self.lang, fix=fix.description or rationale))
-        session = self.c.session
-        self.c.progress(f"planning: {fix.action} {fix.kind} {fix.namespace}/{fix.name}")
+        session = self.ctx.session
+        self.ctx.progress(f"planning: {fix.action} {fix.kind} {fix.namespace}/{fix.name}")
         tier = registry().spec(source_prompt_id.split("@")[0]).risk_tier if source_prompt_id else None
-        builder = builder_for(fix, now=self.c.clock, replicasets=lambda: self._replicasets(fix.namespace))
+        builder = builder_for(fix, now=self.ctx.clock, replicasets=lambda: self._replicasets(fix.namespace))
         try:
-            plan = self.c.plans.propose(ref_of(fix, session.cluster), builder, ai_rationale=rationale,
+            plan = self.ctx.plans.propose(ref_of(fix, session.cluster), builder, ai_rationale=rationale,
                                         source_prompt_id=source_prompt_id, prompt_risk_tier=tier,
                                         expected_targets=self.fix_targets if diagnosis is not None else None)
         except PlanInvalid as exc:
@@ -174,12 +176,12 @@ class Flows:
                             plan=plan.model_dump(mode="json", by_alias=True), diagnosis=diagnosis)
 
     def _replicasets(self, namespace: str) -> list[dict[str, Any]]:
-        listing = self.c.gateway.records("list_replicasets", namespace=namespace, cluster=self.c.session.cluster)
+        listing = self.ctx.gateway.records("list_replicasets", namespace=namespace, cluster=self.ctx.session.cluster)
         return [r.raw for r in listing.records]
 
     def approve(self, plan_id: str, approve_fn: Callable[[Any], Any] | None) -> Turn:
         """Ask the injected approval function; on yes execute (drift check, rollback on failure) and verify."""
-        plans = self.c.plans
+        plans = self.ctx.plans
         plan = plans.get(plan_id)
         try:
             approved = plans.decide(plan, approve_fn)
@@ -190,7 +192,7 @@ class Flows:
             if latest.status == "pending":
                 return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id))
             return Answer(title=say("rejected", self.lang))
-        self.c.progress(f"executing: {summarize(plan)}")
+        self.ctx.progress(f"executing: {summarize(plan)}")
         return self._report(plan, plans.execute(plan.plan_id))  # the gateway evicts what the write touched
 
     def _report(self, plan: Any, report: Any) -> Turn:
@@ -202,12 +204,12 @@ class Flows:
         if report.outcome == "already-executed":
             return Answer(title=report.message)
         verification_text = say("executed", self.lang, summary=summary)
-        if self.c.brain is not None:
+        if self.ctx.brain is not None:
             # The change is applied and code checked it; a model that is down or answers garbage only loses the
             # narrative, never turns a done change into an error.
-            brain = self.c.brain
+            brain = self.ctx.brain
             with contextlib.suppress(LLMError):
-                verification_text = self.c.ask_model("asking the verifier",
+                verification_text = self.ctx.ask_model("asking the verifier",
                                                      lambda: brain.verify(summary, checks, self.lang)).summary
         ref = plan.resource
         again = [] if ref.kind == "Pod" else [suggestion("diagnose", self.lang, f"diagnose {ref.kind.lower()} {ref.name} -n {ref.namespace}",
@@ -218,26 +220,24 @@ class Flows:
     # --- health check --------------------------------------------------------------------------------------------
 
     def ask_health_check(self, request: Any) -> Ask:
-        check = HealthCheck(self.c.gateway, self.c.session)
+        check = HealthCheck(self.ctx.gateway, self.ctx.session)
         pending = PendingRequest(request=request, filled={}, slot="confirm")
-        self.c.session.pending = pending
+        self.ctx.session.pending = pending
         return Ask(question=say("health_intro", self.lang), slot="confirm", steps=check.steps(),
                    options=[Option(value="yes", label=say("yes_run", self.lang)), Option(value="no", label=say("no_cancel", self.lang))])
 
     def confirm_health_check(self, pending: PendingRequest, text: str) -> Turn | None:
-        from kubecopilot.dialogue.engine import _NO, _YES
-
-        if _YES.match(text):
-            self.c.session.pending = None
-            self.c.progress("checking nodes, pods, deployments and events")
-            return HealthCheck(self.c.gateway, self.c.session).run()
-        if _NO.match(text):
-            self.c.session.pending = None
+        if YES.match(text):
+            self.ctx.session.pending = None
+            self.ctx.progress("checking nodes, pods, deployments and events")
+            return HealthCheck(self.ctx.gateway, self.ctx.session).run()
+        if NO.match(text):
+            self.ctx.session.pending = None
             return Answer(title=say("cancelled", self.lang))
-        self.c.session.pending = None
+        self.ctx.session.pending = None
         return None  # something else entirely: treat it as a new request
 
     def _tell_redaction(self) -> None:
-        if not self.c.session.redaction_told:
-            self.c.session.redaction_told = True
+        if not self.ctx.session.redaction_told:
+            self.ctx.session.redaction_told = True
             self.notices.append(say("redaction_notice", self.lang))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock
 from kubecopilot.dialogue.views import Reads, is_unhealthy, suggestion
@@ -24,7 +25,7 @@ Key = tuple[str, str]  # (namespace, "kind/name") of the workload a finding belo
 
 
 class HealthCheck:
-    def __init__(self, gateway: Any, session: Session) -> None:
+    def __init__(self, gateway: Gateway, session: Session) -> None:
         self.gateway, self.session = gateway, session
 
     def steps(self) -> list[str]:
@@ -102,5 +103,5 @@ def workload_of(pod: dict[str, Any], name: str) -> str:
     if owner is None:
         return f"pod/{name}"
     if owner.get("kind") == "ReplicaSet":
-        return "deployment/" + owner["name"].rsplit("-", 1)[0]
+        return "deployment/" + str(owner["name"]).rsplit("-", 1)[0]
     return f"{str(owner.get('kind', '')).lower()}/{owner.get('name')}"

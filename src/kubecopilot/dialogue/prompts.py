@@ -63,7 +63,8 @@ class PromptSpec(BaseModel):
 
     def schema_model(self) -> type[BaseModel]:
         module, _, name = self.schema_ref.partition(":")
-        return getattr(importlib.import_module(module), name)
+        model: type[BaseModel] = getattr(importlib.import_module(module), name)
+        return model
 
 
 class PromptRegistry:

@@ -15,6 +15,7 @@ from typing import Any
 
 from kubecopilot.dialogue.extract import MAX_REPLICAS
 from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.turns import Ask, Option
 from kubecopilot.errors import CapabilityMissing, ToolFailed
@@ -55,7 +56,7 @@ class Filled:
 
 @dataclass
 class SlotFiller:
-    gateway: Any  # kubecopilot.tools.gateway.ToolGateway
+    gateway: Gateway
     session: Session
     notices: list[str] = field(default_factory=list)
 
@@ -239,10 +240,11 @@ class SlotFiller:
             result = self.gateway.invoke("get_resource", kind="Deployment", name=p.filled["deployment"],
                                          namespace=p.filled["namespace"], cluster=self.session.cluster)
             p.filled["_object"] = result.data
-        return p.filled["_object"]
+        obj: dict[str, Any] = p.filled["_object"]
+        return obj
 
     def _records(self, capability: str, *, namespace: str | None = None, quiet: bool = False) -> list[Any]:
-        slots = {"cluster": self.session.cluster}
+        slots: dict[str, Any] = {"cluster": self.session.cluster}
         if namespace:
             slots["namespace"] = namespace
         try:

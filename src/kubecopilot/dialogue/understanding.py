@@ -11,6 +11,7 @@ from typing import Any
 
 from kubecopilot.dialogue import intents
 from kubecopilot.dialogue.intents import Understood
+from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.errors import KubeCopilotError
 
 # "in dev", "-n dev", "namespace dev", "on prod-cluster", "在 dev", "dev 命名空间", "集群": the text may name a place
@@ -21,7 +22,7 @@ TARGET_CAPABILITIES = ("list_deployments", "list_pods", "list_nodes")
 
 
 class KnownNames:
-    def __init__(self, gateway: Any) -> None:
+    def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
     def read(self, text: str, *, cluster: str | None, model_configured: bool) -> Understood:

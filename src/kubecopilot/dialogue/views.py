@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kubecopilot.dialogue.messages import say, suggest_label
+from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, TableBlock, TextBlock
 
@@ -35,7 +36,7 @@ def is_unhealthy(record: Any) -> bool:
 class Reads:
     """Gateway reads for one answer, remembering where the data came from."""
 
-    gateway: Any
+    gateway: Gateway
     cluster: str | None
     source: Source = field(default_factory=Source)
 
@@ -61,7 +62,7 @@ class Reads:
 
 
 class Views:
-    def __init__(self, gateway: Any, session: Session) -> None:
+    def __init__(self, gateway: Gateway, session: Session) -> None:
         self.gateway, self.session = gateway, session
 
     @property
