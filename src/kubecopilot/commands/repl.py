@@ -116,7 +116,7 @@ def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool,
     """Banner, menu, REPL. ``input``/``output`` are prompt-toolkit's (tests pass a pipe input and a dummy output)."""
     from rich.text import Text
 
-    from kubecopilot.dialogue.engine import QUICK_COMMANDS
+    from kubecopilot.dialogue.handlers import QUICK_COMMANDS
     from kubecopilot.ui.banner import banner
     from kubecopilot.ui.completion import NameIndex, ReplCompleter
     from kubecopilot.ui.reader import PlainReader, PromptReader

@@ -15,19 +15,18 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from kubecopilot.diagnosis.answer import scan_answer
-from kubecopilot.dialogue import intents
+from kubecopilot.dialogue import handlers, intents
 from kubecopilot.dialogue.clarify import INTENT_SLOT, did_you_mean
 from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
 from kubecopilot.dialogue.intents import WRITE_INTENTS, Understood
 from kubecopilot.dialogue.messages import say
-from kubecopilot.dialogue.models import CHANGE_INTENTS, Diagnosis, RoutedRequest
+from kubecopilot.dialogue.models import Diagnosis, RoutedRequest
 from kubecopilot.dialogue.ports import Brain, Gateway, PlanDesk, TurnContext
 from kubecopilot.dialogue.replies import resolve_reply
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.slots import FREE_SLOTS, SLOTS, NothingToPick, SlotFiller, parse_free_value
-from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, Suggestion, TableBlock, TextBlock, Turn
+from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, TextBlock, Turn
 from kubecopilot.dialogue.understanding import KnownNames
 from kubecopilot.dialogue.views import Views
 from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid, LLMUnavailable, StaleReference
@@ -44,14 +43,7 @@ DEFAULT_KIND = {"delete_pod": "Pod"}
 KIND_NAMES = {"pod": "Pod", "deployment": "Deployment", "statefulset": "StatefulSet", "node": "Node",
               "namespace": "Namespace", "service": "Service"}
 
-QUICK_COMMANDS: list[tuple[str, str, str]] = [  # (English label, Chinese label, command)
-    ("List all clusters", "列出所有集群", "list clusters"),
-    ("Cluster overview", "查看集群资源总览", "cluster overview"),
-    ("List all namespaces", "显示所有命名空间", "list namespaces"),
-    ("Unhealthy pods", "显示不健康的 Pod", "unhealthy pods"),
-    ("Recent warning events", "最近的告警事件", "warning events"),
-    ("Refresh cache", "刷新缓存", "refresh cache"),
-]
+
 
 
 class Conversation:
@@ -68,6 +60,7 @@ class Conversation:
         self.ctx = TurnContext(gateway=gateway, plans=plans, session=self.session, brain=brain, clock=self.clock,
                                progress=progress or (lambda message: None), ask_model=self.ask_model)
         self.flows = Flows(self.ctx)
+        self.kit = handlers.Kit(self.ctx, self.views, self.flows, self.names)
         self.llm_calls = 0
 
     @property
@@ -131,16 +124,10 @@ class Conversation:
         return call_within(call, self.deadline, step)
 
     def menu(self) -> Answer:
-        lang = self.session.language
-        suggestions = [Suggestion(label=zh if lang == "zh" else en, command=cmd) for en, zh, cmd in QUICK_COMMANDS]
-        answer = Answer(title="Quick commands" if lang == "en" else "快捷指令",
-                        blocks=[TableBlock(columns=["#", "COMMAND"], rows=[[str(i), s.label] for i, s in enumerate(suggestions, 1)])])
-        self.session.offer(suggestions, "menu")
-        return answer
+        return handlers.menu(self.session)
 
     def refresh_cache(self) -> Answer:
-        count = self.gateway.refresh_cache()
-        return Answer(title=say("cache_cleared", self.session.language, count=count))
+        return handlers.refresh_cache(self.kit)
 
     # --- dispatch ----------------------------------------------------------------------------------------------
 
@@ -212,30 +199,13 @@ class Conversation:
         return asked[0]
 
     def _route_request(self, req: RoutedRequest, text: str) -> Turn:
-        lang, views = self.session.language, self.views
+        lang = self.session.language
         if req.cluster:
             self.session.set_cluster(req.cluster)
-        simple: dict[str, Callable[[], Turn]] = {
-            "refresh_cache": self.refresh_cache,
-            "menu": self.menu,
-            "help": lambda: self._help(),
-            "context": lambda: self._context(),
-            "switch_context": lambda: self._switch(req),
-            "list_clusters": views.list_clusters,
-            "cluster_status": views.cluster_status,
-            "list_namespaces": views.list_namespaces,
-            "list_nodes": views.list_nodes,
-            "list_pods": lambda: views.list_pods(req.namespace or self.session.namespace, req.target),
-            "list_deployments": lambda: views.list_deployments(req.namespace or self.session.namespace),
-            "list_services": lambda: views.list_services(req.namespace or self.session.namespace),
-            "unhealthy_pods": lambda: scan_answer(self.gateway, req.namespace, cluster=self.session.cluster, language=lang),
-            "warning_events": lambda: views.warning_events(req.namespace),
-            "health_check": lambda: self.flows.ask_health_check(req),
-        }
         if req.namespace and req.intent in ("list_pods", "list_deployments", "list_services"):
             self.session.set_namespace(req.namespace)
-        if req.intent in simple:
-            return simple[req.intent]()
+        if req.intent in handlers.DIRECT:
+            return handlers.DIRECT[req.intent](self.kit, req)
         last = self.session.last_diagnosis
         if req.intent == "fix" and last and (not req.target or _diagnosed(last, req)):  # "fix it": the last diagnosis
             return self.flows.fix_from_diagnosis(last, text)
@@ -358,53 +328,8 @@ class Conversation:
     # --- running a filled request --------------------------------------------------------------------------------
 
     def _run(self, p: PendingRequest, text: str) -> Turn:
-        req, f, views = p.request, p.filled, self.views
-        ns: str | None = f.get("namespace")
-        if req.intent == "logs":
-            self.session.remember("pod", f["pod"], ns)
-            self.progress(f"reading logs of {ns}/{f['pod']}")
-            return views.logs(ns or "", f["pod"], previous=req.previous)
-        if req.intent in ("describe", "events"):
-            kind, _, name = (f.get("object") or "/").partition("/")
-            if name:
-                self.session.remember(kind, name, ns)
-            self.progress(f"reading {req.intent} of {ns}/{name}" if name else f"reading events in {ns}")
-            return views.describe(ns, kind, name) if req.intent == "describe" else views.events(ns, kind or None, name or None)
-        if req.intent in ("diagnose", "fix"):
-            kind, _, name = f["workload"].partition("/")
-            self.session.remember(kind, name, ns)
-            diagnosis_turn, diagnosis = self.flows.diagnose(ns, kind, name)
-            if req.intent == "diagnose" or diagnosis is None:
-                return diagnosis_turn
-            return self.flows.fix_from_diagnosis(diagnosis, text)
-        if req.intent in CHANGE_INTENTS:
-            return self.flows.propose_from_slots(req.intent, f)
-        return self._unknown()
-
-    # --- small answers -------------------------------------------------------------------------------------------
-
-    def _help(self) -> Answer:
-        menu = self.menu()
-        return Answer(title="KubeCopilot", blocks=[TextBlock(text=say("help", self.session.language)), *menu.blocks])
-
-    def _switch(self, req: RoutedRequest) -> Answer:
-        """"switch to prod-cluster", "切换到 dev": the cluster was set by routing; set the namespace here."""
-        if not req.cluster and not req.namespace:
-            return self.views.list_clusters()
-        if req.namespace:
-            self.session.set_namespace(req.namespace)
-        lang = self.session.language
-        return Answer(title=say("switched", lang, cluster=self.session.cluster or self._current_cluster(),
-                                namespace=self.session.namespace or "—"))
-
-    def _current_cluster(self) -> str:
-        """The server's current cluster by name (the session says None for "whatever the server calls current")."""
-        current = next((r.name for r in self.names.records("list_clusters", read=True, cluster=self.session.cluster) if r.raw.get("current")), None)
-        return current or say("current_cluster", self.session.language)
-
-    def _context(self) -> Answer:
-        rows = [[k, str(v)] for k, v in self.session.context().items()]
-        return Answer(title="Context" if self.session.language == "en" else "上下文", blocks=[TableBlock(columns=["", ""], rows=rows)])
+        handler = handlers.FILLED.get(p.request.intent)
+        return handler(self.kit, p.request, p.filled, text) if handler else self._unknown()
 
     def _unknown(self) -> Answer:
         menu = self.menu()

@@ -83,10 +83,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "`{value}` no longer exists — the cached list was stale, so I refreshed it.",
         "zh": "`{value}` 已经不存在了——缓存的列表已过期，我已重新获取。",
     },
-    "replaced_pod": {
-        "en": "`{old}` was replaced by `{new}`; continuing with it.",
-        "zh": "`{old}` 已被 `{new}` 取代，继续使用新的 Pod。",
-    },
     # --- answers -----------------------------------------------------------------------------------------
     "fetching_logs": {"en": "Logs of `{namespace}/{pod}`", "zh": "`{namespace}/{pod}` 的日志"},
     "logs_detail": {"en": "container {container}, last {lines} lines{previous}", "zh": "容器 {container}，最近 {lines} 行{previous}"},
@@ -99,10 +95,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "When troubleshooting, check the pod's **Events** before its logs: scheduling, image-pull and "
         "health-check problems show up there first.",
         "zh": "排查问题时，在查看日志之前先检查 Pod 的 **Events**，通常能更快发现部署、调度或健康检查相关的问题。",
-    },
-    "tip_cache": {
-        "en": "Lists are cached for a short time; say \"refresh cache\" to re-read everything.",
-        "zh": "列表会短暂缓存；说“刷新缓存”即可重新读取全部数据。",
     },
     "cache_cleared": {"en": "Cache cleared: {count} entries removed.", "zh": "缓存已清空：移除了 {count} 条记录。"},
     "empty": {"en": "Nothing found.", "zh": "没有找到。"},

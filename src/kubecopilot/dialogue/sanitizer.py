@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from kubecopilot.dialogue.yaml_blocks import KIND_SECRET, indent, yaml_mapping_is_secret
 from kubecopilot.errors import ConfigError
 from kubecopilot.redaction import (  # the rule set is shared with the plan domain (ledger snapshots), one layer down
     BUILTIN_RULES,
@@ -40,7 +41,6 @@ _JSON_DATA_BLOCK = re.compile(r"\"(?:data|stringData)\"\s*:\s*\{[^{}]*\}")
 _JSON_DATA_ENTRY = re.compile(r"(\"[^\"]*\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")
 _YAML_DATA_KEY = re.compile(r"^(?P<indent>[ \t]*(?:-[ \t]+)?)(?:data|stringData):[ \t]*$")
 _YAML_ENTRY = re.compile(r"^(?P<head>[ \t]*[^\s#:][^:]*:)(?P<value>[ \t]*\S.*)?$")
-_YAML_KIND_SECRET = re.compile(r"^[ \t]*(?:-[ \t]+)?kind:[ \t]*[\"']?Secret[\"']?[ \t]*$", re.MULTILINE)
 
 
 class Sanitizer:
@@ -176,7 +176,7 @@ class Sanitizer:
     def _redact_secret_manifests(self, text: str) -> str:
         if _JSON_SECRET_MARK.search(text):
             text = self._redact_json_secrets(text)
-        if _YAML_KIND_SECRET.search(text):
+        if KIND_SECRET.search(text):
             text = self._redact_yaml_secrets(text)
         return text
 
@@ -201,26 +201,26 @@ class Sanitizer:
             out.append(lines[i])
             m = _YAML_DATA_KEY.match(lines[i])
             i += 1
-            if m and _yaml_mapping_is_secret(lines, i - 1, len(m.group("indent"))):
+            if m and yaml_mapping_is_secret(lines, i - 1, len(m.group("indent"))):
                 i = self._redact_yaml_data_block(lines, i, len(m.group("indent")), out)
         return "\n".join(out)
 
     def _redact_yaml_data_block(self, lines: list[str], i: int, parent: int, out: list[str]) -> int:
         """Replace each ``key: value`` under a Secret's ``data:`` with a placeholder; return the next line index."""
         child: int | None = None
-        while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > parent):
+        while i < len(lines) and (not lines[i].strip() or indent(lines[i]) > parent):
             line, i = lines[i], i + 1
             entry = _YAML_ENTRY.match(line)
-            child = _indent(line) if child is None and line.strip() else child
+            child = indent(line) if child is None and line.strip() else child
             if not line.strip():
                 out.append(line)
                 continue
-            if not entry or _indent(line) != child:
+            if not entry or indent(line) != child:
                 continue  # lines deeper than the keys belong to a value and go with it
             value = (entry.group("value") or "").strip()
             if value[:1] in ("|", ">"):  # block scalar: the value is the indented lines that follow
                 block = []
-                while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > child):
+                while i < len(lines) and (not lines[i].strip() or indent(lines[i]) > child):
                     block.append(lines[i].strip())
                     i += 1
                 value = "\n".join(block).strip()
@@ -280,42 +280,6 @@ def _b64_text(value: str) -> str | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     return decoded.strip() if decoded.isprintable() or "\n" in decoded else None
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" \t"))
-
-
-def _key_indent(line: str) -> int:
-    """Column of the first key on the line ("  - kind: Secret" → 4)."""
-    m = re.match(r"[ \t]*(?:-[ \t]+)?", line)
-    return m.end() if m else 0
-
-
-def _yaml_mapping_is_secret(lines: list[str], at: int, key_col: int) -> bool:
-    """Whether the YAML mapping holding the ``data:`` key on line ``at`` has ``kind: Secret`` as a sibling."""
-    for step in (-1, 1):
-        if step == -1 and _opens_item(lines[at], key_col):
-            continue  # data: is the item's first key; its siblings are all below
-        j = at + step
-        while 0 <= j < len(lines):
-            line, j = lines[j], j + step
-            if not line.strip():
-                continue
-            if line.startswith("---") or _key_indent(line) < key_col or (_indent(line) < key_col
-                                                                        and not _opens_item(line, key_col)):
-                break  # left the mapping
-            if _opens_item(line, key_col) and step == 1:
-                break  # the next list item
-            if _key_indent(line) == key_col and _YAML_KIND_SECRET.match(line):
-                return True
-            if _opens_item(line, key_col):
-                break  # upwards, the first key of our item was the last sibling
-    return False
-
-
-def _opens_item(line: str, key_col: int) -> bool:
-    return line.lstrip().startswith("- ") and _key_indent(line) == key_col and _indent(line) < key_col
 
 
 def _secret_objects(doc: Any) -> Iterable[Mapping[str, Any]]:
