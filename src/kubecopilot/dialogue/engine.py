@@ -30,6 +30,7 @@ from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, TextBlock, Turn
 from kubecopilot.dialogue.understanding import KnownNames
 from kubecopilot.dialogue.views import Views
 from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid, LLMUnavailable, StaleReference
+from kubecopilot.k8s import owner_prefix
 
 T = TypeVar("T")
 
@@ -259,7 +260,7 @@ class Conversation:
         named = pending.request.target in (None, exc.stale_value)
         if stale in ("pod", "object", "workload") and exc.stale_value and named:
             # "cart-service-v2-7d9f8b6c5d-x2k4p" was recreated under a new suffix: look for its siblings
-            pending.request = pending.request.model_copy(update={"target": _owner_prefix(exc.stale_value)})
+            pending.request = pending.request.model_copy(update={"target": owner_prefix(exc.stale_value)})
         return self._continue(pending, text)
 
     def _reply(self, text: str) -> Turn | None:
@@ -358,9 +359,3 @@ def _slot_value_matches(value: Any, stale: str | None) -> bool:
     if value is None or stale is None:
         return False
     return value == stale or (isinstance(value, str) and value.endswith("/" + stale))
-
-
-def _owner_prefix(pod_name: str) -> str:
-    """The ReplicaSet/Deployment part of a pod name: cart-service-v2-7d9f8b6c5d-x2k4p → cart-service-v2."""
-    parts = pod_name.split("-")
-    return "-".join(parts[:-2]) if len(parts) > 2 else pod_name

@@ -13,6 +13,7 @@ from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock
 from kubecopilot.dialogue.views import Reads, is_unhealthy, suggestion
+from kubecopilot.k8s import workload_of
 
 _STEPS = (  # (capability, English, Chinese)
     ("list_nodes", "Nodes Ready", "节点是否 Ready"),
@@ -94,14 +95,3 @@ class HealthCheck:
                 key = (namespace, f"{str(obj.get('kind', '')).lower()}/{obj.get('name', '')}")
             reasons.setdefault(key, set()).add(str(e.raw.get("reason", "")))
         return [(key, "warnings: " + ", ".join(sorted(found))) for key, found in reasons.items()]
-
-
-def workload_of(pod: dict[str, Any], name: str) -> str:
-    """The workload a pod belongs to, as "kind/name": its Deployment (via the ReplicaSet), StatefulSet, DaemonSet…"""
-    owners = (pod.get("metadata") or {}).get("ownerReferences") or []
-    owner = next((o for o in owners if o.get("controller")), owners[0] if owners else None)
-    if owner is None:
-        return f"pod/{name}"
-    if owner.get("kind") == "ReplicaSet":
-        return "deployment/" + str(owner["name"]).rsplit("-", 1)[0]
-    return f"{str(owner.get('kind', '')).lower()}/{owner.get('name')}"

@@ -7,15 +7,14 @@ rule engine understands), and, when troubleshooting, teaches one habit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from kubecopilot.dialogue.messages import say, suggest_label
 from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, TableBlock, TextBlock
+from kubecopilot.k8s import age, listed_pod_unhealthy
 
-HEALTHY_STATUS = {"Running", "Completed", "Succeeded"}
 LOG_LINES = 40  # a chat screen, not a log viewer: enough to see a story, short enough to keep the question in view
 
 
@@ -24,12 +23,7 @@ def suggestion(key: str, lang: str, command: str, **values: Any) -> Suggestion:
 
 
 def is_unhealthy(record: Any) -> bool:
-    if record.status and record.status not in HEALTHY_STATUS:
-        return True
-    if record.ready and "/" in str(record.ready) and record.status == "Running":
-        ready, total = str(record.ready).split("/", 1)
-        return ready != total
-    return False
+    return listed_pod_unhealthy(record.status, str(record.ready) if record.ready else None)
 
 
 @dataclass
@@ -261,15 +255,7 @@ def _involves(e: Any, kind: str | None, name: str) -> bool:
 
 
 def _ago(timestamp: str) -> str:
-    try:
-        then = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return timestamp
-    seconds = max(0, int((datetime.now(UTC) - then).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return age(timestamp) or timestamp
 
 
 def _ports(raw: dict[str, Any]) -> str:

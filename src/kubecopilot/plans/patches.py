@@ -15,9 +15,7 @@ import jsonpatch
 import jsonpointer
 
 from kubecopilot.errors import PlanInvalid
-
-# Fields the API server owns (generation moves with every spec change); never part of what a person approves or of a drift comparison.
-SERVER_OWNED_METADATA = ("resourceVersion", "managedFields", "generation")
+from kubecopilot.k8s import SERVER_OWNED_METADATA  # never approved, never compared for drift
 
 
 class PatchConflict(Exception):

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from kubecopilot.errors import KubeCopilotError
+from kubecopilot.k8s import pod_ready as is_ready
 from kubecopilot.plans.changes import containers_base
 from kubecopilot.plans.model import OperationPlan, ResourceRef
 from kubecopilot.plans.patches import pointer, resolve
@@ -89,15 +90,6 @@ def _pod_replaced(plan: OperationPlan, ops: Any) -> _Check:
         return _Check(True, f"replaced by {fresh[0]['metadata']['name']} (Running, Ready)")
     reasons = _waiting_reasons(pods)
     return _Check(False, f"no Ready replacement yet{f' ({reasons})' if reasons else ''}")
-
-
-def is_ready(pod: dict[str, Any]) -> bool:
-    status = pod.get("status") or {}
-    for condition in status.get("conditions") or []:
-        if condition.get("type") == "Ready":
-            return condition.get("status") == "True"
-    statuses = status.get("containerStatuses") or []
-    return status.get("phase") == "Running" and bool(statuses) and all(s.get("ready") for s in statuses)
 
 
 def _runs_template(pod: dict[str, Any], template: dict[str, Any]) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 from cachetools import TTLCache
 
+from kubecopilot.k8s import namespace_arg
 from kubecopilot.tools.catalog import DEFAULT_POLICY
 
 Clock = Callable[[], float]
@@ -21,7 +22,6 @@ Key = tuple[Hashable, ...]
 # ``evict(namespace=CLUSTER_WIDE)`` selects entries that were not read in one namespace (all-namespace lists,
 # namespaces, nodes, clusters).
 CLUSTER_WIDE = object()
-_NAMESPACE_ARGS = ("namespace", "ns", "namespaceName")
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,7 @@ class EntryInfo:
 
 
 def namespace_of(args: Mapping[str, Any]) -> str | None:
-    for name in _NAMESPACE_ARGS:
-        if isinstance(args.get(name), str) and args[name]:
-            return args[name]
-    return None
+    return namespace_arg(args)
 
 
 def normalise_args(args: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,10 +23,9 @@ from typing import Any
 import yaml
 
 from kubecopilot.errors import WriteRefused
+from kubecopilot.k8s import names_cluster, names_namespace
 from kubecopilot.tools.catalog import KIND_ARGS, name_tokens
 
-_NAMESPACE_ARGS = {"namespace", "ns", "namespacename"}
-_CLUSTER_ARGS = {"cluster", "context", "clustername"}
 _KIND_ALIASES = {
     "po": "pod",
     "deploy": "deployment",
@@ -173,9 +172,9 @@ def target_mismatch(approval: Approval, tool: str, args: Mapping[str, Any]) -> s
     """Why this call is not aimed at the approved resource, or None when it is."""
     for key, value in args.items():
         lowered = key.lower()
-        if lowered in _NAMESPACE_ARGS and value and value != approval.namespace:
+        if names_namespace(lowered) and value and value != approval.namespace:
             return f"namespace {value!r} is not {approval.namespace!r}"
-        if lowered in _CLUSTER_ARGS and value and value != approval.cluster:
+        if names_cluster(lowered) and value and value != approval.cluster:
             # A token without a cluster was approved for the default one; naming another is not covered.
             return f"cluster {value!r} is not {approval.cluster or 'the default cluster'!r}"
     called_kind = _called_kind(tool, args)
@@ -188,7 +187,7 @@ def target_mismatch(approval: Approval, tool: str, args: Mapping[str, Any]) -> s
             return problem
     if approval.name not in set(_leaf_strings(args)) and not any(_doc_name(d) == approval.name for d in documents):
         return f"{approval.name!r} appears nowhere in its arguments"
-    says_namespace = any(k.lower() in _NAMESPACE_ARGS and v for k, v in args.items()) or any(
+    says_namespace = any(names_namespace(k) and v for k, v in args.items()) or any(
         (d.get("metadata") or {}).get("namespace") for d in documents
     )
     if approval.namespace and not says_namespace:

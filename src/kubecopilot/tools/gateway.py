@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from cachetools import LRUCache
 
 from kubecopilot.errors import StaleReference, ToolFailed
+from kubecopilot.k8s import cluster_arg, names_cluster, names_namespace
 from kubecopilot.tools.cache import CLUSTER_WIDE, ReadCache, namespace_of, normalise_args
 from kubecopilot.tools.catalog import Catalog, ToolSpec
 from kubecopilot.tools.client import RawResult
@@ -28,8 +29,6 @@ from kubecopilot.tools.profiles import CapabilityBinding, Profile, fit_to_schema
 
 # Policies whose entries can include objects of any namespace when read without one (all-namespace lists).
 _NAMESPACED_POLICIES = ("events", "pods", "workloads", "services", "default")
-_CLUSTER_ARGS = ("cluster", "context")
-_NAMESPACE_KEYS = ("namespace", "ns")
 _FASTMCP_PREFIX = re.compile(r"^Error executing tool \S+: ")
 
 
@@ -305,7 +304,7 @@ def _json_or_none(text: str, structured: Any) -> Any:
 
 
 def _cluster_of(args: Mapping[str, Any]) -> str | None:
-    return next((args[k] for k in _CLUSTER_ARGS if isinstance(args.get(k), str) and args[k]), None)
+    return cluster_arg(args)
 
 
 def _kind_arg(args: Mapping[str, Any]) -> str | None:
@@ -326,9 +325,9 @@ def _field_for_kind(kind: str | None) -> str:
 
 def _field_for_arg(key: str) -> str:
     lowered = key.lower()
-    if lowered in _NAMESPACE_KEYS or lowered.endswith("namespace"):
+    if names_namespace(lowered) or lowered.endswith("namespace"):
         return "namespace"
-    if lowered in _CLUSTER_ARGS:
+    if names_cluster(lowered):
         return "cluster"
     return "name"
 

@@ -12,10 +12,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import yaml
+
+from kubecopilot.k8s import age
 
 Format = Literal["auto", "json", "table", "yaml", "kubeconfig"]
 _NONE_CELLS = {"", "<none>", "<unknown>", "<unset>"}
@@ -251,29 +253,7 @@ def _node_status(obj: Mapping[str, Any]) -> str:
 
 def age_since(timestamp: Any, now: datetime | None = None) -> str | None:
     """``2024-05-01T10:00:00Z`` → ``5m`` (kubectl's AGE, coarsened to one unit)."""
-    if not isinstance(timestamp, str | datetime) or not timestamp:
-        return None
-    when = timestamp if isinstance(timestamp, datetime) else _parse_time(timestamp)
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = max(0, int(((now or datetime.now(UTC)) - when).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size * (2 if unit != "m" else 1):
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        pass
-    try:  # Go's time.String(), as the containers server prints events: "2024-05-01 09:55:00 +0000 UTC"
-        return datetime.strptime(re.sub(r" [A-Z]{2,5}$", "", text.split(" m=")[0]), "%Y-%m-%d %H:%M:%S %z")
-    except ValueError:
-        return None
+    return age(timestamp, now)
 
 
 # --- kubectl-style tables ----------------------------------------------------------------------------------------

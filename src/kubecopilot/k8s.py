@@ -1,0 +1,103 @@
+"""Kubernetes rules the whole product shares, written once: which argument names a namespace or a cluster, when a
+pod is ready or unhealthy, a kubectl-style age, which metadata the server owns, which workload a pod belongs to.
+
+Below ``dialogue/``, ``tools/`` and ``plans/``: pure functions over plain data, so every layer (and the sandbox)
+can use them without importing each other. Copies of these rules had started to disagree (the write gate knew
+``clusterName``, the cache key did not; one age said "1d" where kubectl says "47h").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+# Argument names servers use for the namespace / the cluster of a call (compared lower-cased).
+NAMESPACE_ARGS = frozenset({"namespace", "ns", "namespacename"})
+CLUSTER_ARGS = frozenset({"cluster", "context", "clustername", "contextname"})
+# Fields of metadata the API server maintains: never part of a change a person approves.
+SERVER_OWNED_METADATA = ("resourceVersion", "managedFields", "generation")
+HEALTHY_POD_STATUS = frozenset({"Running", "Completed", "Succeeded"})
+
+
+def names_namespace(arg: str) -> bool:
+    return arg.lower() in NAMESPACE_ARGS
+
+
+def names_cluster(arg: str) -> bool:
+    return arg.lower() in CLUSTER_ARGS
+
+
+def namespace_arg(args: Mapping[str, Any]) -> str | None:
+    """The namespace a call's arguments name, whatever the server calls that argument."""
+    return next((v for k, v in args.items() if names_namespace(k) and isinstance(v, str) and v), None)
+
+
+def cluster_arg(args: Mapping[str, Any]) -> str | None:
+    return next((v for k, v in args.items() if names_cluster(k) and isinstance(v, str) and v), None)
+
+
+def pod_ready(pod: Mapping[str, Any]) -> bool:
+    """The pod's Ready condition; without one, Running with every container ready."""
+    status = pod.get("status") or {}
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "Ready":
+            return bool(condition.get("status") == "True")
+    statuses = status.get("containerStatuses") or []
+    return status.get("phase") == "Running" and bool(statuses) and all(s.get("ready") for s in statuses)
+
+
+def listed_pod_unhealthy(status: str | None, ready: str | None) -> bool:
+    """From a pod list row (STATUS, READY "1/2"): not Running/Completed, or Running with a container not ready."""
+    if status and status not in HEALTHY_POD_STATUS:
+        return True
+    if ready and "/" in ready and status == "Running":
+        up, total = ready.split("/", 1)
+        return up != total
+    return False
+
+
+def age(timestamp: Any, now: datetime | None = None) -> str | None:
+    """``2024-05-01T10:00:00Z`` → ``5m``: kubectl's AGE coarsened to one unit (hours until 2 days, as kubectl)."""
+    if not isinstance(timestamp, str | datetime) or not timestamp:
+        return None
+    when = timestamp if isinstance(timestamp, datetime) else parse_time(timestamp)
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = max(0, int(((now or datetime.now(UTC)) - when).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size * (2 if unit != "m" else 1):
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def parse_time(text: str) -> datetime | None:
+    """RFC 3339 as the API prints it, or Go's ``time.String()`` as some servers print events."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return datetime.strptime(re.sub(r" [A-Z]{2,5}$", "", text.split(" m=")[0]), "%Y-%m-%d %H:%M:%S %z")
+    except ValueError:
+        return None
+
+
+def owner_prefix(pod_name: str) -> str:
+    """The ReplicaSet/Deployment part of a pod name: cart-service-v2-7d9f8b6c5d-x2k4p → cart-service-v2."""
+    parts = pod_name.split("-")
+    return "-".join(parts[:-2]) if len(parts) > 2 else pod_name
+
+
+def workload_of(pod: Mapping[str, Any], name: str) -> str:
+    """The workload a pod belongs to, as "kind/name": its Deployment (via the ReplicaSet), StatefulSet, DaemonSet…"""
+    owners = (pod.get("metadata") or {}).get("ownerReferences") or []
+    owner = next((o for o in owners if o.get("controller")), owners[0] if owners else None)
+    if owner is None:
+        return f"pod/{name}"
+    if owner.get("kind") == "ReplicaSet":
+        return "deployment/" + str(owner["name"]).rsplit("-", 1)[0]
+    return f"{str(owner.get('kind', '')).lower()}/{owner.get('name')}"

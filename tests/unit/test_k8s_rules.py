@@ -1,0 +1,43 @@
+"""The shared Kubernetes rules (kubecopilot.k8s), and that the layers use them instead of their own copies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from kubecopilot import k8s
+from kubecopilot.tools.cache import namespace_of
+from kubecopilot.tools.gateway import _cluster_of
+
+SRC = Path(k8s.__file__).resolve().parent
+NOW = datetime(2026, 1, 2, 12, 0, tzinfo=UTC)
+
+
+def test_every_argument_name_for_a_cluster_or_namespace_is_known_everywhere():
+    """The write gate knew clusterName; the cache key did not (issue 10). Now one table serves both."""
+    assert _cluster_of({"clusterName": "prod-cluster"}) == k8s.cluster_arg({"clusterName": "prod-cluster"}) == "prod-cluster"
+    assert _cluster_of({"context": "dev-cluster"}) == "dev-cluster"
+    assert namespace_of({"namespaceName": "dev"}) == k8s.namespace_arg({"NamespaceName": "dev"}) == "dev"
+    assert k8s.namespace_arg({"name": "dev"}) is None
+
+
+def test_no_layer_keeps_its_own_table_of_argument_names():
+    for path in (SRC / "tools").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "_NAMESPACE_ARGS =" not in text and "_CLUSTER_ARGS =" not in text and "_NAMESPACE_KEYS =" not in text, path
+
+
+def test_pod_health_and_age_follow_kubectl():
+    assert k8s.listed_pod_unhealthy("CrashLoopBackOff", "0/1") and k8s.listed_pod_unhealthy("Running", "1/2")
+    assert not k8s.listed_pod_unhealthy("Running", "2/2") and not k8s.listed_pod_unhealthy("Completed", "0/1")
+    ready = {"status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+    assert k8s.pod_ready(ready) and not k8s.pod_ready({"status": {"phase": "Pending"}})
+    stamp = (NOW - timedelta(hours=47)).isoformat().replace("+00:00", "Z")
+    assert k8s.age(stamp, NOW) == "47h" and k8s.age((NOW - timedelta(days=3)).isoformat(), NOW) == "3d"
+    assert k8s.age("2026-01-02 11:55:00 +0000 UTC", NOW) == "5m"
+
+
+def test_owner_and_workload_of_a_pod():
+    assert k8s.owner_prefix("cart-service-v2-7d9f8b6c5d-x2k4p") == "cart-service-v2"
+    pod = {"metadata": {"ownerReferences": [{"kind": "ReplicaSet", "name": "billing-api-5d8f", "controller": True}]}}
+    assert k8s.workload_of(pod, "billing-api-5d8f-abcde") == "deployment/billing-api"
