@@ -63,3 +63,27 @@ def test_dangerous_content_on_the_right_target_is_never_auto_approved(server, mo
     code, turn = ask_fix(server, monkeypatch, capsys, fix)
     assert code != 0 and turn["kind"] == "plan" and turn["riskLevel" if "riskLevel" in turn else "risk_level"] == "high"
     assert deployment(server, "report-worker") == worker  # nothing applied
+
+
+def test_a_resumed_conversation_keeps_the_diagnosed_targets(server):
+    """The allowed fix targets travel with the session's diagnosis: a conversation resumed on that session (fresh
+    flows, no diagnose in it) still refuses a fix aimed elsewhere, and a diagnosis with no recorded targets allows
+    nothing (fail closed)."""
+    from kubecopilot.dialogue.engine import Conversation
+    from kubecopilot.dialogue.models import FixSpec
+    from kubecopilot.testing.apps import app_for
+
+    cart = deployment(server, "cart-service-v1")
+    with app_for(server) as app:
+        app.conversation.handle("why is report-worker crashing?")
+        session = app.conversation.session
+        assert session.last_diagnosis is not None and session.fix_targets
+        resumed = Conversation(app.gateway, app.plans, session=session)
+        elsewhere = FixSpec(action="scale", kind="Deployment", namespace="dev", name="cart-service-v1", replicas=1)
+        turn = resumed.flows.propose(elsewhere, rationale="", diagnosis=session.last_diagnosis)
+        assert turn.kind == "error" and "you asked about Deployment dev/report-worker" in turn.message
+
+        session.fix_targets = []
+        turn = resumed.flows.propose(elsewhere, rationale="", diagnosis=session.last_diagnosis)
+        assert turn.kind == "error" and "nothing that can be changed" in turn.message
+    assert deployment(server, "cart-service-v1") == cart

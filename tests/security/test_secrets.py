@@ -114,3 +114,17 @@ def test_secret_data_is_redacted_from_a_snapshot():
 def test_secret_strings_in_a_snapshot_are_redacted(text):
     obj = {"kind": "Deployment", "metadata": {"annotations": {"note": text}}}
     assert PASSWORD not in json.dumps(redact_object(obj)) and JWT not in json.dumps(redact_object(obj))
+
+
+def test_a_proposed_plan_in_json_output_holds_no_secrets(server, capsys):
+    """What `ask --output json` prints about a proposed plan carries the snapshot redacted, as the ledger does."""
+    from kubecopilot.cli import main
+
+    add_secrets(server)
+    code = main(["ask", "scale report-worker to 2 -n dev", "--mcp-url", server.url, "--offline", "--output", "json"])
+    out = capsys.readouterr().out
+    turn = json.loads(out)["turn"]
+    assert code != 0 and turn["kind"] == "plan"  # needs approval; nothing ran
+    assert PASSWORD not in out and JWT not in out
+    before = turn["plan"]["diff"]["before"]
+    assert before["spec"]["replicas"] == 1  # the changed path itself is shown as it is

@@ -25,6 +25,7 @@ from kubecopilot.dialogue.session import PendingRequest
 from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, Option, PlanProposal, TextBlock, Turn
 from kubecopilot.dialogue.views import suggestion
 from kubecopilot.errors import Interrupted, LLMError, LLMOutputInvalid, LLMTooSlow, LLMUnavailable, PlanInvalid
+from kubecopilot.plans.redact import redact_plan
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan
 
@@ -37,7 +38,6 @@ class Flows:
         self.ctx = ctx
         self.notices: list[str] = []
         self.rules_diagnosis: Diagnosis | None = None  # the analyzers' verdict behind the last diagnosis shown
-        self.fix_targets: list[Any] | None = None  # what the last diagnosis may change (the model cannot choose)
 
     @property
     def lang(self) -> str:
@@ -56,9 +56,10 @@ class Flows:
                                       cluster=self.ctx.session.cluster, language=self.lang) or diagnosis
         self.rules_diagnosis = diagnosis
         # What a fix may change: what was diagnosed, or what the rules (code, not the model) found to fix.
-        self.fix_targets = diagnosed_targets(evidence, self.ctx.session.cluster)
+        targets = diagnosed_targets(evidence, self.ctx.session.cluster)
         if diagnosis.fix is not None:
-            self.fix_targets.append(ref_of(diagnosis.fix, self.ctx.session.cluster))
+            targets.append(ref_of(diagnosis.fix, self.ctx.session.cluster))
+        self.ctx.session.fix_targets = targets
         if self.ctx.brain is not None:
             diagnosis = self._llm_diagnosis(evidence, diagnosis)
         self.ctx.session.last_diagnosis = diagnosis
@@ -166,14 +167,14 @@ class Flows:
         try:
             plan = self.ctx.plans.propose(ref_of(fix, session.cluster), builder, ai_rationale=rationale,
                                         source_prompt_id=source_prompt_id, prompt_risk_tier=tier,
-                                        expected_targets=self.fix_targets if diagnosis is not None else None)
+                                        expected_targets=session.fix_targets if diagnosis is not None else None)
         except PlanInvalid as exc:
             return ErrorTurn(message=f"{'Plan rejected' if self.lang == 'en' else '计划被拒绝'}: {exc.message}",
                              hint=exc.hint, code=exc.code)
         session.last_plan_id = plan.plan_id
         session.remember(fix.kind.lower(), fix.name, fix.namespace)
         return PlanProposal(plan_id=plan.plan_id, summary=summarize(plan), risk_level=plan.risk.level,
-                            plan=plan.model_dump(mode="json", by_alias=True), diagnosis=diagnosis)
+                            plan=redact_plan(plan).model_dump(mode="json", by_alias=True), diagnosis=diagnosis)
 
     def _replicasets(self, namespace: str) -> list[dict[str, Any]]:
         listing = self.ctx.gateway.records("list_replicasets", namespace=namespace, cluster=self.ctx.session.cluster)

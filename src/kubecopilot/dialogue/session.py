@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kubecopilot.dialogue.models import Diagnosis, RoutedRequest
 from kubecopilot.dialogue.turns import Option, Suggestion
+
+if TYPE_CHECKING:
+    from kubecopilot.plans.model import ResourceRef
 
 
 @dataclass
@@ -41,6 +44,9 @@ class Session:
     choices_origin: str = "menu"
     history: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=20))
     last_diagnosis: Diagnosis | None = None
+    # What a fix of the last diagnosis may change (the diagnosed workload, its pods, the rules' own fix target).
+    # Kept with the diagnosis, so a conversation resumed on this session is bound the same way; the model never sets it.
+    fix_targets: list[ResourceRef] = field(default_factory=list)
     last_plan_id: str | None = None
     redaction_told: bool = False
 
