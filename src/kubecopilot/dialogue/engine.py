@@ -246,16 +246,15 @@ class Conversation:
 
     def _recover(self, pending: PendingRequest, exc: StaleReference, text: str) -> Turn:
         """A value that came from a stale cached list is gone: forget it (and what depends on it), fill again once."""
-        if pending.filled.pop("_recovered", False):
+        if pending.recovered:
             raise exc
-        order = [s.rstrip("?") for s in SLOTS[pending.request.intent]]
+        order: list[str] = [need.slot for need in SLOTS[pending.request.intent]]
         stale = next((s for s in order if _slot_value_matches(pending.filled.get(s), exc.stale_value)), None)
         if stale is None:
             raise exc
         for slot in order[order.index(stale):]:
             pending.filled.pop(slot, None)
-        pending.filled.pop("_object", None)
-        pending.filled["_recovered"] = True
+        pending.target_object, pending.recovered = None, True
         self.flows.notices.append(say("stale_refreshed", self.session.language, value=exc.stale_value))
         named = pending.request.target in (None, exc.stale_value)
         if stale in ("pod", "object", "workload") and exc.stale_value and named:

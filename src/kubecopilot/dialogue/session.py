@@ -31,6 +31,8 @@ class PendingRequest:
     options: list[Option] = field(default_factory=list)
     full_options: list[Option] = field(default_factory=list)  # before narrowing, for "list them"
     asked: int = 1  # how often we asked; a third failed answer gives up instead of looping
+    target_object: dict[str, Any] | None = None  # the deployment being changed, read once per request
+    recovered: bool = False  # a stale cached value was already re-read once for this request (no loops)
 
 
 @dataclass

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from kubecopilot.dialogue.extract import MAX_REPLICAS
@@ -20,20 +22,45 @@ from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.turns import Ask, Option
 from kubecopilot.errors import CapabilityMissing, ToolFailed
 
-SLOTS: dict[str, tuple[str, ...]] = {
-    "logs": ("namespace", "pod"),
-    "describe": ("namespace", "object"),
-    "events": ("namespace", "object?"),
-    "diagnose": ("namespace", "workload"),
-    "fix": ("namespace", "workload"),
-    "scale": ("namespace", "deployment", "replicas"),
-    "restart": ("namespace", "deployment"),
-    "rollback": ("namespace", "deployment"),
-    "set_image": ("namespace", "deployment", "container", "image"),
-    "set_resources": ("namespace", "deployment", "container", "resources"),
-    "delete_pod": ("namespace", "pod"),
+
+class Slot(StrEnum):
+    """What a request can need filled. A StrEnum, so a value doubles as the key in ``PendingRequest.filled``."""
+
+    NAMESPACE = "namespace"
+    POD = "pod"
+    DEPLOYMENT = "deployment"
+    OBJECT = "object"  # a pod or a deployment, whichever the name says (describe/events)
+    WORKLOAD = "workload"  # a deployment, else a pod, or a node when the user said node (diagnose/fix)
+    CONTAINER = "container"
+    REPLICAS = "replicas"
+    IMAGE = "image"
+    RESOURCES = "resources"
+
+
+@dataclass(frozen=True)
+class Need:
+    """One slot an intent needs; an optional one is left empty rather than asked for."""
+
+    slot: Slot
+    optional: bool = False
+
+
+_NS = Need(Slot.NAMESPACE)
+SLOTS: dict[str, tuple[Need, ...]] = {
+    "logs": (_NS, Need(Slot.POD)),
+    "describe": (_NS, Need(Slot.OBJECT)),
+    "events": (_NS, Need(Slot.OBJECT, optional=True)),
+    "diagnose": (_NS, Need(Slot.WORKLOAD)),
+    "fix": (_NS, Need(Slot.WORKLOAD)),
+    "scale": (_NS, Need(Slot.DEPLOYMENT), Need(Slot.REPLICAS)),
+    "restart": (_NS, Need(Slot.DEPLOYMENT)),
+    "rollback": (_NS, Need(Slot.DEPLOYMENT)),
+    "set_image": (_NS, Need(Slot.DEPLOYMENT), Need(Slot.CONTAINER), Need(Slot.IMAGE)),
+    "set_resources": (_NS, Need(Slot.DEPLOYMENT), Need(Slot.CONTAINER), Need(Slot.RESOURCES)),
+    "delete_pod": (_NS, Need(Slot.POD)),
 }
-FREE_SLOTS = {"replicas", "image", "resources"}  # answered by typing a value; options are only suggestions
+# Answered by typing a value; options are only suggestions.
+FREE_SLOTS: frozenset[str] = frozenset({Slot.REPLICAS, Slot.IMAGE, Slot.RESOURCES})
 SYSTEM_NAMESPACE = re.compile(r"^(kube-|openshift-|istio-system$|cert-manager$)")
 _QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(Mi|Gi|Ki|M|G|mi|gi|mb|gb)?\s*$")
 
@@ -62,11 +89,11 @@ class SlotFiller:
 
     def fill(self, pending: PendingRequest) -> Ask | None:
         """Fill every slot of the pending request in order; the first one that needs the user becomes an Ask."""
-        for spec in SLOTS.get(pending.request.intent, ()):
-            slot = spec.rstrip("?")
+        for need in SLOTS.get(pending.request.intent, ()):
+            slot = need.slot
             if slot in pending.filled:
                 continue
-            result = getattr(self, f"_{slot}")(pending, optional=spec.endswith("?"))
+            result = self._filler(slot)(pending, need.optional)
             if isinstance(result, Ask):
                 result.free_text = slot in FREE_SLOTS
                 pending.slot = slot
@@ -76,6 +103,14 @@ class SlotFiller:
             if result.notice:
                 self.notices.append(result.notice)
         return None
+
+    def _filler(self, slot: Slot) -> Callable[[PendingRequest, bool], Filled | Ask]:
+        fillers: dict[Slot, Callable[[PendingRequest, bool], Filled | Ask]] = {
+            Slot.NAMESPACE: self._namespace, Slot.POD: self._pod, Slot.DEPLOYMENT: self._deployment,
+            Slot.OBJECT: self._object, Slot.WORKLOAD: self._workload, Slot.CONTAINER: self._container,
+            Slot.REPLICAS: self._replicas, Slot.IMAGE: self._image, Slot.RESOURCES: self._resources,
+        }
+        return fillers[slot]
 
     # --- namespace -------------------------------------------------------------------------------------------
 
@@ -235,12 +270,12 @@ class SlotFiller:
     # --- helpers ---------------------------------------------------------------------------------------------
 
     def object(self, p: PendingRequest) -> dict[str, Any]:
-        """The deployment being changed, read once per request (kept in ``filled['_object']``)."""
-        if "_object" not in p.filled:
+        """The deployment being changed, read once per request (kept on the pending request)."""
+        if p.target_object is None:
             result = self.gateway.invoke("get_resource", kind="Deployment", name=p.filled["deployment"],
                                          namespace=p.filled["namespace"], cluster=self.session.cluster)
-            p.filled["_object"] = result.data
-        obj: dict[str, Any] = p.filled["_object"]
+            p.target_object = result.data
+        obj: dict[str, Any] = p.target_object or {}
         return obj
 
     def _records(self, capability: str, *, namespace: str | None = None, quiet: bool = False) -> list[Any]:
