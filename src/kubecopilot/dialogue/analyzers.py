@@ -10,6 +10,7 @@ delete …" — can be quoted as evidence but never chooses or shapes a change.
 from __future__ import annotations
 
 import functools
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,18 +20,19 @@ import yaml
 
 from kubecopilot.dialogue import remedies
 from kubecopilot.dialogue.conditions import CONDITIONS, Subject, condition_names, dedupe, evaluate
-from kubecopilot.dialogue.models import Diagnosis, Evidence, EvidenceQuote
+from kubecopilot.dialogue.models import Category, Diagnosis, Evidence, EvidenceQuote
 from kubecopilot.errors import ConfigError
 from kubecopilot.resources import package_path
 
 RUNBOOK_FILE = package_path("dialogue", "runbooks.yaml")
 _MAX_QUOTES = 8
+CATEGORIES = frozenset(typing.get_args(Category))
 
 
 @dataclass(frozen=True)
 class Runbook:
     id: str
-    category: str
+    category: Category
     scope: str  # container | pod | node
     priority: int
     confidence: float
@@ -63,6 +65,8 @@ def load_runbooks(path: Path = RUNBOOK_FILE) -> Runbooks:
         for name in condition_names(book.when) | {n for a in book.also for n in condition_names(a)}:
             if name not in CONDITIONS:
                 raise ConfigError(f"runbook {book.id}: unknown condition type {name!r}")
+        if book.category not in CATEGORIES:
+            raise ConfigError(f"runbook {book.id}: unknown category {book.category!r}")
         if book.fix not in remedies.FIXES:
             raise ConfigError(f"runbook {book.id}: unknown fix {book.fix!r}")
         if book.tip and book.tip not in tips:
@@ -94,14 +98,14 @@ def find(evidence: Evidence) -> list[Finding]:
             if not outcome.ok:
                 continue
             if book.id in by_id:
-                by_id[book.id].affected.add(subject.pod_name or subject.node["metadata"]["name"])
+                by_id[book.id].affected.add(subject.name)
                 continue
             for extra in book.also:
                 more = evaluate(extra, subject)
                 outcome.quotes += more.quotes if more.ok else []
                 outcome.values = {**more.values, **outcome.values} if more.ok else outcome.values
             by_id[book.id] = Finding(book, subject, dedupe(outcome.quotes), outcome.values,
-                                     {subject.pod_name or subject.node["metadata"]["name"]})
+                                     {subject.name})
     return sorted(by_id.values(), key=lambda f: -f.runbook.priority)
 
 
@@ -181,7 +185,7 @@ def _tip(tip_id: str | None, lang: str) -> str | None:
     return (load_runbooks().tips.get(tip_id) or {}).get(lang) if tip_id else None
 
 
-class _Values(dict):
+class _Values(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "?"
 
@@ -223,7 +227,7 @@ def _verdict(evidence: Evidence, lang: str) -> Diagnosis:
     return _verdict_diagnosis(text, values, "Healthy", quotes, 0.9, lang)
 
 
-def _verdict_diagnosis(text: Mapping[str, str], values: Mapping[str, str], category: str,
+def _verdict_diagnosis(text: Mapping[str, str], values: Mapping[str, str], category: Category,
                        quotes: list[EvidenceQuote], confidence: float, lang: str) -> Diagnosis:
     return Diagnosis(summary=_render(text["summary"], values), root_cause=_render(text["root_cause"], values),
                      category=category, evidence=quotes[:_MAX_QUOTES], confidence=confidence,

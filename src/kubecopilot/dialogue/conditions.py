@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubecopilot.dialogue.models import Evidence, EvidenceQuote
+from kubecopilot.dialogue.models import Evidence, EvidenceQuote, QuoteSource
 
 COMBINATORS = ("all", "any", "not")
 
@@ -36,7 +36,12 @@ class Subject:
 
     @property
     def pod_name(self) -> str:
-        return (self.pod or {}).get("metadata", {}).get("name", "")
+        return str((self.pod or {}).get("metadata", {}).get("name", ""))
+
+    @property
+    def name(self) -> str:
+        """The pod's name, or the node's for a node subject."""
+        return self.pod_name or str((self.node or {}).get("metadata", {}).get("name", ""))
 
     @property
     def status(self) -> Mapping[str, Any]:
@@ -65,11 +70,12 @@ class Subject:
                  and (e.get("involvedObject") or {}).get("kind", kind) == kind]
         return sorted(about, key=_event_time, reverse=True)
 
-    def log_lines(self, previous_only: bool = False) -> Iterator[tuple[str, str, str]]:
+    def log_lines(self, previous_only: bool = False) -> Iterator[tuple[QuoteSource, str, str]]:
         """(source, key, line) of the previous container's log first (it holds the crash), then the current one."""
         key = f"{self.pod_name}/{self.container}"
-        sources = [("previous_logs", self.evidence.previous_logs)] + ([] if previous_only else
-                                                                      [("logs", self.evidence.logs)])
+        sources: list[tuple[QuoteSource, dict[str, str]]] = [("previous_logs", self.evidence.previous_logs)]
+        if not previous_only:
+            sources.append(("logs", self.evidence.logs))
         for source, logs in sources:
             for line in (logs.get(key) or "").splitlines():
                 if line.strip():
@@ -78,7 +84,7 @@ class Subject:
 
 # --- condition types ----------------------------------------------------------------------------------------------
 
-Condition = Callable[[Subject, Any], Outcome]
+Condition = Callable[..., Outcome]  # (subject, **the runbook's parameters for it)
 CONDITIONS: dict[str, Condition] = {}
 
 
@@ -96,11 +102,12 @@ def _status_quote(s: Subject, path: str, value: Any) -> EvidenceQuote:
 @condition("container_state")
 def _container_state(s: Subject, states: list[str]) -> Outcome:
     """waiting / running / terminated; quotes the state's reason (or, when running, since when)."""
-    state, detail = next(iter((s.status.get("state") or {}).items()), (None, {}))
+    states_now: Mapping[str, Any] = s.status.get("state") or {}
+    state, detail = next(iter(states_now.items()), (None, None))
     if state not in states:
         return Outcome(False)
     field_ = "startedAt" if state == "running" else "reason"
-    value = (detail or {}).get(field_)
+    value = detail.get(field_) if isinstance(detail, Mapping) else None
     return Outcome(True, [_status_quote(s, f"state.{state}.{field_}", value)] if value else [])
 
 
@@ -162,7 +169,9 @@ def _pod_condition(s: Subject, want: Mapping[str, Any]) -> Outcome:
 @condition("node_condition")
 def _node_condition(s: Subject, want: Mapping[str, Any]) -> Outcome:
     node = s.host
-    for cond in (node or {}).get("status", {}).get("conditions") or []:
+    if node is None:
+        return Outcome(False)
+    for cond in node.get("status", {}).get("conditions") or []:
         if cond.get("type") == want["type"] and _accepts(want, cond):
             name = node["metadata"]["name"]
             quotes = [EvidenceQuote(source="node", quote=str(cond.get(f)),
@@ -271,8 +280,10 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 
 def dedupe(quotes: list[EvidenceQuote]) -> list[EvidenceQuote]:
-    seen: set[tuple[str, str, str | None]] = set()
-    return [q for q in quotes if (key := (q.source, q.quote, q.object)) not in seen and not seen.add(key)]
+    unique: dict[tuple[str, str, str | None], EvidenceQuote] = {}
+    for q in quotes:
+        unique.setdefault((q.source, q.quote, q.object), q)
+    return list(unique.values())
 
 
 def owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:

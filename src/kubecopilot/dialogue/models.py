@@ -104,8 +104,17 @@ class Evidence(_Model):
     notes: list[str] = Field(default_factory=list)  # what could not be read (a missing capability, a failed read)
 
 
+QuoteSource = Literal["describe", "events", "logs", "previous_logs", "status", "spec", "node"]
+Category = Literal[
+    "CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "Unschedulable", "ProbeFailure", "NodeNotReady",
+    "ConfigError", "ServiceNoEndpoints", "StoragePending", "IngressBackend", "JobFailed", "CronJobSuspended",
+    "StatefulSetNotReady", "QuotaExceeded", "AutoscalerLimited", "DisruptionBlocked", "NodePressure", "NodeCordoned",
+    "Healthy", "Unknown",
+]  # fmt: skip
+
+
 class EvidenceQuote(_Model):
-    source: Literal["describe", "events", "logs", "previous_logs", "status", "spec", "node"]
+    source: QuoteSource
     quote: str = Field(description="text copied verbatim from the source")
     object: str | None = Field(default=None, description="which pod/container/event it came from")
 
@@ -134,12 +143,7 @@ class Diagnosis(_Model):
 
     summary: str = Field(description="one sentence a person can act on")
     root_cause: str
-    category: Literal[
-        "CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "Unschedulable", "ProbeFailure", "NodeNotReady",
-        "ConfigError", "ServiceNoEndpoints", "StoragePending", "IngressBackend", "JobFailed", "CronJobSuspended",
-        "StatefulSetNotReady", "QuotaExceeded", "AutoscalerLimited", "DisruptionBlocked", "NodePressure", "NodeCordoned",
-        "Healthy", "Unknown",
-    ]  # fmt: skip
+    category: Category
     evidence: list[EvidenceQuote] = Field(default_factory=list)
     confidence: float = Field(ge=0.0, le=1.0)
     suggested_fix: str = Field(description="what to change, in words")

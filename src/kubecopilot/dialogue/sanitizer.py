@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import threading
@@ -117,7 +118,7 @@ class Sanitizer:
         if self._known_pattern is not None:
             text = self._outside_placeholders(text, self._known_pattern, self._replace_known)
         for rule in self.rules:
-            text = self._outside_placeholders(text, rule.pattern, lambda m, rule=rule: self._replace(rule, m))
+            text = self._outside_placeholders(text, rule.pattern, functools.partial(self._replace, rule))
         return text
 
     def _outside_placeholders(self, text: str, pattern: re.Pattern[str], fn: Callable[[re.Match[str]], str]) -> str:

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from kubecopilot.errors import PlanInvalid
 from kubecopilot.plans.changes import RESTART_ANNOTATION, container_index, containers_base
@@ -111,7 +111,8 @@ def _plan(before: Mapping[str, Any], after: dict[str, Any], action: Action, desc
         index, name = guard
         test = {"op": "test", "path": pointer(*containers_base(before.get("kind", "")), index, "name"), "value": name}
         patch, rollback = [test, *patch], [test, *rollback]
-    step = Step(id="step-1", action="update", description=description, patch=patch, rollback_patch=rollback)
+    step = Step(id="step-1", action="update", description=description,
+                patch=[PatchOp.model_validate(op) for op in patch], rollback_patch=[PatchOp.model_validate(op) for op in rollback])
     return _assemble(before, action, [step], patch, rollback, **meta)
 
 
@@ -161,4 +162,4 @@ def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
     node: Any = obj
     for key in containers_base(obj.get("kind", "")):
         node = node[key]
-    return node
+    return cast(list[dict[str, Any]], node)

@@ -82,7 +82,7 @@ def _escape(key: str) -> str:
     return str(key).replace("~", "~0").replace("/", "~1")
 
 
-def _describe(kind: str, before: dict, after: dict, path: str, old: Any, new: Any) -> LeafChange:
+def _describe(kind: str, before: dict[str, Any], after: dict[str, Any], path: str, old: Any, new: Any) -> LeafChange:
     parts = pointer_parts(path)
     base = containers_base(kind)
     container, field = None, ""

@@ -57,7 +57,7 @@ class PatchOp(_Model):
 
     @model_serializer(mode="wrap")
     def _drop_value_of_remove(self, handler: Any) -> dict[str, Any]:
-        data = handler(self)
+        data: dict[str, Any] = handler(self)
         if self.op == "remove":
             data.pop("value", None)
         return data
@@ -87,7 +87,7 @@ class ResourceRef(_Model):
     @model_serializer(mode="wrap")
     def _omit_default_cluster(self, handler: Any) -> dict[str, Any]:
         # Not in the seed's schema: leave it out unless set, so plans stay byte-compatible with other consumers.
-        data = handler(self)
+        data: dict[str, Any] = handler(self)
         if self.cluster is None:
             data.pop("cluster", None)
         return data

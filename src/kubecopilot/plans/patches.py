@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import jsonpatch
 import jsonpointer
@@ -44,12 +44,13 @@ def apply_ops(doc: Mapping[str, Any], ops: Iterable[Any] | None) -> dict[str, An
             result = jsonpatch.JsonPatch([op]).apply(result, in_place=True)
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, KeyError, IndexError, TypeError) as exc:
             raise PatchConflict(index, op, str(exc) or type(exc).__name__) from None
-    return result
+    return cast(dict[str, Any], result)
 
 
 def json_copy(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A deep copy of a JSON document; several times faster than ``copy.deepcopy`` for Kubernetes objects."""
-    return json.loads(json.dumps(doc))
+    copied: dict[str, Any] = json.loads(json.dumps(doc))
+    return copied
 
 
 def diff_ops(src: Mapping[str, Any], dst: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -107,7 +108,7 @@ def pointer_parts(path: str) -> list[str]:
 
 
 def without_status(obj: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The object a person approves: no status, no server bookkeeping (resourceVersion, managedFields, generation)."""
+    """The object a person approves: no status, no server bookkeeping (``k8s.SERVER_OWNED_METADATA``)."""
     if not obj:
         return {}
     clean = {k: copy.deepcopy(v) for k, v in obj.items() if k != "status"}

@@ -8,7 +8,7 @@ same rating.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -43,7 +43,7 @@ class Rule(BaseModel):
     id: str
     when: dict[str, Any]
     weight: float = Field(ge=0.0, le=1.0)
-    min_level: Literal["low", "medium", "high"] = "low"
+    min_level: RiskLevel = "low"
     factor: str
 
 
@@ -95,9 +95,9 @@ def assess(plan: Any, context: RiskContext | None = None, rules: RuleSet | None 
                 post_conditions=[_post_condition(rules, facts)])
 
 
-def _level(score: float, thresholds: dict[str, float], floors: list[str]) -> RiskLevel:
+def _level(score: float, thresholds: Mapping[Literal["medium", "high"], float], floors: list[RiskLevel]) -> RiskLevel:
     band: RiskLevel = "high" if score >= thresholds["high"] else "medium" if score >= thresholds["medium"] else "low"
-    return max([band, *floors], key=LEVELS.index)  # type: ignore[return-value]
+    return max([band, *floors], key=LEVELS.index)
 
 
 def _rationale(level: str, score: float, factors: list[str], facts: _Facts) -> str:

@@ -69,7 +69,7 @@ class ReadCache:
     def __init__(self, ttls: Mapping[str, float], maxsize: int = 512, clock: Clock = time.monotonic) -> None:
         self._clock = clock
         self._ttls = {**{DEFAULT_POLICY: 30.0}, **dict(ttls)}
-        self._caches: dict[str, TTLCache] = {
+        self._caches: dict[str, TTLCache[Any, Any]] = {
             policy: TTLCache(maxsize=maxsize, ttl=ttl, timer=clock) for policy, ttl in self._ttls.items()
         }
         self._stats = {policy: {"hits": 0, "misses": 0} for policy in self._caches}

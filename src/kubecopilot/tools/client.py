@@ -101,9 +101,7 @@ class MCPClient:
         tools: list[ToolInfo] = []
         cursor: str | None = None
         while True:
-            page = self._run(
-                lambda s, c=cursor: s.list_tools(params=types.PaginatedRequestParams(cursor=c)), "tools/list"
-            )
+            page = self._run(_tools_page(cursor), "tools/list")
             tools += [_tool_info(t) for t in page.tools]
             cursor = page.nextCursor
             if not cursor:
@@ -353,6 +351,10 @@ async def _wait_quietly(task: asyncio.Task[Any]) -> None:
         await task
     except BaseException:  # noqa: BLE001 - the holder reports its own end
         pass
+
+
+def _tools_page(cursor: str | None) -> Callable[[ClientSession], Any]:
+    return lambda session: session.list_tools(params=types.PaginatedRequestParams(cursor=cursor))
 
 
 def _tool_info(tool: types.Tool) -> ToolInfo:

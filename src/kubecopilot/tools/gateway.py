@@ -174,7 +174,8 @@ class ToolGateway:
         if policy and not fresh:
             entry = self.cache.get(policy, spec.name, args, cluster)
             if entry is not None:
-                return replace(entry.value, from_cache=True, age_s=self.cache.age_s(entry))
+                cached: ToolResult = entry.value
+                return replace(cached, from_cache=True, age_s=self.cache.age_s(entry))
         try:
             result = self._execute(spec.name, args)
         except ToolFailed as exc:
@@ -309,8 +310,9 @@ def _cluster_of(args: Mapping[str, Any]) -> str | None:
 
 def _kind_arg(args: Mapping[str, Any]) -> str | None:
     for key in ("kind", "resourceType", "resource_type"):
-        if isinstance(args.get(key), str):
-            return args[key]
+        value = args.get(key)
+        if isinstance(value, str):
+            return value
     return None
 
 
@@ -335,6 +337,6 @@ def _field_for_arg(key: str) -> str:
 def _manifest_namespace(args: Mapping[str, Any]) -> str | None:
     for doc in documents_in(args):
         namespace = (doc.get("metadata") or {}).get("namespace")
-        if namespace:
+        if isinstance(namespace, str) and namespace:
             return namespace
     return None

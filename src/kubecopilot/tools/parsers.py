@@ -96,8 +96,9 @@ def _items(data: Any) -> list[Any]:
     if not isinstance(data, Mapping):
         raise ParseError(f"expected a list or an object, got {type(data).__name__}")
     for key in _LIST_KEYS:
-        if isinstance(data.get(key), list):
-            return data[key]
+        found = data.get(key)
+        if isinstance(found, list):
+            return found
     lists = [v for v in data.values() if isinstance(v, list) and v and all(isinstance(i, Mapping) for i in v)]
     if len(lists) == 1:
         return lists[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import string
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,10 +170,10 @@ class Profile:
                     caps.append(capability)
         return {tool: tuple(caps) for tool, caps in served.items()}
 
-    def has(self, capability: str, tools: Collection[str]) -> bool:
+    def has(self, capability: str, tools: Container[str]) -> bool:
         return any(b.tool in tools for b in self.bindings.get(capability, ()))
 
-    def resolve(self, capability: str, slots: Mapping[str, Any], tools: Collection[str]) -> CapabilityBinding:
+    def resolve(self, capability: str, slots: Mapping[str, Any], tools: Container[str]) -> CapabilityBinding:
         """The binding to use for these slots, or ``CapabilityMissing`` explaining what the server lacks."""
         if capability not in CAPABILITIES:
             raise CapabilityMissing(f"unknown capability {capability!r}", hint=f"known: {', '.join(CAPABILITIES)}")
