@@ -1,5 +1,6 @@
 """Kubernetes rules the whole product shares, written once: which argument names a namespace or a cluster, when a
-pod is ready or unhealthy, a kubectl-style age, which metadata the server owns, which workload a pod belongs to.
+pod is ready or unhealthy, a kubectl-style age, which metadata the server owns, which workload a pod belongs to,
+which pods a label selector selects.
 
 Below ``dialogue/``, ``tools/`` and ``plans/``: pure functions over plain data, so every layer (and the sandbox)
 can use them without importing each other. Copies of these rules had started to disagree (the write gate knew
@@ -16,8 +17,9 @@ from typing import Any
 # Argument names servers use for the namespace / the cluster of a call (compared lower-cased).
 NAMESPACE_ARGS = frozenset({"namespace", "ns", "namespacename"})
 CLUSTER_ARGS = frozenset({"cluster", "context", "clustername", "contextname"})
-# Fields of metadata the API server maintains: never part of a change a person approves.
-SERVER_OWNED_METADATA = ("resourceVersion", "managedFields", "generation")
+# Fields of metadata the API server maintains: never part of a change a person approves, never sent in a manifest,
+# never patched. (A changed uid is drift of its own: the executor compares it separately.)
+SERVER_OWNED_METADATA = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink")
 HEALTHY_POD_STATUS = frozenset({"Running", "Completed", "Succeeded"})
 
 
@@ -101,3 +103,47 @@ def workload_of(pod: Mapping[str, Any], name: str) -> str:
     if owner.get("kind") == "ReplicaSet":
         return "deployment/" + str(owner["name"]).rsplit("-", 1)[0]
     return f"{str(owner.get('kind', '')).lower()}/{owner.get('name')}"
+
+
+# --- label selectors ------------------------------------------------------------------------------------------------
+
+
+def labels_of(obj: Mapping[str, Any]) -> Mapping[str, str]:
+    return (obj.get("metadata") or {}).get("labels") or {}
+
+
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """A label selector: a plain map (a Service's) or ``matchLabels`` + ``matchExpressions`` (a workload's).
+    An empty or missing selector selects nothing: a workload without one owns no pods we could name."""
+    if not selector:
+        return False
+    if "matchLabels" not in selector and "matchExpressions" not in selector:
+        return all(labels.get(k) == v for k, v in selector.items())
+    if not all(labels.get(k) == v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expr in selector.get("matchExpressions") or ():
+        if not _expression_holds(expr, labels):
+            return False
+    return bool(selector.get("matchLabels") or selector.get("matchExpressions"))
+
+
+def _expression_holds(expr: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+    present = key in labels
+    value = labels.get(key) if isinstance(key, str) else None
+    return {"In": present and value in values, "NotIn": not (present and value in values),
+            "Exists": present, "DoesNotExist": not present}.get(str(op), False)
+
+
+def equality_labels(selector: Mapping[str, Any] | None) -> dict[str, str]:
+    """The plain key=value part of a selector (all of a Service's; a workload's ``matchLabels``)."""
+    if not selector:
+        return {}
+    plain = selector.get("matchLabels") if "matchLabels" in selector or "matchExpressions" in selector else selector
+    return {str(k): str(v) for k, v in (plain or {}).items()}
+
+
+def selector_query(selector: Mapping[str, Any] | None) -> str | None:
+    """A ``labelSelector`` argument for a list call: the equality part only, which every server understands. It may
+    select more than the selector does (expressions are left out), so filter the answer with ``selector_matches``."""
+    return ",".join(f"{k}={v}" for k, v in sorted(equality_labels(selector).items())) or None

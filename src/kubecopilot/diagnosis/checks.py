@@ -26,6 +26,7 @@ from kubecopilot.diagnosis.objects import (
 )
 from kubecopilot.diagnosis.snapshot import Obj, Snapshot
 from kubecopilot.dialogue.models import EvidenceQuote
+from kubecopilot.k8s import selector_matches
 
 
 @dataclass
@@ -109,7 +110,7 @@ def _scaled_to_zero(snap: Snapshot, svc: Obj, selector: dict[str, Any]) -> list[
         for workload in snap.of(kind):
             labels = (((workload.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
             if (namespace_of(workload) == namespace_of(svc) and (workload.get("spec") or {}).get("replicas", 1) == 0
-                    and all(labels.get(k) == v for k, v in selector.items())):
+                    and selector_matches(selector, labels)):
                 found.append(workload)
     return found
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from kubecopilot.diagnosis.snapshot import Obj, Snapshot
 from kubecopilot.dialogue.models import EvidenceQuote
+from kubecopilot.k8s import equality_labels, labels_of, selector_matches
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 
@@ -49,29 +50,11 @@ def workload_of(snap: Snapshot, obj: Obj) -> Obj:
     return current
 
 
-def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
-    """A label selector: a plain map (Services) or ``matchLabels`` + ``matchExpressions``. Empty selects nothing."""
-    if not selector:
-        return False
-    if "matchLabels" not in selector and "matchExpressions" not in selector:
-        return all(labels.get(k) == v for k, v in selector.items())
-    if not all(labels.get(k) == v for k, v in (selector.get("matchLabels") or {}).items()):
-        return False
-    for expr in selector.get("matchExpressions") or ():
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        present = key in labels
-        if (op == "In" and labels.get(key) not in values) or (op == "NotIn" and present and labels.get(key) in values) \
-                or (op == "Exists" and not present) or (op == "DoesNotExist" and present):
-            return False
-    return bool(selector.get("matchLabels") or selector.get("matchExpressions"))
-
-
 def pods_selected(snap: Snapshot, namespace: str, selector: Mapping[str, Any] | None) -> list[Obj]:
     if not selector:
         return []
-    plain = selector.get("matchLabels", selector) if "matchExpressions" not in selector or selector.get("matchLabels") else None
-    candidates = snap.pods_in(namespace, plain if isinstance(plain, Mapping) else None)
-    return [p for p in candidates if selector_matches(selector, (p.get("metadata") or {}).get("labels") or {})]
+    candidates = snap.pods_in(namespace, equality_labels(selector) or None)
+    return [p for p in candidates if selector_matches(selector, labels_of(p))]
 
 
 def is_ready(pod: Mapping[str, Any]) -> bool:
@@ -83,8 +66,7 @@ def condition(obj: Mapping[str, Any], type_: str) -> Mapping[str, Any] | None:
 
 
 def labels_text(selector: Mapping[str, Any] | None) -> str:
-    plain = (selector or {}).get("matchLabels", selector) or {}
-    return ",".join(f"{k}={v}" for k, v in plain.items()) or "(none)"
+    return ",".join(f"{k}={v}" for k, v in equality_labels(selector).items()) or "(none)"
 
 
 def status_quote(obj: Mapping[str, Any], path: str, value: Any) -> EvidenceQuote:

@@ -19,6 +19,7 @@ from kubecopilot.dialogue.conditions import owned_by
 from kubecopilot.dialogue.models import Evidence
 from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.errors import CapabilityMissing, KubeCopilotError, ToolFailed
+from kubecopilot.k8s import labels_of, selector_matches, selector_query
 from kubecopilot.quantity import parse_quantity
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,9 @@ class _Reader:
 
     def items(self, capability: str, **slots: Any) -> list[dict[str, Any]] | None:
         data = self.data(capability, **slots)
-        if isinstance(data, Mapping) and isinstance(data.get("items"), list):
-            return data["items"]
+        items = data.get("items") if isinstance(data, Mapping) else None
+        if isinstance(items, list):
+            return items
         return data if isinstance(data, list) else None
 
     def exists(self, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
@@ -120,10 +122,9 @@ def _workload_pods(read: _Reader, evidence: Evidence, workload: dict[str, Any]) 
     if workload["kind"] == "Deployment":
         replicasets = read.items("list_replicasets", namespace=evidence.namespace) or []
         evidence.replicasets = [rs for rs in replicasets if owned_by(rs, workload)]
-    selector = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    label_selector = ",".join(f"{k}={v}" for k, v in selector.items()) or None
-    pods = [p for p in read.items("list_pods", namespace=evidence.namespace, label_selector=label_selector) or []
-            if _labels_match(p, selector)]
+    selector = (workload.get("spec") or {}).get("selector")
+    pods = [p for p in read.items("list_pods", namespace=evidence.namespace, label_selector=selector_query(selector)) or []
+            if selector_matches(selector, labels_of(p))]
     # Owners tell apart two workloads with overlapping selectors; without the ReplicaSets, labels must do.
     owners = {meta.get("uid")} | {rs["metadata"].get("uid") for rs in evidence.replicasets}
     if workload["kind"] == "StatefulSet" or evidence.replicasets:
@@ -230,11 +231,6 @@ def _node_evidence(read: _Reader, evidence: Evidence, node: dict[str, Any]) -> E
 
 def _owner_uids(pod: Mapping[str, Any]) -> set[str | None]:
     return {ref.get("uid") for ref in (pod.get("metadata") or {}).get("ownerReferences") or []}
-
-
-def _labels_match(pod: Mapping[str, Any], selector: Mapping[str, str]) -> bool:
-    labels = (pod.get("metadata") or {}).get("labels") or {}
-    return all(labels.get(k) == v for k, v in selector.items())
 
 
 def _allocatable_cpu(node: Mapping[str, Any]) -> float:

@@ -8,12 +8,13 @@ extra quotes); None means no whitelisted change is known to cure it, and the run
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from kubecopilot.dialogue.conditions import Subject, owned_by
-from kubecopilot.dialogue.models import EvidenceQuote, FixSpec
+from kubecopilot.dialogue.models import EvidenceQuote, FixAction, FixSpec
+from kubecopilot.k8s import labels_of, selector_matches
 from kubecopilot.quantity import parse_quantity
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -161,9 +162,7 @@ def _workload(s: Subject) -> Mapping[str, Any] | None:
     workload = s.evidence.workload
     if not workload or workload.get("kind") not in ("Deployment", "StatefulSet") or s.pod is None:
         return None
-    selector = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    labels = (s.pod.get("metadata") or {}).get("labels") or {}
-    return workload if selector and all(labels.get(k) == v for k, v in selector.items()) else None
+    return workload if selector_matches((workload.get("spec") or {}).get("selector"), labels_of(s.pod)) else None
 
 
 def _workload_container(s: Subject) -> Mapping[str, Any]:
@@ -183,7 +182,7 @@ def _pod_spec(obj: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return (((obj or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
 
 
-def previous_revision(workload: Mapping[str, Any], replicasets: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+def previous_revision(workload: Mapping[str, Any], replicasets: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     """The workload's newest ReplicaSet older than its current revision: what ``kubectl rollout undo`` goes back to."""
     current = revision(workload)
     older = [rs for rs in replicasets if owned_by(rs, workload) and 0 < revision(rs) < current]
@@ -197,7 +196,7 @@ def revision(obj: Mapping[str, Any]) -> int:
         return 0
 
 
-def _spec(workload: Mapping[str, Any], action: str, **fields: Any) -> FixSpec:
+def _spec(workload: Mapping[str, Any], action: FixAction, **fields: Any) -> FixSpec:
     meta = workload["metadata"]
     return FixSpec(action=action, kind=workload["kind"], namespace=meta.get("namespace", ""), name=meta["name"],
                    **fields)

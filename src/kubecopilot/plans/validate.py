@@ -14,20 +14,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from kubecopilot.errors import PlanInvalid
+from kubecopilot.k8s import SERVER_OWNED_METADATA
 from kubecopilot.plans.model import SUPPORTED_SCHEMA_VERSIONS, OperationPlan, ResourceRef
 from kubecopilot.plans.patches import PatchConflict, apply_ops, without_status
 
 # Identity and server-owned fields. Patching them is either meaningless (the server overwrites them) or an attempt
 # to forge history (uid, ownerReferences) - never something a person should approve.
 PROTECTED_PATHS = (
-    "/metadata/uid",
-    "/metadata/resourceVersion",
+    *(f"/metadata/{field}" for field in SERVER_OWNED_METADATA),
     "/metadata/ownerReferences",
-    "/metadata/managedFields",
-    "/metadata/creationTimestamp",
     "/metadata/name",
     "/metadata/namespace",
-    "/metadata/generation",
     "/kind",
     "/apiVersion",
     "/status",

@@ -15,12 +15,12 @@ from typing import Any, Protocol
 import yaml
 
 from kubecopilot.errors import CapabilityMissing, ToolFailed
+from kubecopilot.k8s import SERVER_OWNED_METADATA, selector_matches, selector_query
 from kubecopilot.tools.gate import Approval
 from kubecopilot.tools.gateway import ToolGateway, ToolResult
 from kubecopilot.tools.parsers import parse_labels
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
-_SERVER_FIELDS = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
 
 
 class ResourceRef(Protocol):
@@ -93,12 +93,11 @@ class ClusterOps:
         if ref.kind == "Pod":
             return [self.read_object(ref)]
         workload = self.read_object(ref)
-        selector = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        selector = (workload.get("spec") or {}).get("selector")
         if not selector:
             raise ToolFailed(f"{ref.kind} {ref.name} has no label selector to find its pods")
-        label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
         listing = self.gateway.records(
-            "list_pods", fresh=True, namespace=ref.namespace, cluster=ref.cluster, label_selector=label_selector
+            "list_pods", fresh=True, namespace=ref.namespace, cluster=ref.cluster, label_selector=selector_query(selector)
         )
         pods = []
         for record in listing.records:
@@ -110,7 +109,7 @@ class ClusterOps:
                 labels, raw = _labels(full) or {}, full
             else:
                 raw = record.raw
-            if all(labels.get(k) == v for k, v in selector.items()):
+            if selector_matches(selector, labels):
                 pods.append(raw)
         return pods
 
@@ -144,10 +143,10 @@ def _as_object(result: ToolResult) -> dict[str, Any]:
 
 def manifest_of(after: Mapping[str, Any], ref: ResourceRef) -> dict[str, Any]:
     """The full desired object for a create-or-update, without the fields the API server owns."""
-    obj = json.loads(json.dumps(after))  # a deep copy that also drops non-JSON values
+    obj: dict[str, Any] = json.loads(json.dumps(after))  # a deep copy that also drops non-JSON values
     obj.pop("status", None)
     meta = obj.setdefault("metadata", {})
-    for key in _SERVER_FIELDS:
+    for key in SERVER_OWNED_METADATA:
         meta.pop(key, None)
     meta.setdefault("name", ref.name)
     if ref.namespace:
@@ -170,7 +169,7 @@ def merge_patch(before: Any, after: Any) -> Any:
     patch.pop("status", None)
     meta = patch.get("metadata")
     if isinstance(meta, dict):
-        for key in _SERVER_FIELDS:
+        for key in SERVER_OWNED_METADATA:
             meta.pop(key, None)
         if not meta:
             patch.pop("metadata")
