@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from kubecopilot.diagnosis.scan import load_analyzers, scan
-from kubecopilot.sandbox.cluster import ClusterSet
 from kubecopilot.sandbox.kinds import resolve
 from kubecopilot.sandbox.timeutil import fixed_clock
+from kubecopilot.sandbox.world import ClusterSet
 from kubecopilot.tools.cache import ReadCache
 from kubecopilot.tools.catalog import Catalog, ToolInfo
 from kubecopilot.tools.client import RawResult

@@ -14,7 +14,7 @@ from kubecopilot.plans.patches import apply_ops, as_dicts, resolve
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan
 
-sandbox_cluster = pytest.importorskip("kubecopilot.sandbox.cluster")
+sandbox_world = pytest.importorskip("kubecopilot.sandbox.world")
 
 NOW = datetime(2025, 1, 12, 6, 20, tzinfo=UTC)
 CASES = {
@@ -38,7 +38,7 @@ def first_container(obj):
 
 @pytest.fixture
 def world():
-    return sandbox_cluster.ClusterSet("default")
+    return sandbox_world.ClusterSet("default")
 
 
 def get(world, kind, name, namespace="dev"):

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kubecopilot.sandbox.cluster import ClusterSet
 from kubecopilot.sandbox.runner import SandboxHandle, start_sandbox
 from kubecopilot.sandbox.timeutil import fixed_clock
+from kubecopilot.sandbox.world import ClusterSet
 
 from .mcpsession import MCPSession
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from kubecopilot.sandbox.cluster import ClusterSet
 from kubecopilot.sandbox.timeutil import fixed_clock
+from kubecopilot.sandbox.world import ClusterSet
 
 from .conftest import NOW
 

@@ -25,7 +25,7 @@ def test_every_scenario_is_documented():
 
 
 def test_the_example_pod_name_is_the_one_the_default_scenario_makes():
-    from kubecopilot.sandbox.cluster import ClusterSet
+    from kubecopilot.sandbox.world import ClusterSet
 
     example = "cart-service-v2-m45kpckgxt-d9c7l"
     assert example in DOC.read_text(encoding="utf-8")

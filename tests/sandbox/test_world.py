@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kubecopilot.sandbox.cluster import ClusterSet
 from kubecopilot.sandbox.errors import BadRequest, NotFound
 from kubecopilot.sandbox.timeutil import fixed_clock
+from kubecopilot.sandbox.world import ClusterSet
 
 from .conftest import NOW
 

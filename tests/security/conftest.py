@@ -14,8 +14,8 @@ from kubecopilot.config import load_settings
 from kubecopilot.plans.executor import PlanExecutor
 from kubecopilot.plans.ledger import AuditLedger
 from kubecopilot.plans.service import PlanService
-from kubecopilot.sandbox.cluster import ClusterSet
 from kubecopilot.sandbox.runner import SandboxHandle, start_sandbox
+from kubecopilot.sandbox.world import ClusterSet
 from kubecopilot.tools.factory import connect_gateway
 from kubecopilot.tools.gateway import ToolGateway
 from kubecopilot.tools.ops import ClusterOps

@@ -12,7 +12,7 @@ from kubecopilot.config import load_settings
 from kubecopilot.errors import ExitCode
 from kubecopilot.plans.builders import build_json_patch
 from kubecopilot.plans.summary import change_rows, summarize, yaml_diff
-from kubecopilot.sandbox.cluster import ClusterSet
+from kubecopilot.sandbox.world import ClusterSet
 
 
 def audit_file() -> Path:

@@ -10,7 +10,7 @@ import pytest
 from kubecopilot.plans.builders import build_json_patch, build_scale, build_set_resources
 from kubecopilot.plans.model import ResourceRef
 from kubecopilot.plans.risk import RiskContext, assess
-from kubecopilot.sandbox.cluster import ClusterSet
+from kubecopilot.sandbox.world import ClusterSet
 
 C = "/spec/template/spec/containers/0"
 POD = "/spec/template/spec"

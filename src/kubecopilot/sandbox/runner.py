@@ -25,9 +25,9 @@ from typing import IO, TYPE_CHECKING, Any
 from kubecopilot.errors import MCPUnavailable
 
 if TYPE_CHECKING:  # the server (mcp, uvicorn, starlette) and the simulation load only where a sandbox runs
-    from kubecopilot.sandbox.cluster import ClusterSet
     from kubecopilot.sandbox.server import UvicornServer
     from kubecopilot.sandbox.timeutil import Clock
+    from kubecopilot.sandbox.world import ClusterSet
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 30.0
@@ -119,7 +119,7 @@ class SandboxHandle:
 
 def start_sandbox(scenario: str = "default", transport: str = "sse", port: int = 0, clock: Clock | None = None) -> SandboxHandle:
     """Serve a fresh sandbox world on loopback from a background thread; returns when it accepts connections."""
-    from kubecopilot.sandbox.cluster import ClusterSet
+    from kubecopilot.sandbox.world import ClusterSet
 
     if transport not in ("sse", "streamable-http"):
         raise ValueError(f"transport must be sse or streamable-http, not {transport!r}")

@@ -31,7 +31,7 @@ from starlette.types import Receive, Scope, Send
 
 from kubecopilot import __version__
 from kubecopilot.errors import KubeCopilotError
-from kubecopilot.sandbox.cluster import ClusterSet
+from kubecopilot.sandbox.world import ClusterSet
 
 log = logging.getLogger(__name__)
 
