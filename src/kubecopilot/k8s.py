@@ -50,6 +50,17 @@ def pod_ready(pod: Mapping[str, Any]) -> bool:
     return status.get("phase") == "Running" and bool(statuses) and all(s.get("ready") for s in statuses)
 
 
+def pod_healthy(pod: Mapping[str, Any]) -> bool:
+    """Healthy for a diagnosis: not being deleted, and either Succeeded or Running with every container ready."""
+    status = pod.get("status") or {}
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        return False
+    if status.get("phase") == "Succeeded":
+        return True
+    statuses = status.get("containerStatuses") or []
+    return status.get("phase") == "Running" and bool(statuses) and all(s.get("ready") for s in statuses)
+
+
 def listed_pod_unhealthy(status: str | None, ready: str | None) -> bool:
     """From a pod list row (STATUS, READY "1/2"): not Running/Completed, or Running with a container not ready."""
     if status and status not in HEALTHY_POD_STATUS:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kubecopilot.tools.parsers import ParseError, age_since, detect_format, parse_labels, parse_records, parse_table
+from kubecopilot.k8s import age as age_since
+from kubecopilot.tools.parsers import ParseError, detect_format, parse_labels, parse_records, parse_table
 
 SAMPLES = Path(__file__).parent / "samples"
 NOW = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)

@@ -81,3 +81,17 @@ def test_server_owned_metadata_is_one_list():
         name, namespace = "web", "dev"
 
     assert manifest_of(obj, Ref())["metadata"] == {"name": "web", "namespace": "dev"}  # type: ignore[arg-type]
+
+
+def test_a_pod_is_healthy_when_it_finished_or_runs_ready_and_not_while_it_is_deleted():
+    running = {"status": {"phase": "Running", "containerStatuses": [{"ready": True}, {"ready": True}]}}
+    assert k8s.pod_healthy(running) and k8s.pod_healthy({"status": {"phase": "Succeeded"}})
+    assert not k8s.pod_healthy({"status": {"phase": "Running", "containerStatuses": [{"ready": True}, {"ready": False}]}})
+    assert not k8s.pod_healthy({**running, "metadata": {"deletionTimestamp": "2026-01-02T12:00:00Z"}})
+    assert not k8s.pod_healthy({"status": {"phase": "Running"}})  # no container has started yet
+
+
+def test_no_layer_judges_pod_health_by_hand():
+    by_hand = 'all(s.get("ready") for s in statuses)'
+    copies = [p for p in SRC.rglob("*.py") if by_hand in p.read_text(encoding="utf-8") and p.name != "k8s.py" and "sandbox" not in p.parts]
+    assert copies == []

@@ -14,7 +14,6 @@ from typing import Any
 from kubecopilot.diagnosis.objects import (
     condition,
     event_quote,
-    is_ready,
     labels_text,
     name_of,
     namespace_of,
@@ -26,7 +25,7 @@ from kubecopilot.diagnosis.objects import (
 )
 from kubecopilot.diagnosis.snapshot import Obj, Snapshot
 from kubecopilot.dialogue.models import EvidenceQuote
-from kubecopilot.k8s import selector_matches
+from kubecopilot.k8s import pod_ready, selector_matches
 
 
 @dataclass
@@ -87,7 +86,7 @@ def _near_miss(snap: Snapshot, svc: Obj, selector: dict[str, Any]) -> tuple[str,
 @check
 def service_without_ready_pods(snap: Snapshot) -> Iterator[Match]:
     for svc, selector, pods in _services_with_selector(snap):
-        if not pods or any(is_ready(p) for p in pods if not (p.get("metadata") or {}).get("deletionTimestamp")):
+        if not pods or any(pod_ready(p) for p in pods if not (p.get("metadata") or {}).get("deletionTimestamp")):
             continue
         workload = workload_of(snap, pods[0])
         values = _base(svc, selector=labels_text(selector), workload=ref(workload),

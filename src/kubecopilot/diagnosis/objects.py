@@ -57,10 +57,6 @@ def pods_selected(snap: Snapshot, namespace: str, selector: Mapping[str, Any] | 
     return [p for p in candidates if selector_matches(selector, labels_of(p))]
 
 
-def is_ready(pod: Mapping[str, Any]) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in (pod.get("status") or {}).get("conditions") or ())
-
-
 def condition(obj: Mapping[str, Any], type_: str) -> Mapping[str, Any] | None:
     return next((c for c in (obj.get("status") or {}).get("conditions") or () if c.get("type") == type_), None)
 

@@ -15,19 +15,10 @@ from kubecopilot.diagnosis.objects import name_of, namespace_of, owner, ref, wor
 from kubecopilot.diagnosis.snapshot import Obj, Snapshot
 from kubecopilot.dialogue.analyzers import analyze
 from kubecopilot.dialogue.models import Evidence
+from kubecopilot.k8s import pod_healthy
 
 MAX_PODS = 3
 NOT_A_POD_FAILURE = {"Healthy", "Unknown"}
-
-
-def unhealthy(pod: Obj) -> bool:
-    status = pod.get("status") or {}
-    if (pod.get("metadata") or {}).get("deletionTimestamp"):
-        return True
-    if status.get("phase") == "Succeeded":
-        return False
-    statuses = status.get("containerStatuses") or []
-    return not (status.get("phase") == "Running" and statuses and all(s.get("ready") for s in statuses))
 
 
 def _config_error(pod: Obj) -> bool:
@@ -46,7 +37,7 @@ def _failed_job(snap: Snapshot, pod: Obj) -> bool:
 def pod_runbooks(snap: Snapshot) -> Iterator[Match]:
     by_workload: dict[str, tuple[Obj, list[Obj]]] = {}
     for pod in snap.of("Pod"):
-        if unhealthy(pod) and not _config_error(pod) and not _failed_job(snap, pod):
+        if not pod_healthy(pod) and not _config_error(pod) and not _failed_job(snap, pod):
             workload = workload_of(snap, pod)
             by_workload.setdefault(ref(workload), (workload, []))[1].append(pod)
     for workload, pods in by_workload.values():

@@ -10,7 +10,6 @@ from kubecopilot.diagnosis.checks import Match, _base, check
 from kubecopilot.diagnosis.objects import (
     condition,
     event_quote,
-    is_ready,
     name_of,
     namespace_of,
     owner,
@@ -21,6 +20,7 @@ from kubecopilot.diagnosis.objects import (
     workload_of,
 )
 from kubecopilot.diagnosis.snapshot import Obj, Snapshot
+from kubecopilot.k8s import pod_ready
 
 _CONFIG_REF = re.compile(r"(?:couldn't find key (?P<key>\S+) in (?P<kind>ConfigMap|Secret) [^/]+/(?P<name>\S+)"
                          r"|(?P<kind2>configmap|secret) \"(?P<name2>[^\"]+)\" not found)")
@@ -81,7 +81,7 @@ def statefulset_unready(snap: Snapshot) -> Iterator[Match]:
         if want == 0 or ready >= want:
             continue
         pods = sorted(snap.owned(sts, "Pod"), key=name_of)
-        stuck = next((p for p in pods if not is_ready(p)), None)
+        stuck = next((p for p in pods if not pod_ready(p)), None)
         state = _pod_state(snap, stuck) if stuck else "its pods have not been created"
         values = _base(sts, ready=ready, replicas=want, pod=name_of(stuck) if stuck else f"{name_of(sts)}-0", pod_state=state)
         quotes = [status_quote(sts, "status.readyReplicas", ready), spec_quote(sts, "spec.replicas", want)]

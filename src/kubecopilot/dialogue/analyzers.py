@@ -22,6 +22,7 @@ from kubecopilot.dialogue import remedies
 from kubecopilot.dialogue.conditions import CONDITIONS, Subject, condition_names, dedupe, evaluate
 from kubecopilot.dialogue.models import Category, Diagnosis, Evidence, EvidenceQuote
 from kubecopilot.errors import ConfigError
+from kubecopilot.k8s import pod_healthy
 from kubecopilot.resources import package_path
 
 RUNBOOK_FILE = package_path("dialogue", "runbooks.yaml")
@@ -213,7 +214,7 @@ def _verdict(evidence: Evidence, lang: str) -> Diagnosis:
                                   "Unknown", [quote], 0.6, lang)
     if not evidence.pods:
         return _verdict_diagnosis(verdicts["not_found"][lang], values, "Unknown", [], 0.3, lang)
-    unhealthy = [p for p in evidence.pods if not _pod_healthy(p)]
+    unhealthy = [p for p in evidence.pods if not pod_healthy(p)]
     values.update(total=str(len(evidence.pods)), ready=str(len(evidence.pods) - len(unhealthy)),
                   not_ready=str(len(unhealthy)), pods=", ".join(p["metadata"]["name"] for p in unhealthy))
     if unhealthy:
@@ -233,16 +234,6 @@ def _verdict_diagnosis(text: Mapping[str, str], values: Mapping[str, str], categ
                      category=category, evidence=quotes[:_MAX_QUOTES], confidence=confidence,
                      suggested_fix=_render(text["suggested_fix"], values), fix=None,
                      best_practice=_tip("events_first", lang), source="rules")
-
-
-def _pod_healthy(pod: Mapping[str, Any]) -> bool:
-    status = pod.get("status") or {}
-    if pod.get("metadata", {}).get("deletionTimestamp"):
-        return False
-    if status.get("phase") == "Succeeded":
-        return True
-    statuses = status.get("containerStatuses") or []
-    return status.get("phase") == "Running" and bool(statuses) and all(s.get("ready") for s in statuses)
 
 
 def _state_quotes(evidence: Evidence, pod: Mapping[str, Any]) -> list[EvidenceQuote]:

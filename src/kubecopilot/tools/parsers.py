@@ -135,7 +135,7 @@ def _record_from_k8s(obj: Mapping[str, Any], kind: str | None, now: datetime | N
         status=status,
         ready=ready,
         restarts=restarts,
-        age=age_since(meta.get("creationTimestamp"), now),
+        age=age(meta.get("creationTimestamp"), now),
         node=node,
         raw=dict(obj),
     )
@@ -159,7 +159,7 @@ def _record_from_summary(obj: Mapping[str, Any], kind: str | None, now: datetime
         status=str(status) if status is not None else None,
         ready=_str_or_none(low.get("ready")),
         restarts=_int_or_none(restarts),
-        age=low.get("age") or age_since(created, now),
+        age=low.get("age") or age(created, now),
         node=low.get("node") or low.get("nodename"),
         raw=dict(obj),
     )
@@ -176,7 +176,7 @@ def _event_record(obj: Mapping[str, Any], now: datetime | None) -> Record:
         name=str(involved.get("name") or meta.get("name") or ""),
         namespace=involved.get("namespace") or low.get("namespace") or meta.get("namespace"),
         status=low.get("reason"),
-        age=age_since(when, now),
+        age=age(when, now),
         raw=dict(obj),
     )
 
@@ -250,11 +250,6 @@ def _node_status(obj: Mapping[str, Any]) -> str:
     if (obj.get("spec") or {}).get("unschedulable"):
         status += ",SchedulingDisabled"
     return status
-
-
-def age_since(timestamp: Any, now: datetime | None = None) -> str | None:
-    """``2024-05-01T10:00:00Z`` → ``5m`` (kubectl's AGE, coarsened to one unit)."""
-    return age(timestamp, now)
 
 
 # --- kubectl-style tables ----------------------------------------------------------------------------------------
