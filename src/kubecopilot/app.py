@@ -19,6 +19,7 @@ from kubecopilot.dialogue.session import Session
 from kubecopilot.plans.policy import FourEyesPolicy
 from kubecopilot.plans.service import PlanService
 from kubecopilot.tools.factory import connect_gateway
+from kubecopilot.tools.gateway import ToolGateway
 from kubecopilot.tools.ops import ClusterOps
 
 
@@ -43,7 +44,7 @@ class LazyLedger:
 @dataclass
 class App:
     settings: Settings
-    gateway: Any
+    gateway: ToolGateway
     plans: PlanService
     conversation: Conversation
     sanitizer: Sanitizer
@@ -75,7 +76,7 @@ class App:
         return app
 
     @classmethod
-    def assemble(cls, settings: Settings, gateway: Any, *, progress: Callable[[str], None] | None = None,
+    def assemble(cls, settings: Settings, gateway: ToolGateway, *, progress: Callable[[str], None] | None = None,
                  brain: Any = None) -> App:
         """Everything above the gateway (tests hand in a gateway to a sandbox they run in-process)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from typing import Any, cast
 from kubecopilot.diagnosis.models import ScanFinding, ScanReport
 from kubecopilot.diagnosis.scan import scan
 from kubecopilot.dialogue.models import Diagnosis
+from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.turns import Answer, Block, Source, Suggestion, TextBlock
 
 TITLE = {"en": "Unhealthy pods and workloads (cluster scan)", "zh": "不健康的 Pod 与工作负载（集群扫描）"}
@@ -19,7 +20,7 @@ LABELS = {"en": {"confidence": "confidence", "evidence": "evidence", "next": "ne
           "zh": {"confidence": "置信度", "evidence": "证据", "next": "下一步", "fix": "修复", "manual": "手动处理"}}
 
 
-def scan_answer(gateway: Any, namespace: str | None = None, *, cluster: str | None = None, language: str = "en",
+def scan_answer(gateway: Gateway, namespace: str | None = None, *, cluster: str | None = None, language: str = "en",
                 fresh: bool = False) -> Answer:
     return report_answer(scan(gateway, namespace=namespace, cluster=cluster, fresh=fresh, language=language), language)
 
@@ -49,7 +50,7 @@ def _group_text(severity: str, workload: str, findings: list[ScanFinding], lang:
     return "\n".join(lines)
 
 
-def diagnosis_for(gateway: Any, *, namespace: str, target: str, cluster: str | None = None,
+def diagnosis_for(gateway: Gateway, *, namespace: str, target: str, cluster: str | None = None,
                   language: str = "en") -> Diagnosis | None:
     """The most severe scan finding about ``target`` (a workload, or an object it is grouped with), preferring
     one with a fix; None when the scan has nothing to say about it."""

@@ -27,6 +27,7 @@ from kubecopilot.diagnosis.models import SEVERITY_RANK, ScanFinding, ScanReport,
 from kubecopilot.diagnosis.objects import ref
 from kubecopilot.diagnosis.snapshot import Snapshot, read_snapshot
 from kubecopilot.dialogue.models import Diagnosis
+from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.errors import ConfigError
 
 ANALYZER_FILE = Path(__file__).with_name("analyzers.yaml")
@@ -78,7 +79,7 @@ def needed_kinds(analyzers: Iterable[Analyzer] | None = None) -> list[str]:
     return list(dict.fromkeys(k for a in (analyzers or load_analyzers()) for k in a.needs))
 
 
-def scan(gateway: Any, *, namespace: str | None = None, cluster: str | None = None, fresh: bool = False,
+def scan(gateway: Gateway, *, namespace: str | None = None, cluster: str | None = None, fresh: bool = False,
          only: Iterable[str] | None = None, language: str = "en") -> ScanReport:
     """Read the cluster (or one namespace) once and run every analyzer (or the ``only`` ones) on it."""
     started = time.perf_counter()

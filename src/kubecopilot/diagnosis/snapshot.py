@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.errors import CapabilityMissing, KubeCopilotError, ToolFailed
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class Snapshot:
         return by_owner
 
 
-def read_snapshot(gateway: Any, kinds: Iterable[str], *, namespace: str | None = None, cluster: str | None = None,
+def read_snapshot(gateway: Gateway, kinds: Iterable[str], *, namespace: str | None = None, cluster: str | None = None,
                   fresh: bool = False) -> Snapshot:
     snapshot = Snapshot(namespace=namespace)
     for kind in dict.fromkeys(kinds):
