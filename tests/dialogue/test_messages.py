@@ -1,7 +1,9 @@
-"""One bilingual message catalogue: every key says it in English and Chinese, and every key is used."""
+"""One bilingual message catalogue (``dialogue/messages.yaml``): every key says it in every language with the same
+placeholders, every key is used, and no other module carries English/Chinese output text of its own."""
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 import typing
@@ -12,20 +14,74 @@ import pytest
 from kubecopilot.dialogue import messages
 from kubecopilot.dialogue.models import Intent
 
-SRC = Path(messages.__file__).resolve().parents[1]
+SRC = Path(messages.__file__).resolve().parents[1]  # src/kubecopilot
+CATALOGUE = "dialogue/messages.py"
 TABLES = {"MESSAGES": messages.MESSAGES, "SUGGESTIONS": messages.SUGGESTIONS, "INTENT_LABELS": messages.INTENT_LABELS}
+LANGUAGES = set(typing.get_args(messages.Language))
+# What intent_label fills in (" of cart", " in dev", " cart"): the grammar differs, so each language picks its own.
+INTENT_LABEL_FIELDS = {"of", "it", "in"}
+
+# Chinese the product *reads*, not says: keywords, question words, replies. It stays next to the code that parses it.
+INPUT_VOCABULARY = {
+    "dialogue/intents.py": "intent keywords and question words",
+    "dialogue/phrases.py": "cancel / yes / no / ordinal replies",
+    "dialogue/extract.py": "replica counts, quantities and namespaces in a request",
+    "dialogue/replies.py": "ordinals in a reply",
+    "dialogue/understanding.py": "words that name a place",
+    "ui/repl.py": "EXIT_WORDS",
+    "ui/plan_view.py": "YES / NO to a plan",
+    "ui/completion.py": "the NAME column of a Chinese table",
+}
+# English help that quotes what a user may type in Chinese: only these words.
+QUOTED_INPUT = {
+    "ui/slash.py": {"刷新缓存", "重新扫描", "退出"},
+    "ui/banner.py": {"中文"},
+    "commands/ask.py": {"为什么", "一直重启"},
+}
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+
+
+def _modules() -> dict[str, ast.Module]:
+    return {str(p.relative_to(SRC)): ast.parse(p.read_text(encoding="utf-8")) for p in sorted(SRC.rglob("*.py"))}
+
+
+def _strings(tree: ast.Module) -> list[str]:
+    """Every string literal of a module (f-string parts too), docstrings left out: they are not said."""
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.body
+                  and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return [n.value for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
 
 
 def _code_outside_the_catalogue() -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in SRC.rglob("*.py") if p.name != "messages.py")
+    return "\n".join(p.read_text(encoding="utf-8") for p in SRC.rglob("*.py") if p.relative_to(SRC).as_posix() != CATALOGUE)
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_every_key_is_said_in_both_languages(table):
+def test_every_key_is_said_in_every_language(table):
     for key, entry in TABLES[table].items():
-        assert set(entry) == {"en", "zh"} and all(text.strip() for text in entry.values()), (table, key)
-        for lang in ("en", "zh"):  # a template that does not parse would only fail when said
-            list(string.Formatter().parse(entry[lang]))
+        assert set(entry) == LANGUAGES and all(text.strip() for text in entry.values()), (table, key)
+        for lang in LANGUAGES:  # a template that does not parse would only fail when said
+            _fields(entry[lang])
+
+
+@pytest.mark.parametrize("table", ["MESSAGES", "SUGGESTIONS"])
+def test_every_language_fills_in_the_same_placeholders(table):
+    differ = {key: {lang: _fields(text) for lang, text in entry.items()} for key, entry in TABLES[table].items()
+              if len({frozenset(_fields(text)) for text in entry.values()}) > 1}
+    assert differ == {}
+
+
+def test_intent_labels_fill_in_only_what_intent_label_supplies():
+    for intent, entry in messages.INTENT_LABELS.items():
+        for lang, text in entry.items():
+            assert _fields(text) <= INTENT_LABEL_FIELDS, (intent, lang)
+            assert messages.intent_label(intent, lang, target="cart", namespace="dev")
 
 
 @pytest.mark.parametrize("table", ["MESSAGES", "SUGGESTIONS"])
@@ -37,3 +93,41 @@ def test_every_key_is_used(table):
 
 def test_intent_labels_are_intents():
     assert set(messages.INTENT_LABELS) <= set(typing.get_args(Intent))
+
+
+def test_an_unknown_language_is_said_in_english():
+    assert messages.language("fr") == messages.language(None) == "en" and messages.language("zh") == "zh"
+    assert messages.say("cancelled", "fr") == messages.say("cancelled", "en") == "OK, cancelled."  # type: ignore[arg-type]
+    assert messages.suggest_label("logs", "de", name="cart") == "Show the logs of cart"  # type: ignore[arg-type]
+
+
+def test_chinese_is_said_in_chinese():
+    assert messages.say("cancelled", "zh") == "好的，已取消。"
+    assert messages.intent_label("logs", "zh", target="cart") == "查看 cart 的日志"
+    assert messages.intent_label("list_pods", "en", namespace="dev") == "List the pods in dev"
+
+
+def test_no_module_outside_the_catalogue_says_chinese_of_its_own():
+    found = {}
+    for module, tree in _modules().items():
+        if module == CATALOGUE or module in INPUT_VOCABULARY:
+            continue
+        allowed = QUOTED_INPUT.get(module, set())
+        words = {w for text in _strings(tree) for w in CJK.findall(text)} - allowed
+        if words:
+            found[module] = sorted(words)
+    assert found == {}
+
+
+def test_no_module_outside_the_catalogue_picks_its_words_by_language():
+    """``"Problems" if lang == "en" else "问题"`` is a second catalogue; ``messages.language()`` normalises a code."""
+    found = []
+    for module, tree in _modules().items():
+        if module == CATALOGUE:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+                sides = [node.left, *node.comparators]
+                if any(isinstance(s, ast.Constant) and s.value in LANGUAGES for s in sides):
+                    found.append(f"{module}:{node.lineno}")
+    assert found == []
