@@ -95,6 +95,10 @@ def test_intent_labels_are_intents():
     assert set(messages.INTENT_LABELS) <= set(typing.get_args(Intent))
 
 
+def test_the_catalogue_speaks_the_typed_languages():
+    assert set(messages.LANGUAGE_NAMES) == LANGUAGES and messages.LANGUAGE_NAMES["zh"] == "Simplified Chinese"
+
+
 def test_an_unknown_language_is_said_in_english():
     assert messages.language("fr") == messages.language(None) == "en" and messages.language("zh") == "zh"
     assert messages.say("cancelled", "fr") == messages.say("cancelled", "en") == "OK, cancelled."  # type: ignore[arg-type]
