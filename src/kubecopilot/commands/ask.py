@@ -13,11 +13,14 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kubecopilot.commands import add_output_flag, command
 from kubecopilot.config import Settings
 from kubecopilot.errors import ExitCode, KubeCopilotError, UsageError
+
+if TYPE_CHECKING:
+    from kubecopilot.dialogue.messages import Language
 
 
 def add_parser(sub: Any) -> None:
@@ -179,7 +182,7 @@ def _input_to(console: Any) -> Any:
     return lambda prompt: console.input(Text(prompt))
 
 
-def emit(turn: Any, output: str, out: Any, lang: str = "en") -> None:
+def emit(turn: Any, output: str, out: Any, lang: Language = "en") -> None:
     from kubecopilot.dialogue.turns import TurnEnvelope
     from kubecopilot.ui.render import render_turn
 

@@ -131,7 +131,7 @@ def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool,
     repl = Repl(app, console, PlainReader(echo=lambda line: console.print(Text(line, style="bold"))), names=names,
                 default_cluster=cluster, on_ready=on_ready)
     if interactive:
-        quick = [command for _, _, command in QUICK_COMMANDS]
+        quick = [command for _, command in QUICK_COMMANDS]
         completer = ReplCompleter(SLASH_HELP, quick, names, plan_ids=lambda: plan_ids(app))
         repl.reader = PromptReader(history_file=settings.history_file, completer=completer,
                                    bottom_toolbar=toolbar(repl.toolbar_fields), input=input, output=output)

@@ -21,6 +21,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from kubecopilot.dialogue.messages import Language, say
 from kubecopilot.dialogue.models import Diagnosis
 from kubecopilot.dialogue.turns import (
     Answer,
@@ -35,7 +36,6 @@ from kubecopilot.dialogue.turns import (
     TextBlock,
     Turn,
 )
-from kubecopilot.ui.words import word
 
 # Status words seen in pod/node/event tables; the cell text stays as is, the style only helps scanning.
 GOOD_WORDS = frozenset({"Running", "Ready", "Active", "Completed", "Succeeded", "Normal", "True", "Bound"})
@@ -81,7 +81,7 @@ def inline(text: str, style: str = "") -> Text:
     return out
 
 
-def render_turn(turn: Turn, lang: str = "en", *, oneshot: bool = False) -> RenderableType:
+def render_turn(turn: Turn, lang: Language = "en", *, oneshot: bool = False) -> RenderableType:
     """Any turn, as the REPL and ``ask --output text`` show it (a plan only up to its approval prompt).
 
     ``lang`` is the conversation's language, for the few words the UI adds (the turn's own text is already in it).
@@ -103,20 +103,20 @@ def render_notices(notices: Iterable[str]) -> list[RenderableType]:
 # --- Ask ----------------------------------------------------------------------------------------------------------
 
 
-def render_ask(ask: Ask, lang: str = "en", *, oneshot: bool = False) -> RenderableType:
+def render_ask(ask: Ask, lang: Language = "en", *, oneshot: bool = False) -> RenderableType:
     parts: list[RenderableType] = [*render_notices(ask.notices), inline(ask.question, "bold")]
     if ask.steps:
-        parts.append(Text(word("steps", lang), style="bold"))
+        parts.append(Text(say("steps", lang), style="bold"))
         parts += [Text(f"  {i}. {step}") for i, step in enumerate(ask.steps, 1)]
     if ask.options and ask.free_text:  # examples of an open value: a number typed is the value, not a pick
-        parts.append(Text.assemble(("  " + word("examples", lang), "dim"), " · ".join(o.label for o in ask.options)))
+        parts.append(Text.assemble(("  " + say("examples", lang), "dim"), " · ".join(o.label for o in ask.options)))
     elif ask.options:
         parts.append(numbered_options([(o.label, o.detail) for o in ask.options]))
     if ask.next_step:
         parts.append(inline(ask.next_step, "dim"))
     hint = "oneshot_hint" if oneshot else "free_hint" if ask.free_text else "answer_hint" if ask.options else None
     if hint:
-        parts.append(Text(word(hint, lang), style="dim"))
+        parts.append(Text(say(hint, lang), style="dim"))
     return Group(*parts)
 
 
@@ -134,7 +134,7 @@ def numbered_options(items: list[tuple[str, str | None]]) -> Table:
 # --- Answer -------------------------------------------------------------------------------------------------------
 
 
-def render_answer(answer: Answer, lang: str = "en", *, oneshot: bool = False) -> RenderableType:
+def render_answer(answer: Answer, lang: Language = "en", *, oneshot: bool = False) -> RenderableType:
     parts: list[RenderableType] = [*render_notices(answer.notices), inline(answer.title, "bold")]
     parts += [render_block(block, lang) for block in answer.blocks]
     note = source_note(answer.source, lang, oneshot=oneshot)
@@ -148,7 +148,7 @@ def render_answer(answer: Answer, lang: str = "en", *, oneshot: bool = False) ->
     return Group(*parts)
 
 
-def render_block(block: TextBlock | TableBlock | CodeBlock | DiagnosisBlock, lang: str = "en") -> RenderableType:
+def render_block(block: TextBlock | TableBlock | CodeBlock | DiagnosisBlock, lang: Language = "en") -> RenderableType:
     if isinstance(block, TextBlock):
         return inline(block.text)
     if isinstance(block, TableBlock):
@@ -236,42 +236,42 @@ def render_code(block: CodeBlock) -> RenderableType:
     return Group(*parts)
 
 
-def source_note(source: Source, lang: str = "en", *, oneshot: bool = False) -> Text | None:
+def source_note(source: Source, lang: Language = "en", *, oneshot: bool = False) -> Text | None:
     """"from cache, 42 s old · list_pods" — dim, so it informs without competing with the answer."""
     if not source.tools:
         return None
     tools = ", ".join(source.tools)
     if source.from_cache:
         key = "from_cache_oneshot" if oneshot else "from_cache"  # /refresh is a REPL command
-        return Text(word(key, lang, age=human_age(source.age_s, lang), tools=tools), style="dim")
-    return Text(word("live", lang, tools=tools), style="dim")
+        return Text(say(key, lang, age=human_age(source.age_s, lang), tools=tools), style="dim")
+    return Text(say("live", lang, tools=tools), style="dim")
 
 
-def human_age(seconds: float | None, lang: str = "en") -> str:
+def human_age(seconds: float | None, lang: Language = "en") -> str:
     s = round(seconds or 0)
     if s < 90:
-        return word("seconds", lang, n=s)
+        return say("seconds", lang, n=s)
     if s < 90 * 60:
-        return word("minutes", lang, n=s // 60)
-    return word("hours", lang, n=s // 3600)
+        return say("minutes", lang, n=s // 60)
+    return say("hours", lang, n=s // 3600)
 
 
-def render_tip(tip: str, lang: str = "en") -> RenderableType:
-    return Padding(Text.assemble((word("tip", lang), "bold magenta"), inline(tip)), (0, 0, 0, 2), expand=False)
+def render_tip(tip: str, lang: Language = "en") -> RenderableType:
+    return Padding(Text.assemble((say("tip", lang), "bold magenta"), inline(tip)), (0, 0, 0, 2), expand=False)
 
 
-def render_suggestions(suggestions: list[Suggestion], lang: str = "en") -> RenderableType:
-    return Group(Text(word("next", lang), style="bold"), numbered_options([(s.label, None) for s in suggestions]))
+def render_suggestions(suggestions: list[Suggestion], lang: Language = "en") -> RenderableType:
+    return Group(Text(say("next", lang), style="bold"), numbered_options([(s.label, None) for s in suggestions]))
 
 
-def render_commands(suggestions: list[Suggestion], lang: str = "en") -> RenderableType:
+def render_commands(suggestions: list[Suggestion], lang: Language = "en") -> RenderableType:
     """Follow-ups after a one-shot answer: each as the command that runs it."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True, style="dim")
     grid.add_column(overflow="fold")
     for s in suggestions:
         grid.add_row("  •", Group(inline(s.label), Text(f"kubecopilot ask {quote_arg(s.command)}", style="cyan")))
-    return Group(Text(word("next_commands", lang), style="bold"), grid)
+    return Group(Text(say("next_commands", lang), style="bold"), grid)
 
 
 def quote_arg(text: str) -> str:
@@ -281,16 +281,16 @@ def quote_arg(text: str) -> str:
 # --- Diagnosis, plans, errors -------------------------------------------------------------------------------------
 
 
-def render_diagnosis(diagnosis: Diagnosis, lang: str = "en") -> Panel:
+def render_diagnosis(diagnosis: Diagnosis, lang: Language = "en") -> Panel:
     lines: list[RenderableType] = [
         inline(diagnosis.summary, "bold"),
-        Text.assemble((word("root_cause", lang), "bold"), inline(diagnosis.root_cause)),
-        Text.assemble((word("confidence", lang), "bold"), f"{diagnosis.confidence:.0%}"),
+        Text.assemble((say("root_cause", lang), "bold"), inline(diagnosis.root_cause)),
+        Text.assemble((say("confidence", lang), "bold"), f"{diagnosis.confidence:.0%}"),
     ]
     if diagnosis.evidence:
-        lines += [Text(word("evidence", lang), style="bold"), evidence_list(diagnosis)]
-    lines.append(Text.assemble((word("suggested_fix", lang), "bold green"), inline(diagnosis.suggested_fix)))
-    by = word("by_rules" if diagnosis.source == "rules" else "by_llm", lang)
+        lines += [Text(say("evidence", lang), style="bold"), evidence_list(diagnosis)]
+    lines.append(Text.assemble((say("suggested_fix", lang), "bold green"), inline(diagnosis.suggested_fix)))
+    by = say("by_rules" if diagnosis.source == "rules" else "by_llm", lang)
     style = {"Healthy": "green", "Unknown": "yellow"}.get(diagnosis.category, "red")
     return Panel(Group(*lines), title=Text(f"Diagnosis · {diagnosis.category}", style=f"bold {style}"),
                  title_align="left", subtitle=Text(by, style="dim"), subtitle_align="right", border_style=style)
@@ -309,15 +309,15 @@ def evidence_list(diagnosis: Diagnosis) -> Table:
 
 
 def render_proposal(proposal: PlanProposal, *, summary: bool = True, diagnosis: bool = True,
-                    lang: str = "en") -> RenderableType:
+                    lang: Language = "en") -> RenderableType:
     """What precedes the approval prompt. The prompt shows the plan's summary itself, so callers that go on to it
     pass ``summary=False``; ``diagnosis=False`` when that diagnosis is already on screen."""
     parts: list[RenderableType] = [*render_notices(proposal.notices)]
     if diagnosis and proposal.diagnosis is not None:
         parts.append(render_diagnosis(proposal.diagnosis, lang))
     if summary:
-        risk = word("risk", lang, level=proposal.risk_level)
-        parts.append(Text.assemble((word("proposed", lang), "bold"), (f" ({risk})", "dim"), ": ",
+        risk = say("risk", lang, level=proposal.risk_level)
+        parts.append(Text.assemble((say("proposed", lang), "bold"), (f" ({risk})", "dim"), ": ",
                                    inline(proposal.summary)))
     return Group(*parts)
 

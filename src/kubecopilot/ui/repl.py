@@ -16,13 +16,13 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from kubecopilot.dialogue.messages import say
 from kubecopilot.dialogue.turns import Answer, DiagnosisBlock, ErrorTurn, PlanProposal, Turn
 from kubecopilot.errors import KubeCopilotError
 from kubecopilot.ui.completion import NameIndex
 from kubecopilot.ui.progress import StepTimer
 from kubecopilot.ui.reader import LineReader
 from kubecopilot.ui.render import render_proposal, render_turn
-from kubecopilot.ui.words import word
 
 log = logging.getLogger(__name__)
 EXIT_WORDS = frozenset({"exit", "quit", "bye", "退出", "再见", ":q"})
@@ -72,12 +72,12 @@ class Repl:
                 if empty_interrupts >= 2:
                     break
                 if empty_interrupts:
-                    self.console.print(Text(word("ctrl_c_again", self.lang), style="dim"))
+                    self.console.print(Text(say("ctrl_c_again", self.lang), style="dim"))
                 continue
             empty_interrupts = 0
             if not self.handle_line(line):
                 break
-        self.console.print(Text(word("bye", self.lang), style="dim"))
+        self.console.print(Text(say("bye", self.lang), style="dim"))
         return 0
 
     def handle_line(self, line: str) -> bool:
@@ -158,7 +158,7 @@ class Repl:
             again = turn.diagnosis is not None and turn.diagnosis == self._last_diagnosis
             self.console.print(render_proposal(turn, summary=False, diagnosis=not again, lang=self.lang))
             if again:
-                self.console.print(Text(word("diagnosis_above", self.lang), style="dim"))
+                self.console.print(Text(say("diagnosis_above", self.lang), style="dim"))
         else:
             self.console.print(render_turn(turn, self.lang))
             if isinstance(turn, ErrorTurn) and turn.code.startswith("mcp_"):
@@ -171,18 +171,18 @@ class Repl:
         sandbox = self.app.sandbox
         code = getattr(sandbox, "returncode", None) if sandbox is not None else None
         if code is not None:
-            return word("sandbox_exited", self.lang, code=code)
-        return word("outage", self.lang)
+            return say("sandbox_exited", self.lang, code=code)
+        return say("outage", self.lang)
 
     def cancelled(self, plan_id: str | None) -> None:
-        self.console.print(Text(word("cancelled", self.lang), style="yellow"))
+        self.console.print(Text(say("interrupted", self.lang), style="yellow"))
         if plan_id is not None:
             self._say_if_pending(plan_id)
 
     def _say_if_pending(self, plan_id: str) -> None:
         with contextlib.suppress(KubeCopilotError):
             if self.app.plans.get(plan_id).status == "pending":
-                self.console.print(Text(word("still_pending", self.lang, plan=plan_id[:8]), style="yellow"))
+                self.console.print(Text(say("still_pending", self.lang, plan=plan_id[:8]), style="yellow"))
 
     def _new_plan(self, before: str | None) -> str | None:
         now = self.session.last_plan_id
