@@ -8,16 +8,12 @@ from typing import Any, cast
 
 from kubecopilot.diagnosis.models import ScanFinding, ScanReport
 from kubecopilot.diagnosis.scan import scan
+from kubecopilot.dialogue import messages
 from kubecopilot.dialogue.models import Diagnosis
 from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.turns import Answer, Block, Source, Suggestion, TextBlock
 
-TITLE = {"en": "Unhealthy pods and workloads (cluster scan)", "zh": "不健康的 Pod 与工作负载（集群扫描）"}
-NOTHING = {"en": "The scan found no problem.", "zh": "扫描没有发现问题。"}
-SKIPPED = {"en": "Not judged (the server cannot list what these need):", "zh": "未检查（服务器无法列出所需对象）："}
 MAX_EVIDENCE = 2
-LABELS = {"en": {"confidence": "confidence", "evidence": "evidence", "next": "next", "fix": "fix", "manual": "by hand"},
-          "zh": {"confidence": "置信度", "evidence": "证据", "next": "下一步", "fix": "修复", "manual": "手动处理"}}
 
 
 def scan_answer(gateway: Gateway, namespace: str | None = None, *, cluster: str | None = None, language: str = "en",
@@ -26,27 +22,29 @@ def scan_answer(gateway: Gateway, namespace: str | None = None, *, cluster: str 
 
 
 def report_answer(report: ScanReport, language: str = "en") -> Answer:
-    lang = "zh" if language == "zh" else "en"
+    lang = messages.language(language)
     blocks: list[Block] = [TextBlock(text=_group_text(g.severity, g.workload, g.findings, lang)) for g in report.groups]
     if not blocks:
-        blocks.append(TextBlock(text=NOTHING[lang]))
+        blocks.append(TextBlock(text=messages.say("scan_nothing", lang)))
     if report.skipped:
-        lines = [SKIPPED[lang], *(f"  - {s.analyzer}: {s.reason}" for s in report.skipped)]
+        lines = [messages.say("scan_skipped", lang), *(f"  - {s.analyzer}: {s.reason}" for s in report.skipped)]
         blocks.append(TextBlock(text="\n".join(lines)))
     fixes = [f for f in report.findings if f.fix_command]
     suggestions = [Suggestion(label=f"{f.fix_command}: {f.suggested_fix}", command=str(f.fix_command)) for f in fixes[:3]]
-    return Answer(title=TITLE[lang], blocks=blocks, suggestions=suggestions, source=Source(tools=report.tools))
+    return Answer(title=messages.say("scan_title", lang), blocks=blocks, suggestions=suggestions, source=Source(tools=report.tools))
 
 
-def _group_text(severity: str, workload: str, findings: list[ScanFinding], lang: str) -> str:
-    word = LABELS[lang]
+def _group_text(severity: str, workload: str, findings: list[ScanFinding], lang: messages.Language) -> str:
+    def word(key: str) -> str:
+        return messages.say(key, lang)
+
     lines = [f"{severity.upper()}  {workload}"]
     for f in findings:
-        lines.append(f"  • [{f.category}] {f.summary} ({word['confidence']} {f.confidence:.2f})")
-        lines += [f"      {word['evidence']}: \"{q.quote}\" ({q.object})" for q in f.evidence[:MAX_EVIDENCE]]
-        lines.append(f"      {word['next']}: {f.follow_up}")
-        lines.append(f"      {word['fix']}: {f.fix_command} — {f.suggested_fix}" if f.fix_command
-                     else f"      {word['manual']}: {f.suggested_fix}")
+        lines.append(f"  • [{f.category}] {f.summary} ({word('scan_confidence')} {f.confidence:.2f})")
+        lines += [f"      {word('scan_evidence')}: \"{q.quote}\" ({q.object})" for q in f.evidence[:MAX_EVIDENCE]]
+        lines.append(f"      {word('scan_next')}: {f.follow_up}")
+        lines.append(f"      {word('scan_fix')}: {f.fix_command} — {f.suggested_fix}" if f.fix_command
+                     else f"      {word('scan_by_hand')}: {f.suggested_fix}")
     return "\n".join(lines)
 
 

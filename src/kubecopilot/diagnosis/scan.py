@@ -26,6 +26,7 @@ from kubecopilot.diagnosis.fixes import FIXES
 from kubecopilot.diagnosis.models import SEVERITY_RANK, ScanFinding, ScanReport, Skipped, WorkloadGroup
 from kubecopilot.diagnosis.objects import ref
 from kubecopilot.diagnosis.snapshot import Snapshot, read_snapshot
+from kubecopilot.dialogue import messages
 from kubecopilot.dialogue.models import Diagnosis
 from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.errors import ConfigError
@@ -49,8 +50,10 @@ class Analyzer:
     text: Mapping[str, Any]  # English templates; "zh": the Chinese ones (a missing one falls back to English)
 
     def texts(self, language: str) -> dict[str, str]:
+        """The templates in ``language``: its own block over the English ones (a command reads the same in both)."""
         english = {k: v for k, v in self.text.items() if isinstance(v, str)}
-        return {**english, **(self.text.get("zh") or {})} if language == "zh" else english
+        translated = self.text.get(language)
+        return {**english, **translated} if isinstance(translated, Mapping) else english
 
 
 @functools.cache
@@ -85,7 +88,7 @@ def scan(gateway: Gateway, *, namespace: str | None = None, cluster: str | None 
     started = time.perf_counter()
     analyzers = [a for a in load_analyzers() if only is None or a.id in set(only)]
     snap = read_snapshot(gateway, needed_kinds(analyzers), namespace=namespace, cluster=cluster, fresh=fresh)
-    snap.language = "zh" if language == "zh" else "en"
+    snap.language = messages.language(language)
     report = analyze_snapshot(snap, analyzers)
     report.cluster = cluster
     report.seconds = round(time.perf_counter() - started, 3)

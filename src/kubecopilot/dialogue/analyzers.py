@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from kubecopilot.dialogue import remedies
+from kubecopilot.dialogue import messages, remedies
 from kubecopilot.dialogue.conditions import CONDITIONS, Subject, condition_names, dedupe, evaluate
 from kubecopilot.dialogue.models import Category, Diagnosis, Evidence, EvidenceQuote
 from kubecopilot.errors import ConfigError
@@ -112,7 +112,7 @@ def find(evidence: Evidence) -> list[Finding]:
 
 def analyze(evidence: Evidence, language: str = "en") -> Diagnosis:
     """The diagnosis for the evidence: the best finding (others mentioned), else Healthy or Unknown."""
-    lang = "zh" if language == "zh" else "en"
+    lang = messages.language(language)
     findings = find(evidence)
     if not findings:
         return _verdict(evidence, lang)
@@ -168,7 +168,7 @@ def _base_values(s: Subject) -> dict[str, str]:
     }.items()}
 
 
-def _others(findings: list[Finding], best: Finding, lang: str) -> str:
+def _others(findings: list[Finding], best: Finding, lang: messages.Language) -> str:
     """One line naming other problems, one per category. Findings on the best's own pod are left out: there they
     are symptoms of it (an OOM-killed container also crash-loops)."""
     seen, lines = {best.runbook.category}, []
@@ -179,7 +179,7 @@ def _others(findings: list[Finding], best: Finding, lang: str) -> str:
         lines.append(_render(f.runbook.text[lang]["summary"], {**_base_values(f.subject), **f.values}))
     if not lines:
         return ""
-    return (" 另外：" if lang == "zh" else " Also found: ") + " ".join(lines[:2])
+    return messages.say("also_found", lang, findings=" ".join(lines[:2]))
 
 
 def _tip(tip_id: str | None, lang: str) -> str | None:
@@ -198,7 +198,7 @@ def _render(template: str, values: Mapping[str, str]) -> str:
 # --- no runbook matched: Healthy or Unknown -------------------------------------------------------------------------
 
 
-def _verdict(evidence: Evidence, lang: str) -> Diagnosis:
+def _verdict(evidence: Evidence, lang: messages.Language) -> Diagnosis:
     verdicts = load_runbooks().verdicts
     values = {"target": evidence.target, "namespace": evidence.namespace, "checked": _checked(evidence, lang)}
     nodes = [n for n in evidence.nodes if n.get("metadata", {}).get("name") == evidence.target]
@@ -248,10 +248,10 @@ def _state_quotes(evidence: Evidence, pod: Mapping[str, Any]) -> list[EvidenceQu
     return quotes
 
 
-def _checked(evidence: Evidence, lang: str) -> str:
+def _checked(evidence: Evidence, lang: messages.Language) -> str:
     words = load_runbooks().verdicts["checked"][lang]
     counts = {"pods": len(evidence.pods), "events": len(evidence.events),
               "logs": len(evidence.logs) + len(evidence.previous_logs), "describe": len(evidence.describe),
               "nodes": len(evidence.nodes)}
     parts = [words[k].format(n=n) for k, n in counts.items() if n]
-    return ("、" if lang == "zh" else ", ").join(parts) or words["none"]
+    return messages.say("list_separator", lang).join(parts) or words["none"]

@@ -6,7 +6,7 @@ Never a guess acted on: the user picks one (a number, its name) or says somethin
 from __future__ import annotations
 
 from kubecopilot.dialogue.intents import Understood
-from kubecopilot.dialogue.messages import intent_label, say
+from kubecopilot.dialogue.messages import Language, intent_label, say
 from kubecopilot.dialogue.session import PendingRequest
 from kubecopilot.dialogue.turns import Ask, Option
 
@@ -14,7 +14,7 @@ INTENT_SLOT = "intent"  # the slot of "did you mean …?": the answer picks one 
 MAX_OPTIONS = 4
 
 
-def did_you_mean(understood: Understood, lang: str) -> tuple[Ask, PendingRequest] | None:
+def did_you_mean(understood: Understood, lang: Language) -> tuple[Ask, PendingRequest] | None:
     """The question and the pending request it opens; None when there is nothing near enough to offer."""
     req = understood.request
     if not understood.candidates:
@@ -22,5 +22,5 @@ def did_you_mean(understood: Understood, lang: str) -> tuple[Ask, PendingRequest
     options = [Option(value=c, label=intent_label(c, lang, target=req.target, namespace=req.namespace))
                for c in understood.candidates[:MAX_OPTIONS]]
     pending = PendingRequest(request=req, filled={}, slot=INTENT_SLOT, options=options, full_options=list(options))
-    about = (f"对 `{req.target}` " if lang == "zh" else f" with `{req.target}`") if req.target else ""
+    about = say("about_target", lang, target=req.target) if req.target else ""
     return Ask(question=say("ask_intent", lang, about=about), slot=INTENT_SLOT, options=options), pending

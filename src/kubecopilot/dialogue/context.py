@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kubecopilot.dialogue.messages import language_name
 from kubecopilot.dialogue.models import Diagnosis, Evidence
 from kubecopilot.dialogue.prompts import registry
 from kubecopilot.dialogue.sanitizer import Sanitizer
@@ -39,7 +40,6 @@ ALLOWED_ACTIONS = """\
 - json_patch: RFC 6902 operations on the Deployment's spec (e.g. a probe path), only when nothing above fits"""
 
 LOG_LINES = 40
-LANGUAGE = {"en": "English", "zh": "Simplified Chinese"}
 
 
 def understand_inputs(text: str, context: dict[str, Any], sanitizer: Sanitizer) -> dict[str, str]:
@@ -59,7 +59,7 @@ def diagnose_inputs(evidence: Evidence, findings: Diagnosis, language: str, sani
         "evidence": sanitizer.redact(format_evidence(evidence)),
         "findings": sanitizer.redact(findings.model_dump_json(include={"category", "root_cause", "confidence", "suggested_fix"})),
         "allowed_actions": ALLOWED_ACTIONS,
-        "language": LANGUAGE.get(language, "English"),
+        "language": language_name(language),
         "schema": registry().schema_json("diagnose"),
     }
 
@@ -78,7 +78,7 @@ def verify_inputs(summary: str, checks: list[str], language: str, sanitizer: San
     return {
         "plan_summary": sanitizer.redact(summary),
         "checks": sanitizer.redact("\n".join(checks) or "no checks ran"),
-        "language": LANGUAGE.get(language, "English"),
+        "language": language_name(language),
         "schema": registry().schema_json("verify-change"),
     }
 

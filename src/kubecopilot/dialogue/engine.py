@@ -20,7 +20,7 @@ from kubecopilot.dialogue.clarify import INTENT_SLOT, did_you_mean
 from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
 from kubecopilot.dialogue.intents import WRITE_INTENTS, Understood
-from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.messages import language, say
 from kubecopilot.dialogue.models import Diagnosis, RoutedRequest
 from kubecopilot.dialogue.ports import Brain, Gateway, PlanDesk, TurnContext
 from kubecopilot.dialogue.replies import resolve_reply
@@ -87,7 +87,7 @@ class Conversation:
         if not text:
             return self.menu()
         if re.search(r"[A-Za-z\u3400-\u9fff]", text):
-            self.session.language = "zh" if intents.language_of(text) == "zh" else "en"
+            self.session.language = language(intents.language_of(text))
         self.session.history.append(("user", text[:500]))  # a refused 50 kB line is not kept whole
         self.deadline = Deadline(self.turn_deadline, self.timer)  # one budget for all model calls of this turn
         try:

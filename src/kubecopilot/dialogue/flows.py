@@ -16,7 +16,7 @@ from kubecopilot.dialogue.analyzers import analyze
 from kubecopilot.dialogue.changes import builder_for, diagnosed_targets, fix_from_slots, ref_of
 from kubecopilot.dialogue.evidence import gather_evidence
 from kubecopilot.dialogue.health import HealthCheck
-from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.messages import Language, say
 from kubecopilot.dialogue.models import Diagnosis, FixSpec
 from kubecopilot.dialogue.phrases import NO, YES
 from kubecopilot.dialogue.ports import TurnContext
@@ -40,7 +40,7 @@ class Flows:
         self.rules_diagnosis: Diagnosis | None = None  # the analyzers' verdict behind the last diagnosis shown
 
     @property
-    def lang(self) -> str:
+    def lang(self) -> Language:
         return self.ctx.session.language
 
     # --- diagnosis -----------------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ class Flows:
         if pod:
             suggestions.append(suggestion("events", self.lang, f"events of pod {pod} -n {namespace}", name=pod))
             suggestions.append(suggestion("previous_logs", self.lang, f"previous logs of pod {pod} -n {namespace}", name=pod))
-        title = f"{'Diagnosis' if self.lang == 'en' else '诊断'}: {kind.capitalize()} {where}"
+        title = say("title_diagnosis", self.lang, kind=kind.capitalize(), where=where)
         answer = Answer(title=title, blocks=[DiagnosisBlock(diagnosis=diagnosis)], suggestions=suggestions[:3],
                         tip=diagnosis.best_practice or say("tip_events_first", self.lang))
         return answer, diagnosis
@@ -169,7 +169,7 @@ class Flows:
                                         source_prompt_id=source_prompt_id, prompt_risk_tier=tier,
                                         expected_targets=session.fix_targets if diagnosis is not None else None)
         except PlanInvalid as exc:
-            return ErrorTurn(message=f"{'Plan rejected' if self.lang == 'en' else '计划被拒绝'}: {exc.message}",
+            return ErrorTurn(message=say("plan_rejected", self.lang, why=exc.message),
                              hint=exc.hint, code=exc.code)
         session.last_plan_id = plan.plan_id
         session.remember(fix.kind.lower(), fix.name, fix.namespace)

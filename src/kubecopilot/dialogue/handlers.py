@@ -13,21 +13,21 @@ from typing import Any
 
 from kubecopilot.diagnosis.answer import scan_answer
 from kubecopilot.dialogue.flows import Flows
-from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.messages import Language, say
 from kubecopilot.dialogue.models import CHANGE_INTENTS, RoutedRequest
 from kubecopilot.dialogue.ports import TurnContext
 from kubecopilot.dialogue.session import Session
-from kubecopilot.dialogue.turns import Answer, Suggestion, TableBlock, TextBlock, Turn
+from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock, Turn
 from kubecopilot.dialogue.understanding import KnownNames
-from kubecopilot.dialogue.views import Views
+from kubecopilot.dialogue.views import Views, suggestion
 
-QUICK_COMMANDS: list[tuple[str, str, str]] = [  # (English label, Chinese label, command)
-    ("List all clusters", "列出所有集群", "list clusters"),
-    ("Cluster overview", "查看集群资源总览", "cluster overview"),
-    ("List all namespaces", "显示所有命名空间", "list namespaces"),
-    ("Unhealthy pods", "显示不健康的 Pod", "unhealthy pods"),
-    ("Recent warning events", "最近的告警事件", "warning events"),
-    ("Refresh cache", "刷新缓存", "refresh cache"),
+QUICK_COMMANDS: list[tuple[str, str]] = [  # (label: a suggestion key, command)
+    ("clusters", "list clusters"),
+    ("overview", "cluster overview"),
+    ("namespaces", "list namespaces"),
+    ("unhealthy_pods", "unhealthy pods"),
+    ("warning_events", "warning events"),
+    ("refresh", "refresh cache"),
 ]
 
 
@@ -45,7 +45,7 @@ class Kit:
         return self.ctx.session
 
     @property
-    def lang(self) -> str:
+    def lang(self) -> Language:
         return self.ctx.session.language
 
 
@@ -56,10 +56,10 @@ Filled = Callable[[Kit, RoutedRequest, dict[str, Any], str], Turn]
 def menu(session: Session) -> Answer:
     """The quick commands, numbered: a bare number runs one."""
     lang = session.language
-    suggestions = [Suggestion(label=zh if lang == "zh" else en, command=cmd) for en, zh, cmd in QUICK_COMMANDS]
+    suggestions = [suggestion(key, lang, cmd) for key, cmd in QUICK_COMMANDS]
     rows = [[str(i), s.label] for i, s in enumerate(suggestions, 1)]
     session.offer(suggestions, "menu")
-    return Answer(title="Quick commands" if lang == "en" else "快捷指令", blocks=[TableBlock(columns=["#", "COMMAND"], rows=rows)])
+    return Answer(title=say("title_quick_commands", lang), blocks=[TableBlock(columns=["#", "COMMAND"], rows=rows)])
 
 
 def refresh_cache(kit: Kit, req: RoutedRequest | None = None) -> Answer:
@@ -72,7 +72,7 @@ def show_help(kit: Kit, req: RoutedRequest) -> Answer:
 
 def show_context(kit: Kit, req: RoutedRequest) -> Answer:
     rows = [[k, str(v)] for k, v in kit.session.context().items()]
-    return Answer(title="Context" if kit.lang == "en" else "上下文", blocks=[TableBlock(columns=["", ""], rows=rows)])
+    return Answer(title=say("title_context", kit.lang), blocks=[TableBlock(columns=["", ""], rows=rows)])
 
 
 def switch(kit: Kit, req: RoutedRequest) -> Answer:

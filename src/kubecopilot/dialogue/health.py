@@ -15,11 +15,11 @@ from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock
 from kubecopilot.dialogue.views import Reads, is_unhealthy, suggestion
 from kubecopilot.k8s import workload_of
 
-_STEPS = (  # (capability, English, Chinese)
-    ("list_nodes", "Nodes Ready", "节点是否 Ready"),
-    ("list_pods", "Pods running and ready, in all namespaces", "所有命名空间中 Pod 是否运行且就绪"),
-    ("list_deployments", "Deployments fully available", "Deployment 是否全部可用"),
-    ("list_events", "Recent warning events", "最近的告警事件"),
+_STEPS = (  # (capability, what it checks: a message key)
+    ("list_nodes", "check_nodes_ready"),
+    ("list_pods", "check_pods_ready"),
+    ("list_deployments", "check_deployments_available"),
+    ("list_events", "title_warning_events"),
 )
 
 Key = tuple[str, str]  # (namespace, "kind/name") of the workload a finding belongs to
@@ -31,31 +31,30 @@ class HealthCheck:
 
     def steps(self) -> list[str]:
         lang = self.session.language
-        return [f"{zh if lang == 'zh' else en} ({self.gateway.binding(cap).tool})"
-                for cap, en, zh in _STEPS if self.gateway.has(cap)]
+        return [f"{say(check, lang)} ({self.gateway.binding(cap).tool})" for cap, check in _STEPS if self.gateway.has(cap)]
 
     def run(self) -> Answer:
         lang = self.session.language
         reads = Reads(self.gateway, self.session.cluster)
-        data = {cap: reads.records(cap) for cap, _, _ in _STEPS if self.gateway.has(cap)}
+        data = {cap: reads.records(cap) for cap, _ in _STEPS if self.gateway.has(cap)}
         findings: dict[Key, list[str]] = {}
         results = []
-        for capability, en, zh in _STEPS:
+        for capability, check in _STEPS:
             if capability in data:
                 found = getattr(self, f"_{capability}")(data[capability], data.get("list_pods", []))
                 for key, problem in found:
                     findings.setdefault(key, []).append(problem)
-                results.append([zh if lang == "zh" else en, "✓" if not found else f"✗ {len(found)}"])
+                results.append([say(check, lang), "✓" if not found else f"✗ {len(found)}"])
         blocks: list[Any] = [TextBlock(text=say("health_summary", lang, problems=len(findings), checks=len(results))),
                              TableBlock(columns=["CHECK", "RESULT"], rows=results)]
         if findings:
             rows = [[ns, obj, "; ".join(dict.fromkeys(problems))] for (ns, obj), problems in sorted(findings.items())]
-            blocks.append(TableBlock(title="Problems" if lang == "en" else "问题", columns=["NAMESPACE", "WORKLOAD", "PROBLEM"],
+            blocks.append(TableBlock(title=say("title_problems", lang), columns=["NAMESPACE", "WORKLOAD", "PROBLEM"],
                                      rows=rows))
         suggestions = [suggestion("diagnose", lang, f"diagnose {obj.replace('/', ' ', 1)} -n {ns}", name=obj.split("/", 1)[1])
                        for ns, obj in sorted(findings) if not obj.startswith("node/")][:2]
         suggestions.append(suggestion("warnings", lang, "warning events"))
-        return Answer(title="Health check" if lang == "en" else "健康检查", blocks=blocks, source=reads.source,
+        return Answer(title=say("title_health_check", lang), blocks=blocks, source=reads.source,
                       suggestions=suggestions, tip=say("tip_events_first", lang) if findings else None)
 
     @staticmethod

@@ -36,6 +36,11 @@ def language(code: str | None) -> Language:
     return cast(Language, code) if code in LANGUAGE_NAMES else "en"
 
 
+def language_name(code: str | None) -> str:
+    """The language's name as a prompt says it ("answer in Simplified Chinese")."""
+    return LANGUAGE_NAMES[language(code)]
+
+
 def _pick(entry: dict[str, str], lang: Language) -> str:
     return entry.get(lang) or entry["en"]
 

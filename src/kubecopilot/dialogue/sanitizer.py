@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from kubecopilot.dialogue import messages
 from kubecopilot.dialogue.yaml_blocks import KIND_SECRET, indent, yaml_mapping_is_secret
 from kubecopilot.errors import ConfigError
 from kubecopilot.redaction import (  # the rule set is shared with the plan domain (ledger snapshots), one layer down
@@ -100,14 +101,7 @@ class Sanitizer:
 
     def notice(self, language: str = "en") -> str:
         """The one-line notice the user gets once per session (SPEC §6: "the user is told")."""
-        if not self.enabled:
-            return ("脱敏已关闭：日志和事件会原样发送给 LLM。" if language == "zh"
-                    else "Redaction is OFF: logs and events are sent to the LLM unchanged.")
-        if language == "zh":
-            return ("脱敏已开启：发送给 LLM 之前，IP、邮箱、ID/哈希、令牌/密钥和 Secret 数据"
-                    "会替换为 [REDACTED_IP_1] 这样的占位符。")
-        return ("Redaction is on: IPs, emails, IDs/hashes, tokens/keys and Secret data are replaced by placeholders "
-                "such as [REDACTED_IP_1] before anything is sent to the LLM.")
+        return messages.say("redaction_on" if self.enabled else "redaction_off", messages.language(language))
 
     # --- the pipeline -----------------------------------------------------------------------------------------
 

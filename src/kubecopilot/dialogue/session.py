@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from kubecopilot.dialogue.messages import Language
 from kubecopilot.dialogue.models import Diagnosis, RoutedRequest
 from kubecopilot.dialogue.turns import Option, Suggestion
 
@@ -39,7 +40,7 @@ class PendingRequest:
 class Session:
     cluster: str | None = None
     namespace: str | None = None
-    language: Literal["en", "zh"] = "en"
+    language: Language = "en"
     entities: dict[str, EntityRef] = field(default_factory=dict)  # last mentioned, by kind
     pending: PendingRequest | None = None
     choices: list[Suggestion] = field(default_factory=list)  # what a bare number picks (menu or suggestions)

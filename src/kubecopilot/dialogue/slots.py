@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from kubecopilot.dialogue.extract import MAX_REPLICAS
-from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.messages import Language, say
 from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.turns import Ask, Option
@@ -216,13 +216,11 @@ class SlotFiller:
                    next_step=_next(req.intent, lang), notices=notices)
 
     def _question(self, kind: str, req: Any, ns: str | None, count: int, matched: bool) -> str:
-        lang = self.session.language
-        purpose = say("purpose_logs", lang) if req.intent == "logs" else ""
+        lang, logs = self.session.language, req.intent == "logs"
         if kind == "pod" and matched:
-            return say("ask_pod", lang, namespace=ns, count=count, target=req.target, purpose=purpose,
-                       purpose_zh=say("purpose_logs", "zh") if req.intent == "logs" else "选择哪一个")
+            return say("ask_pod_logs" if logs else "ask_pod", lang, namespace=ns, count=count, target=req.target)
         if kind == "pod":
-            return say("ask_pod_any", lang, namespace=ns, purpose=purpose)
+            return say("ask_pod_any_logs" if logs else "ask_pod_any", lang, namespace=ns)
         if matched:
             return say("ask_workload", lang, namespace=ns, count=count, target=req.target)
         return say("ask_workload_any", lang, namespace=ns)
@@ -324,10 +322,13 @@ def _detail(record: Any) -> str | None:
     return text or None
 
 
-def _noun(kind: str, lang: str) -> str:
-    zh = {"pod": " Pod ", "deployment": " Deployment ", "namespace": "命名空间", "workload": "工作负载", "node": "节点"}
-    return zh.get(kind, kind) if lang == "zh" else kind
+_NOUNS = {"pod": "noun_pod", "deployment": "noun_deployment", "namespace": "noun_namespace",
+          "workload": "noun_workload", "node": "noun_node"}
 
 
-def _next(intent: str, lang: str) -> str:
+def _noun(kind: str, lang: Language) -> str:
+    return say(_NOUNS[kind], lang) if kind in _NOUNS else kind
+
+
+def _next(intent: str, lang: Language) -> str:
     return say("next_logs" if intent == "logs" else "next_generic", lang)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubecopilot.dialogue.messages import say, suggest_label
+from kubecopilot.dialogue.messages import Language, say, suggest_label
 from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, TableBlock, TextBlock
@@ -18,7 +18,7 @@ from kubecopilot.k8s import age, listed_pod_unhealthy
 LOG_LINES = 40  # a chat screen, not a log viewer: enough to see a story, short enough to keep the question in view
 
 
-def suggestion(key: str, lang: str, command: str, **values: Any) -> Suggestion:
+def suggestion(key: str, lang: Language, command: str, **values: Any) -> Suggestion:
     return Suggestion(label=suggest_label(key, lang, **values), command=command)
 
 
@@ -60,7 +60,7 @@ class Views:
         self.gateway, self.session = gateway, session
 
     @property
-    def lang(self) -> str:
+    def lang(self) -> Language:
         return self.session.language
 
     def reads(self) -> Reads:
@@ -73,7 +73,7 @@ class Views:
         records = reads.records("list_clusters")
         rows = [[r.name, str(r.raw.get("server", "")), str(r.raw.get("version", "")), "*" if r.raw.get("current") else ""]
                 for r in records]
-        return Answer(title=_t("Clusters", "集群", self.lang), source=reads.source,
+        return Answer(title=say("title_clusters", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAME", "SERVER", "VERSION", "CURRENT"], rows=rows)],
                       suggestions=[suggestion("overview", self.lang, "cluster overview"),
                                    suggestion("namespaces", self.lang, "list namespaces")])
@@ -84,7 +84,7 @@ class Views:
         if self.gateway.has("list_clusters"):
             clusters = reads.records("list_clusters")
             rows = [[r.name, str(r.raw.get("version", "")), "*" if r.raw.get("current") else ""] for r in clusters]
-            blocks.append(TableBlock(title=_t("Clusters", "集群", self.lang), columns=["NAME", "VERSION", "CURRENT"], rows=rows))
+            blocks.append(TableBlock(title=say("title_clusters", self.lang), columns=["NAME", "VERSION", "CURRENT"], rows=rows))
         nodes = reads.records("list_nodes") if self.gateway.has("list_nodes") else []
         namespaces = reads.records("list_namespaces")
         pods = reads.records("list_pods")
@@ -92,17 +92,17 @@ class Views:
         bad = [p for p in pods if is_unhealthy(p)]
         ready_nodes = sum(1 for n in nodes if n.status == "Ready")
         overview = [
-            [_t("Nodes", "节点", self.lang), f"{ready_nodes}/{len(nodes)} Ready" if nodes else "—"],
-            [_t("Namespaces", "命名空间", self.lang), str(len(namespaces))],
-            [_t("Deployments", "Deployment", self.lang), str(len(deployments))],
-            [_t("Pods", "Pod", self.lang), f"{len(pods) - len(bad)}/{len(pods)} healthy"],
+            [say("title_nodes", self.lang), f"{ready_nodes}/{len(nodes)} Ready" if nodes else "—"],
+            [say("title_namespaces", self.lang), str(len(namespaces))],
+            [say("row_deployments", self.lang), str(len(deployments))],
+            [say("row_pods", self.lang), f"{len(pods) - len(bad)}/{len(pods)} healthy"],
         ]
-        blocks.append(TableBlock(title=_t("Overview", "总览", self.lang), columns=["", ""], rows=overview))
+        blocks.append(TableBlock(title=say("title_overview", self.lang), columns=["", ""], rows=overview))
         if bad:
-            blocks.append(_pod_table(bad, all_namespaces=True, title=_t("Pods needing attention", "需要关注的 Pod", self.lang)))
+            blocks.append(_pod_table(bad, all_namespaces=True, title=say("title_pods_needing_attention", self.lang)))
         suggestions = [suggestion("diagnose", self.lang, f"diagnose pod {bad[0].name} -n {bad[0].namespace}", name=bad[0].name)] if bad else []
         suggestions += [suggestion("warnings", self.lang, "warning events"), suggestion("health", self.lang, "check the health of my services")]
-        return Answer(title=_t("Cluster status", "集群状态", self.lang), blocks=blocks, source=reads.source,
+        return Answer(title=say("title_cluster_status", self.lang), blocks=blocks, source=reads.source,
                       suggestions=suggestions[:3])
 
     def list_namespaces(self) -> Answer:
@@ -110,7 +110,7 @@ class Views:
         records = reads.records("list_namespaces")
         rows = [[r.name, r.status or "", r.age or ""] for r in records]
         first = next((r.name for r in records if r.name not in ("default",) and not r.name.startswith("kube-")), "default")
-        return Answer(title=_t("Namespaces", "命名空间", self.lang), source=reads.source,
+        return Answer(title=say("title_namespaces", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAME", "STATUS", "AGE"], rows=rows)],
                       suggestions=[suggestion("pods_in", self.lang, f"list pods in {first}", name=first),
                                    suggestion("unhealthy", self.lang, "unhealthy pods")])
@@ -119,20 +119,20 @@ class Views:
         reads = self.reads()
         records = reads.records("list_nodes")
         rows = [[r.name, r.status or "", r.age or "", str(_dig(r.raw, "status", "nodeInfo", "kubeletVersion") or "")] for r in records]
-        return Answer(title=_t("Nodes", "节点", self.lang), source=reads.source,
+        return Answer(title=say("title_nodes", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAME", "STATUS", "AGE", "VERSION"], rows=rows)],
                       suggestions=[suggestion("overview", self.lang, "cluster overview")])
 
     def list_pods(self, namespace: str | None, target: str | None) -> Answer:
         reads = self.reads()
         records = [r for r in reads.records("list_pods", namespace=namespace) if not target or target in r.name]
-        where = namespace or _t("all namespaces", "所有命名空间", self.lang)
+        where = namespace or say("all_namespaces", self.lang)
         if not records:
-            return Answer(title=_t(f"Pods in {where}", f"{where} 中的 Pod", self.lang), source=reads.source,
+            return Answer(title=say("title_pods_in", self.lang, where=where), source=reads.source,
                           blocks=[TextBlock(text=say("empty", self.lang))])
         first = records[0]
         return Answer(
-            title=_t(f"Pods in {where}", f"{where} 中的 Pod", self.lang), source=reads.source,
+            title=say("title_pods_in", self.lang, where=where), source=reads.source,
             blocks=[_pod_table(records, all_namespaces=namespace is None)],
             suggestions=[suggestion("logs", self.lang, f"logs of pod {first.name} -n {first.namespace}", name=first.name),
                          suggestion("describe", self.lang, f"describe pod {first.name} -n {first.namespace}", name=first.name),
@@ -141,7 +141,7 @@ class Views:
     def unhealthy_pods(self, namespace: str | None) -> Answer:
         reads = self.reads()
         bad = [r for r in reads.records("list_pods", namespace=namespace) if is_unhealthy(r)]
-        title = _t("Unhealthy pods", "不健康的 Pod", self.lang)
+        title = say("title_unhealthy_pods", self.lang)
         if not bad:
             return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))])
         suggestions = [suggestion("diagnose", self.lang, f"diagnose pod {r.name} -n {r.namespace}", name=r.name) for r in bad[:2]]
@@ -154,7 +154,7 @@ class Views:
         records = reads.records("list_deployments", namespace=namespace)
         rows = [([r.namespace or ""] if namespace is None else []) + [r.name, r.ready or "", r.age or ""] for r in records]
         columns = (["NAMESPACE"] if namespace is None else []) + ["NAME", "READY", "AGE"]
-        return Answer(title=_t("Deployments", "Deployment 列表", self.lang), source=reads.source,
+        return Answer(title=say("title_deployments", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=columns, rows=rows)],
                       suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")])
 
@@ -162,13 +162,13 @@ class Views:
         reads = self.reads()
         records = reads.records("list_services", namespace=namespace)
         rows = [[r.namespace or "", r.name, str(_dig(r.raw, "spec", "type") or ""), _ports(r.raw), r.age or ""] for r in records]
-        return Answer(title=_t("Services", "服务", self.lang), source=reads.source,
+        return Answer(title=say("title_services", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAMESPACE", "NAME", "TYPE", "PORTS", "AGE"], rows=rows)])
 
     def warning_events(self, namespace: str | None) -> Answer:
         reads = self.reads()
         events = [e for e in reads.records("list_events", namespace=namespace) if _event_type(e) == "Warning"]
-        title = _t("Recent warning events", "最近的告警事件", self.lang)
+        title = say("title_warning_events", self.lang)
         if not events:
             return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))])
         return Answer(title=title, source=reads.source, blocks=[_event_table(events)],
@@ -211,8 +211,8 @@ class Views:
         events = reads.records("list_events", namespace=namespace)
         if name:
             events = [e for e in events if _involves(e, kind, name)]
-        where = f"{namespace}/{name}" if name else (namespace or _t("all namespaces", "所有命名空间", self.lang))
-        title = _t(f"Events of {where}", f"{where} 的事件", self.lang)
+        where = f"{namespace}/{name}" if name else (namespace or say("all_namespaces", self.lang))
+        title = say("title_events_of", self.lang, where=where)
         blocks: list[Any] = [_event_table(events)] if events else [TextBlock(text=say("empty", self.lang))]
         suggestions = []
         if name and kind:
@@ -268,7 +268,3 @@ def _dig(data: Any, *keys: str) -> Any:
             return None
         data = data.get(key)
     return data
-
-
-def _t(en: str, zh: str, lang: str) -> str:
-    return zh if lang == "zh" else en
