@@ -238,6 +238,13 @@ def test_every_runbook_has_both_languages_and_a_known_tip():
             text = book.text[lang]
             assert text["summary"] and text["root_cause"] and (text.get("suggested_fix") or text.get("manual_fix"))
         assert book.tip in books.tips
+    # the same texts in both languages, the tips and the verdicts too (a missing one would fall back to nothing)
+    for book in books.runbooks:
+        assert set(book.text) == {"en", "zh"} and set(book.text["en"]) == set(book.text["zh"]), book.id
+    for tip, texts in books.tips.items():
+        assert set(texts) == {"en", "zh"} and all(t.strip() for t in texts.values()), tip
+    for verdict, texts in books.verdicts.items():
+        assert set(texts) == {"en", "zh"} and set(texts["en"]) == set(texts["zh"]), verdict
 
 
 def test_a_runbook_with_an_unknown_condition_is_a_config_error(tmp_path):
