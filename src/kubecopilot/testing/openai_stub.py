@@ -175,6 +175,7 @@ def _completion(body: dict[str, Any], reply: Reply, prompt_tokens: int) -> dict[
     completion_tokens = estimate_tokens(message)
     return {
         "id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()), "model": body.get("model", "stub"),
+        "service_tier": "default",  # real providers send it; litellm's Groq adapter fails without it
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                   "total_tokens": prompt_tokens + completion_tokens},
