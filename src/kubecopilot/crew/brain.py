@@ -43,11 +43,12 @@ class CrewBrain:
 
     def _build(self) -> Any:
         from kubecopilot.crew.crew import KubeCopilotCrew
-        from kubecopilot.crew.hooks import install_write_guard
+        from kubecopilot.crew.hooks import install_deadline_stop, install_write_guard
         from kubecopilot.crew.llm import build_llm
         from kubecopilot.crew.tools import tools_serving
 
         install_write_guard(self.gateway.catalog)
+        install_deadline_stop()
         llm = self._llm or build_llm(self.settings)
         # Each task's temperature and maxTokens from the prompt registry (a model handed in — tests — is used as is).
         llm_for = None if self._llm is not None else (

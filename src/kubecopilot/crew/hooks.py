@@ -1,9 +1,12 @@
-"""A crewAI before-tool-call hook that blocks write and unknown tools: the second line of defence behind the
-gateway's gate.
+"""Two crewAI hooks.
 
-crewAI hooks fail *open* (a hook that raises is swallowed and the tool runs), so this one catches everything and
-answers ``False`` (block) whenever it cannot prove the call is a read. Hooks are process-global: installing again
-replaces the previous guard; ``uninstall`` removes it (tests).
+- A before-tool-call hook that blocks write and unknown tools: the second line of defence behind the gateway's gate.
+  crewAI hooks fail *open* (a hook that raises is swallowed and the tool runs), so this one catches everything and
+  answers ``False`` (block) whenever it cannot prove the call is a read. Hooks are process-global: installing again
+  replaces the previous guard; ``uninstall`` removes it (tests).
+- A before-LLM-call hook that blocks every request of a model call the turn's deadline abandoned
+  (``dialogue.deadline.current_call``): crewAI loops inside one call (guardrail retries, tool iterations) and would
+  otherwise go on asking the model after the turn has ended. Outside a turn it lets everything through.
 """
 
 from __future__ import annotations
@@ -13,9 +16,15 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from crewai.hooks import register_before_tool_call_hook, unregister_before_tool_call_hook
+from crewai.hooks import (
+    get_before_llm_call_hooks,
+    register_before_llm_call_hook,
+    register_before_tool_call_hook,
+    unregister_before_tool_call_hook,
+)
 from crewai.utilities.string_utils import sanitize_tool_name
 
+from kubecopilot.dialogue.deadline import current_call
 from kubecopilot.tools.catalog import Catalog
 
 log = logging.getLogger(__name__)
@@ -73,6 +82,19 @@ def uninstall() -> bool:
         removed = unregister_before_tool_call_hook(_installed)
         _installed = None
         return bool(removed)
+
+
+def no_request_after_the_deadline(context: Any) -> bool | None:
+    """``False`` (block) once nobody waits for this model call; ``None`` (go on) otherwise."""
+    watch = current_call()
+    return False if watch is not None and watch.abandoned else None
+
+
+def install_deadline_stop() -> None:
+    """Register ``no_request_after_the_deadline`` once per process (it is a no-op outside a turn's model call)."""
+    with _lock:
+        if no_request_after_the_deadline not in get_before_llm_call_hooks():
+            register_before_llm_call_hook(no_request_after_the_deadline)
 
 
 def _mcp_name(context: Any) -> str:

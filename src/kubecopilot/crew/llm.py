@@ -7,6 +7,10 @@ more. Three loops would otherwise nest under ours — the OpenAI SDK's (``max_re
 500 and 36 on a 429; all three are switched off here, so tenacity's loop is the only one. Every request has the
 per-call timeout ``llm.timeout``.
 
+No request after the turn's deadline: inside a turn (``dialogue.deadline.call_within``) the loop stops once the
+call is abandoned, and does not sleep a back-off that would end past the deadline; the crew's before-LLM-call hook
+(``crew.hooks``) stops crewAI's own loops (guardrail retries, tool iterations) the same way.
+
 What is retried: 429, 408, 5xx, timeouts and dropped connections. Not retried: a refused key (401/403 →
 ``LLMKeyRefused``) and a reply that breaks the protocol (a body that is not a completion, a tool call where no tool
 was offered, tool calls that never end → ``LLMBadResponse``): the same request would get the same answer. All of
@@ -21,9 +25,11 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity.stop import stop_base
 
 from kubecopilot.config import PROVIDER_KEYS, Settings
+from kubecopilot.dialogue.deadline import Watch, current_call
 from kubecopilot.errors import KubeCopilotError, LLMBadResponse, LLMKeyRefused, LLMUnavailable
 
 T = TypeVar("T")
@@ -64,16 +70,38 @@ def call_with_retries(fn: Callable[[], T], *, attempts: int, sleep: Callable[[fl
     """Run ``fn``; retry transient failures ``attempts - 1`` times. Every failure ends as a typed error:
     ``LLMKeyRefused``, ``LLMBadResponse``, ``LLMUnavailable`` (or the ``KubeCopilotError`` ``fn`` raised)."""
     kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
-    retrying = Retrying(stop=stop_after_attempt(max(1, attempts)), wait=wait_exponential(multiplier=0.5, max=8),
+    watch = current_call()
+    past_deadline = _StopPastDeadline(watch)
+    retrying = Retrying(stop=stop_after_attempt(max(1, attempts)) | past_deadline, wait=wait_exponential(multiplier=0.5, max=8),
                         retry=retry_if_exception(is_transient), reraise=True, **kwargs)
     try:
-        result: T = retrying(_without_crewai_retries, fn)
+        result: T = retrying(_attempt, fn, watch)
         return result
     except KubeCopilotError:
         raise
     except Exception as exc:
         log.debug("LLM call failed: %s", _short(exc))
+        if watch is not None and past_deadline.stopped:
+            raise watch.too_slow() from None  # stopped by the deadline, not by the count of attempts
         raise as_typed_error(exc, what=what, attempts=attempts, key_name=key_name) from None
+
+
+class _StopPastDeadline(stop_base):
+    """Stop retrying once the call is abandoned, or when the back-off would end after the deadline."""
+
+    def __init__(self, watch: Watch | None) -> None:
+        self.watch, self.stopped = watch, False  # no watch: not in a turn, no deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        if self.watch is not None and (self.watch.abandoned or self.watch.remaining <= retry_state.upcoming_sleep):
+            self.stopped = True
+        return self.stopped
+
+
+def _attempt(fn: Callable[[], T], watch: Watch | None) -> T:
+    if watch is not None and watch.abandoned:  # Ctrl-C or the deadline during the back-off: no new request
+        raise watch.too_slow()
+    return _without_crewai_retries(fn)
 
 
 def as_typed_error(exc: BaseException, *, what: str, attempts: int, key_name: str = "the API key") -> LLMUnavailable:
