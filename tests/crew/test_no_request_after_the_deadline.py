@@ -138,4 +138,5 @@ def test_crewai_sends_no_guardrail_retry_after_the_deadline(shared_sandbox):
         finally:
             app.close()
     assert rules_diagnosis(turn).source == "rules"
+    assert any("too slow" in n for n in turn.notices), turn.notices  # not "a reply that could not be used"
     assert len(stub.requests) == 1

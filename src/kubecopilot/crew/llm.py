@@ -81,8 +81,9 @@ def call_with_retries(fn: Callable[[], T], *, attempts: int, sleep: Callable[[fl
         raise
     except Exception as exc:
         log.debug("LLM call failed: %s", _short(exc))
-        if watch is not None and past_deadline.stopped:
-            raise watch.too_slow() from None  # stopped by the deadline, not by the count of attempts
+        if watch is not None and (past_deadline.stopped or watch.abandoned):
+            # stopped by the deadline (or crewAI's loop by our hook), not by the count of attempts or a bad reply
+            raise watch.too_slow() from None
         raise as_typed_error(exc, what=what, attempts=attempts, key_name=key_name) from None
 
 
