@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -30,6 +31,9 @@ from kubecopilot.tools.profiles import CapabilityBinding, Profile, fit_to_schema
 # Policies whose entries can include objects of any namespace when read without one (all-namespace lists).
 _NAMESPACED_POLICIES = ("events", "pods", "workloads", "services", "default")
 _FASTMCP_PREFIX = re.compile(r"^Error executing tool \S+: ")
+
+
+_UNPARSED_MAX = 256  # listings kept for stale-value recovery; older ones are forgotten
 
 
 class ToolClient(Protocol):
@@ -92,6 +96,9 @@ class ToolGateway:
         self.cache = cache
         self.approvals = approvals or ApprovalRegistry()
         self._origins: LRUCache[tuple[str, str], _Origin] = LRUCache(maxsize=4096)
+        # Listings not parsed for their names yet: only a failed call needs to know where a value came from, so
+        # a list read is parsed once (by whoever asked for it), not a second time here on every read.
+        self._unparsed: OrderedDict[str, tuple[str, dict[str, Any], str, tuple[str, str | None]]] = OrderedDict()
         self._lock = threading.Lock()
 
     # --- the public surface -------------------------------------------------------------------------------------
@@ -234,20 +241,32 @@ class ToolGateway:
         self.cache.evict(where=lambda e: value in e.args.values())
 
     def _remember(self, tool: str, args: dict[str, Any], text: str, shape: tuple[str, str | None]) -> None:
-        fmt, kind = shape
-        if fmt == "text":
+        if shape[0] == "text":
             return
-        try:
-            found = parse_records(text, fmt, kind)  # type: ignore[arg-type]
-        except (ParseError, ValueError, TypeError, AttributeError):
-            return  # not a listing we understand: nothing to remember
+        key = json.dumps([tool, args], sort_keys=True, default=str)
         with self._lock:
-            for record in found:
-                field_name = _field_for_kind(record.kind or kind)
-                self._origins[(field_name, record.name)] = _Origin(field_name, tool, dict(args), fmt, kind)
+            self._unparsed.pop(key, None)  # the newest answer of a listing is the one that counts
+            self._unparsed[key] = (tool, dict(args), text, shape)
+            while len(self._unparsed) > _UNPARSED_MAX:
+                self._unparsed.popitem(last=False)
+
+    def _learn_origins(self) -> None:
+        """Parse the listings remembered since the last failure, oldest first, so newer listings win."""
+        with self._lock:
+            pending, self._unparsed = list(self._unparsed.values()), OrderedDict()
+        for tool, args, text, (fmt, kind) in pending:
+            try:
+                found = parse_records(text, fmt, kind)  # type: ignore[arg-type]
+            except (ParseError, ValueError, TypeError, AttributeError):
+                continue  # not a listing we understand: nothing to remember
+            with self._lock:
+                for record in found:
+                    field_name = _field_for_kind(record.kind or kind)
+                    self._origins[(field_name, record.name)] = _Origin(field_name, tool, args, fmt, kind)
 
     def _origins_of(self, args: Mapping[str, Any]) -> list[tuple[_Origin, str]]:
         """The arguments whose values came from a listing, with where from; namespaces and clusters first."""
+        self._learn_origins()
         candidates = sorted(
             ((_field_for_arg(k), v) for k, v in args.items() if isinstance(v, str)),
             key=lambda fv: ("namespace", "cluster", "name").index(fv[0]),
