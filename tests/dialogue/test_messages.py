@@ -55,9 +55,14 @@ def _strings(tree: ast.Module) -> list[str]:
             if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
 
 
-def _code() -> str:
-    """All the Python of the product: the catalogue's words are in its YAML file, so a key named here is used."""
-    return "\n".join(p.read_text(encoding="utf-8") for p in SRC.rglob("*.py"))
+SPEAKS = re.compile(r"from kubecopilot\.dialogue(\.messages import| import .*\bmessages\b|\.views import .*\bsuggestion\b)")
+
+
+def _speaking_code() -> str:
+    """The modules that say things (they import the catalogue or ``views.suggestion``), and the catalogue's own code:
+    its words are in the YAML file, so a key named in this code is used (a word like "next" elsewhere is not)."""
+    texts = [p.read_text(encoding="utf-8") for p in SRC.rglob("*.py")]
+    return "\n".join(t for t in texts if SPEAKS.search(t) or t == (SRC / CATALOGUE).read_text(encoding="utf-8"))
 
 
 def _fields(template: str) -> set[str]:
@@ -88,7 +93,7 @@ def test_intent_labels_fill_in_only_what_intent_label_supplies():
 
 @pytest.mark.parametrize("table", ["MESSAGES", "SUGGESTIONS"])
 def test_every_key_is_used(table):
-    code = _code()
+    code = _speaking_code()
     unused = [key for key in TABLES[table] if not re.search(rf"[\"']{key}[\"']", code)]
     assert unused == []
 
