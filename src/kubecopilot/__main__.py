@@ -1,5 +1,3 @@
-import sys
+from kubecopilot.cli import entry
 
-from kubecopilot.cli import main
-
-sys.exit(main())
+entry()

@@ -6,7 +6,9 @@ Handlers are imported lazily so ``--help``, ``--version`` and the REPL prompt ne
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -124,5 +126,17 @@ def _mask_in_logs(settings: Any) -> None:
     logs.add_secrets(secrets + ([key.get_secret_value()] if key else []))
 
 
+def entry() -> None:
+    """The console script: ``main``, then leave. When a model call the deadline abandoned is still running, leave
+    without finalizing the interpreter: Python 3.11 aborts (SIGABRT) if that thread is inside native code then. The
+    exit handlers (sandbox child, ledger, silencing the late call) still run first."""
+    code = main()
+    deadline = sys.modules.get("kubecopilot.dialogue.deadline")
+    if deadline is not None and deadline.abandoned_calls():
+        atexit._run_exitfuncs()  # CPython's own atexit runner: exactly what a normal exit would run
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -90,3 +90,46 @@ def test_a_late_reply_during_the_repl_exit_prints_nothing_and_asks_nothing_more(
     assert len(stub.requests) == 1
     assert after_bye.strip() == b"", after_bye.decode(errors="replace")
     assert b"CrewAIEventsBus" not in stderr and b"Traceback" not in stderr, stderr.decode(errors="replace")
+
+
+LEAVE_WITH_A_CALL_RUNNING = """
+import atexit, sys, threading
+from kubecopilot import cli
+from kubecopilot.dialogue.deadline import Deadline, call_within
+from kubecopilot.errors import LLMTooSlow
+from kubecopilot.testing.clock import FakeClock
+
+def note(line):  # to a file: at exit, the silencing of a late call sends stdout to /dev/null
+    with open(OUT, "a") as f:
+        f.write(line + "\\n")
+
+threading._register_atexit(note, "finalized")  # runs when the interpreter shuts down (never after os._exit)
+atexit.register(note, "exit handlers ran")
+clock, never = FakeClock(), threading.Event()
+
+def running_model_call() -> None:
+    clock.advance(60)
+    never.wait()
+
+def main() -> int:
+    if ABANDON:
+        try:
+            call_within(running_model_call, Deadline(45, clock), "asking the diagnostician")
+        except LLMTooSlow:
+            pass
+    return 7
+
+cli.main = main
+cli.entry()
+"""
+
+
+def test_leaving_with_an_abandoned_call_still_running_skips_finalization_not_the_exit_handlers(tmp_path):
+    """Python 3.11 aborts (SIGABRT) when it finalizes while such a thread is inside native code: leave before that."""
+    for abandon, finalized in ((True, False), (False, True)):
+        out = tmp_path / f"abandon-{abandon}.txt"
+        code = f"ABANDON, OUT = {abandon}, {str(out)!r}\n{LEAVE_WITH_A_CALL_RUNNING}"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        said = out.read_text() if out.exists() else ""
+        assert done.returncode == 7, done.stderr
+        assert "exit handlers ran" in said and ("finalized" in said) is finalized, (abandon, said)
