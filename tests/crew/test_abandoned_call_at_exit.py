@@ -87,7 +87,9 @@ def test_a_late_reply_during_the_repl_exit_prints_nothing_and_asks_nothing_more(
             released.set()
             if repl.poll() is None:
                 repl.kill()
-    assert len(stub.requests) == 1
+    # At most the request the abandoned call had already started (leaving may come before crewAI even sent it); none
+    # after it, and a clean exit code (Python 3.11 used to abort now and then: -6).
+    assert len(stub.requests) <= 1 and repl.returncode == 0, (len(stub.requests), repl.returncode)
     assert after_bye.strip() == b"", after_bye.decode(errors="replace")
     assert b"CrewAIEventsBus" not in stderr and b"Traceback" not in stderr, stderr.decode(errors="replace")
 
