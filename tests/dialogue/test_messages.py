@@ -28,14 +28,14 @@ INPUT_VOCABULARY = {
     "dialogue/extract.py": "replica counts, quantities and namespaces in a request",
     "dialogue/replies.py": "ordinals in a reply",
     "dialogue/understanding.py": "words that name a place",
-    "ui/repl.py": "EXIT_WORDS",
+    "ui/repl.py": "EXIT_WORDS, CLEAR_WORDS",
     "ui/plan_view.py": "YES / NO to a plan",
     "ui/completion.py": "the NAME column of a Chinese table",
 }
 # English help (or a schema's description for the model) that quotes what a user may type in Chinese: only these words.
 QUOTED_INPUT = {
     "dialogue/models.py": {"它"},
-    "ui/slash.py": {"刷新缓存", "重新扫描", "退出"},
+    "ui/slash.py": {"刷新缓存", "重新扫描", "退出", "清屏"},
     "ui/banner.py": {"中文"},
     "commands/ask.py": {"为什么", "一直重启"},
 }

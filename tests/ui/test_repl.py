@@ -248,3 +248,10 @@ def test_rollback_from_the_repl_asks_and_restores(repl_rw):
     done = repl_rw.send("y")
     assert "Done:" in done
     assert replicas(repl_rw.sandbox, "cart-service-v1") == 1
+
+
+def test_clear_clears_the_screen_as_in_a_shell(repl):
+    for typed in ("clear", "cls", "清屏", "/clear"):
+        out = repl.send(typed)
+        assert "not sure" not in out and "不太确定" not in out and "no command" not in out, (typed, out)
+    assert "/clear" in repl.send("/help")

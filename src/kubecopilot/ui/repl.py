@@ -26,6 +26,7 @@ from kubecopilot.ui.render import render_proposal, render_turn
 
 log = logging.getLogger(__name__)
 EXIT_WORDS = frozenset({"exit", "quit", "bye", "退出", "再见", ":q"})
+CLEAR_WORDS = frozenset({"clear", "cls", "清屏"})  # what a shell user types out of habit
 
 
 class Repl:
@@ -87,6 +88,8 @@ class Repl:
             return True
         if text.lower() in EXIT_WORDS:
             return False
+        if text.lower() in CLEAR_WORDS:
+            text = "/clear"
         if text.startswith("/") or text in ("?", "？"):
             return self.slash.run(text)
         self.turn(lambda: self.app.conversation.handle(text))

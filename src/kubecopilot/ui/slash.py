@@ -34,6 +34,7 @@ SLASH_HELP: dict[str, str] = {
     "/rollback": "/rollback ID: undo an executed plan (shown for approval first)",
     "/audit": "the last entries of the tamper-evident audit ledger",
     "/model": "which LLM is in use, or why it is off",
+    "/clear": "clear the screen (also clear, cls, 清屏, Ctrl-L)",
     "/quit": "leave (also exit, quit, 退出, Ctrl-D)",
 }
 ALIASES = {"?": "/menu", "？": "/menu", "/exit": "/quit", "/q": "/quit", "/h": "/help", "/namespace": "/ns"}
@@ -47,6 +48,7 @@ class SlashCommands:
             "/help": self.help, "/menu": self.menu, "/refresh": self.refresh, "/cache": self.cache,
             "/context": self.context, "/ns": self.namespace, "/cluster": self.cluster, "/tools": self.tools,
             "/plans": self.plans, "/rollback": self.rollback, "/audit": self.audit, "/model": self.model,
+            "/clear": self.clear,
         }  # fmt: skip
 
     @property
@@ -73,6 +75,9 @@ class SlashCommands:
         return True
 
     # --- conversation -------------------------------------------------------------------------------------------
+
+    def clear(self, _: str) -> None:
+        self.repl.console.clear()
 
     def help(self, _: str) -> None:
         grid = Table.grid(padding=(0, 2))
