@@ -51,3 +51,18 @@ def test_a_broken_analyzer_is_a_config_error(tmp_path, field, value, message):
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_analyzers(path)
+
+
+def test_every_phrase_is_said_in_every_language_with_the_same_values():
+    import string
+
+    from kubecopilot.diagnosis.scan import load_phrases
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    phrases = load_phrases()
+    assert {"none_ready", "scaled_to_zero", "latest_event", "no_events"} <= set(phrases)
+    for key, entry in phrases.items():
+        assert set(entry) == {"en", "zh"} and HAN.search(entry["zh"]), key
+        assert fields(entry["en"]) == fields(entry["zh"]), key

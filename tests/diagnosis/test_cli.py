@@ -63,3 +63,23 @@ def test_scanning_a_namespace_that_does_not_exist_is_an_error_not_an_empty_repor
     out, err = capsys.readouterr()
     assert code != ExitCode.OK and out == ""
     assert 'namespace "nope" not found' in err
+
+
+ENGLISH_VALUES = ("none of its", "whose pods it selects", "scaled to 0", "latest event says", "no events yet",
+                  "waits for it")
+
+
+def test_a_chinese_scan_says_the_checks_values_in_chinese_too(app):
+    """A check's values are worded by the analyzer file per language, not in English inside a Chinese sentence."""
+    from kubecopilot.diagnosis.answer import scan_answer
+
+    text = "\n".join(b.text for b in scan_answer(app.gateway, language="zh").blocks if b.type == "text")
+    assert "没有就绪的后端" in text and "都未就绪" in text
+    assert [phrase for phrase in ENGLISH_VALUES if phrase in text] == []
+
+
+def test_an_english_scan_keeps_its_words(app):
+    from kubecopilot.diagnosis.answer import scan_answer
+
+    text = "\n".join(b.text for b in scan_answer(app.gateway).blocks if b.type == "text")
+    assert "has no ready endpoint: none of its 1 pod(s) is Ready." in text

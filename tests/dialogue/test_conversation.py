@@ -58,7 +58,23 @@ def test_mvp_story_k8s_status(talk):
     clusters = tables[0]
     assert {"dev-cluster", "prod-cluster"} <= {row[0] for row in clusters.rows}
     overview = next(t for t in tables if t.title == "总览")
-    assert any("Ready" in row[1] for row in overview.rows)
+    assert any(row[1].endswith(" 就绪") for row in overview.rows) and any(row[1].endswith(" 健康") for row in overview.rows)
+    assert not any(word in row[1] for row in overview.rows for word in ("Ready", "healthy"))
+
+
+def test_the_options_details_are_said_in_the_sessions_language(talk):
+    """"Running · 1/1 ready · 12d": the phase is Kubernetes', the words around the numbers are the session's."""
+    talk.handle("帮我查看 cart-service 的日志")
+    turn = talk.handle("应该在 dev")
+    assert isinstance(turn, Ask) and turn.slot == "pod"
+    details = [o.detail or "" for o in turn.options]
+    assert all("1/1 就绪" in d for d in details) and not any("ready" in d for d in details)
+
+
+def test_the_options_details_stay_english_in_english(talk):
+    talk.handle("show me the logs of cart-service")
+    turn = talk.handle("dev")
+    assert isinstance(turn, Ask) and all(" · 1/1 ready · " in (o.detail or "") for o in turn.options)
 
 
 def test_context_carries_over_between_turns(talk):

@@ -35,6 +35,8 @@ class Match:
     values: dict[str, str] = field(default_factory=dict)
     quotes: list[EvidenceQuote] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)  # structured facts for a fix builder
+    # value → the phrase of analyzers.yaml that says it (from the other values), in the scan's language
+    phrases: dict[str, str] = field(default_factory=dict)
 
 
 Check = Callable[[Snapshot], Iterator[Match]]
@@ -89,17 +91,17 @@ def service_without_ready_pods(snap: Snapshot) -> Iterator[Match]:
         if not pods or any(pod_ready(p) for p in pods if not (p.get("metadata") or {}).get("deletionTimestamp")):
             continue
         workload = workload_of(snap, pods[0])
-        values = _base(svc, selector=labels_text(selector), workload=ref(workload),
-                       why=f"none of its {len(pods)} pod(s) is Ready", why_fix=f"diagnose {ref(workload)}")
+        values = _base(svc, selector=labels_text(selector), workload=ref(workload), pods=len(pods),
+                       why_fix=f"diagnose {ref(workload)}")
         quotes = [spec_quote(svc, "spec.selector", labels_text(selector))]
         quotes += [status_quote(p, "conditions[Ready].status", (condition(p, "Ready") or {}).get("status")) for p in pods[:2]]
-        yield Match(svc, workload, values, quotes)
+        yield Match(svc, workload, values, quotes, phrases={"why": "none_ready"})
     for svc, selector, _pods in _services_with_selector(snap):
         for workload in _scaled_to_zero(snap, svc, selector):
-            values = _base(svc, selector=labels_text(selector), workload=ref(workload),
-                           why=f"{ref(workload)}, whose pods it selects, is scaled to 0", why_fix=f"scale {ref(workload)} up")
+            values = _base(svc, selector=labels_text(selector), workload=ref(workload))
             quotes = [spec_quote(svc, "spec.selector", labels_text(selector)), spec_quote(workload, "spec.replicas", 0)]
-            yield Match(svc, workload, values, quotes, {"scale_from_zero": workload})
+            yield Match(svc, workload, values, quotes, {"scale_from_zero": workload},
+                        phrases={"why": "scaled_to_zero", "why_fix": "scale_up"})
 
 
 def _scaled_to_zero(snap: Snapshot, svc: Obj, selector: dict[str, Any]) -> list[Obj]:
@@ -123,15 +125,17 @@ def _pending_claims(snap: Snapshot) -> Iterator[tuple[Obj, dict[str, str]]]:
             users = [p for p in snap.of("Pod") if namespace_of(p) == namespace_of(pvc) and any(
                 (v.get("persistentVolumeClaim") or {}).get("claimName") == name_of(pvc)
                 for v in (p.get("spec") or {}).get("volumes") or ())]
-            blocked = f"; pod {', '.join(name_of(p) for p in users[:3])} waits for it" if users else ""
-            yield pvc, {"blocked": blocked, "_users": ",".join(ref(workload_of(snap, p)) for p in users[:1])}
+            waiting = ", ".join(name_of(p) for p in users[:3])
+            yield pvc, {"waiting": waiting, "_users": ",".join(ref(workload_of(snap, p)) for p in users[:1])}
 
 
-def _claim_match(snap: Snapshot, pvc: Obj, values: dict[str, str], quotes: list[EvidenceQuote]) -> Match:
+def _claim_match(snap: Snapshot, pvc: Obj, values: dict[str, str], quotes: list[EvidenceQuote],
+                 phrases: dict[str, str] | None = None) -> Match:
     users = values.pop("_users", "")
     workload = next((workload_of(snap, p) for p in snap.of("Pod") if users and ref(workload_of(snap, p)) == users), pvc)
     quotes = [status_quote(pvc, "status.phase", "Pending"), *quotes, *[event_quote(e) for e in snap.events_about(pvc)[:1]]]
-    return Match(pvc, workload, values, quotes)
+    blocked = {"blocked": "pods_waiting"} if values.get("waiting") else {}
+    return Match(pvc, workload, {"blocked": "", **values}, quotes, phrases={**blocked, **(phrases or {})})
 
 
 @check
@@ -140,8 +144,9 @@ def pvc_class_missing(snap: Snapshot) -> Iterator[Match]:
     for pvc, extra in _pending_claims(snap):
         wanted = (pvc.get("spec") or {}).get("storageClassName")
         if wanted and wanted not in classes:
-            values = {**_base(pvc, storage_class=wanted, classes=", ".join(classes) or "none"), **extra}
-            yield _claim_match(snap, pvc, values, [spec_quote(pvc, "spec.storageClassName", wanted)])
+            values = {**_base(pvc, storage_class=wanted, classes=", ".join(classes)), **extra}
+            yield _claim_match(snap, pvc, values, [spec_quote(pvc, "spec.storageClassName", wanted)],
+                               {} if classes else {"classes": "none"})
 
 
 @check
@@ -163,8 +168,8 @@ def pvc_pending_other(snap: Snapshot) -> Iterator[Match]:
         if wanted == "" or (wanted and wanted not in classes):
             continue  # the two analyzers above say why
         events = snap.events_about(pvc)
-        why = f"its latest event says: {events[0].get('message')}" if events else "it has no events yet."
-        yield _claim_match(snap, pvc, {**_base(pvc, why=why), **extra}, [])
+        event = {"event": str(events[0].get("message"))} if events else {}
+        yield _claim_match(snap, pvc, {**_base(pvc, **event), **extra}, [], {"why": "latest_event" if events else "no_events"})
 
 
 # --- Ingresses -------------------------------------------------------------------------------------------------
@@ -186,8 +191,9 @@ def ingress_backend_missing(snap: Snapshot) -> Iterator[Match]:
         names = [name_of(s) for s in snap.of("Service") if namespace_of(s) == namespace_of(ing)]
         for host, path, backend in _backends(ing):
             if backend.get("name") not in names:
-                values = _base(ing, host=host, path=path, service=backend.get("name"), services=", ".join(names) or "none")
-                yield Match(ing, ing, values, [spec_quote(ing, f"rules[{host}].paths[{path}].backend.service.name", backend.get("name"))])
+                values = _base(ing, host=host, path=path, service=backend.get("name"), services=", ".join(names))
+                yield Match(ing, ing, values, [spec_quote(ing, f"rules[{host}].paths[{path}].backend.service.name", backend.get("name"))],
+                            phrases={} if names else {"services": "none"})
 
 
 @check
@@ -205,4 +211,5 @@ def ingress_backend_port(snap: Snapshot) -> Iterator[Match]:
             values = _base(ing, host=host, path=path, service=name_of(svc), port=wanted,
                            ports=", ".join(str(p.get("port")) for p in exposed) or "none")
             yield Match(ing, ing, values, [spec_quote(ing, f"rules[{host}].paths[{path}].backend.service.port", wanted),
-                                           spec_quote(svc, "spec.ports[*].port", values["ports"])])
+                                           spec_quote(svc, "spec.ports[*].port", values["ports"])],
+                        phrases={} if exposed else {"ports": "none"})

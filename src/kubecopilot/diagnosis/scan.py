@@ -78,6 +78,20 @@ def load_analyzers(path: Path = ANALYZER_FILE) -> tuple[Analyzer, ...]:
     return analyzers
 
 
+@functools.cache
+def load_phrases(path: Path = ANALYZER_FILE) -> dict[str, dict[str, str]]:
+    """The file's ``phrases``: phrase → language → template (the words a check's values are said with)."""
+    phrases: dict[str, dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8")).get("phrases") or {}
+    return phrases
+
+
+def _phrased(match: Match, values: _Values, language: str) -> _Values:
+    """The values with each phrase the check named said in ``language`` (from the other values)."""
+    phrases = load_phrases()
+    said = {name: (phrases[key].get(language) or phrases[key]["en"]).format_map(values) for name, key in match.phrases.items()}
+    return _Values({**values, **said})
+
+
 def needed_kinds(analyzers: Iterable[Analyzer] | None = None) -> list[str]:
     return list(dict.fromkeys(k for a in (analyzers or load_analyzers()) for k in a.needs))
 
@@ -112,7 +126,7 @@ def analyze_snapshot(snap: Snapshot, analyzers: Iterable[Analyzer] | None = None
 
 def _finding(analyzer: Analyzer, snap: Snapshot, match: Match) -> ScanFinding:
     fix, fix_values = FIXES[analyzer.fix](snap, match)
-    values = _Values({**match.values, **fix_values})
+    values = _phrased(match, _Values({**match.values, **fix_values}), snap.language)
     text = analyzer.texts(snap.language)
     diagnosis = match.data.get("diagnosis")
     severity = _CATEGORY_SEVERITY.get(diagnosis.category, analyzer.severity) if diagnosis else analyzer.severity

@@ -211,7 +211,7 @@ class SlotFiller:
         if req.target and not matching:
             notices.append(say("none_matching", lang, what=_noun(kind, lang), namespace=ns, target=req.target))
         shown = matching or records
-        options = [Option(value=r.name, label=r.name, detail=_detail(r)) for r in shown]
+        options = [Option(value=r.name, label=r.name, detail=_detail(r, lang)) for r in shown]
         return Ask(question=self._question(kind, req, ns, len(shown), bool(matching)), slot=kind, options=options,
                    next_step=_next(req.intent, lang), notices=notices)
 
@@ -315,9 +315,9 @@ def _container_of(obj: dict[str, Any], name: str) -> dict[str, Any]:
     return next(c for c in obj["spec"]["template"]["spec"]["containers"] if c["name"] == name)
 
 
-def _detail(record: Any) -> str | None:
-    parts = [record.status, f"{record.ready} ready" if record.ready else None,
-             f"{record.restarts} restarts" if record.restarts else None, record.age]
+def _detail(record: Any, lang: Language) -> str | None:
+    parts = [record.status, say("detail_ready", lang, ready=record.ready) if record.ready else None,
+             say("detail_restarts", lang, count=record.restarts) if record.restarts else None, record.age]
     text = " · ".join(str(p) for p in parts if p)
     return text or None
 

@@ -92,10 +92,10 @@ class Views:
         bad = [p for p in pods if is_unhealthy(p)]
         ready_nodes = sum(1 for n in nodes if n.status == "Ready")
         overview = [
-            [say("title_nodes", self.lang), f"{ready_nodes}/{len(nodes)} Ready" if nodes else "—"],
+            [say("title_nodes", self.lang), say("row_nodes_ready", self.lang, ready=ready_nodes, total=len(nodes)) if nodes else "—"],
             [say("title_namespaces", self.lang), str(len(namespaces))],
             [say("row_deployments", self.lang), str(len(deployments))],
-            [say("row_pods", self.lang), f"{len(pods) - len(bad)}/{len(pods)} healthy"],
+            [say("row_pods", self.lang), say("row_pods_healthy", self.lang, healthy=len(pods) - len(bad), total=len(pods))],
         ]
         blocks.append(TableBlock(title=say("title_overview", self.lang), columns=["", ""], rows=overview))
         if bad:
