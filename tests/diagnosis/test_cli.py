@@ -83,3 +83,22 @@ def test_an_english_scan_keeps_its_words(app):
 
     text = "\n".join(b.text for b in scan_answer(app.gateway).blocks if b.type == "text")
     assert "has no ready endpoint: none of its 1 pod(s) is Ready." in text
+
+
+def test_scan_says_the_report_and_its_frame_in_one_language(capsys, breadth, monkeypatch):
+    """The report, its labels and the summary line all follow the session's language (English unless known)."""
+    from kubecopilot.app import App
+
+    opened = App.open
+
+    def chinese(*args, **kwargs):
+        app = opened(*args, **kwargs)
+        app.conversation.session.language = "zh"
+        return app
+
+    monkeypatch.setattr(App, "open", chinese)
+    code = main(["scan", "-n", "ops", "--mcp-url", breadth.url, "--offline"])
+    out, err = capsys.readouterr()
+    assert code == ExitCode.OK
+    assert "下一步: kubectl get pdb orders -n ops" in out and "PodDisruptionBudget orders 不允许任何驱逐" in out
+    assert "finding(s)" not in err and "个问题" in err

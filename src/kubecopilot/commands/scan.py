@@ -29,18 +29,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from kubecopilot.commands.ask import emit
     from kubecopilot.diagnosis.answer import report_answer
     from kubecopilot.diagnosis.scan import scan
+    from kubecopilot.dialogue.messages import say
 
     err = Console(stderr=True, highlight=False)
     app = App.open(settings, on_notice=lambda message: err.print(f"[yellow]ℹ[/yellow] {message}", highlight=False))
     try:
-        report = scan(app.gateway, namespace=args.namespace, cluster=args.cluster, fresh=True)
+        lang = app.conversation.session.language  # the report, its labels and the summary line: one language
+        report = scan(app.gateway, namespace=args.namespace, cluster=args.cluster, fresh=True, language=lang)
         report.cluster = args.cluster
         if args.output == "json":
             print(report.model_dump_json(indent=2))
         else:
-            emit(report_answer(report, app.conversation.session.language), "text", Console(highlight=False), "en")
-            err.print(f"{len(report.findings)} finding(s) in {len(report.groups)} workload(s); "
-                      f"{report.objects_read} objects read in {report.seconds:.2f}s", highlight=False)
+            emit(report_answer(report, lang), "text", Console(highlight=False), lang)
+            err.print(say("scan_summary", lang, findings=len(report.findings), groups=len(report.groups),
+                          objects=report.objects_read, seconds=f"{report.seconds:.2f}"), highlight=False)
         return 0
     finally:
         app.close()
