@@ -105,6 +105,18 @@ def test_a_rejected_change_changes_nothing(repl_rw):
     assert plan.status == "rejected"
 
 
+def test_a_chinese_session_is_asked_for_approval_in_chinese(repl_rw):
+    shown = repl_rw.send("把 cart-service-v1 扩容到 3 个副本")
+    assert "中风险  Scale Deployment dev/cart-service-v1 from 1 to 3 replicas" in shown  # the plan's words, as made
+    assert "变更后 KubeCopilot 会检查：" in shown and shown.rstrip().endswith("（按 d 查看完整的 YAML 差异）")
+    assert not any(words in shown for words in ("MEDIUM RISK", "Changes", "Risk:", "After the change", "d shows"))
+    explained = repl_rw.send("e")
+    assert "原因：" in explained and "Why:" not in explained
+    repl_rw.send("n")
+    assert re.search(r"^计划$", repl_rw.send("/plans"), re.M)
+    assert replicas(repl_rw.sandbox, "cart-service-v1") == 1
+
+
 def test_ctrl_c_at_the_approval_question_keeps_the_plan_pending(repl_rw):
     repl_rw.send("scale cart-service-v1 to 4")
     said = repl_rw.keys(CTRL_C)

@@ -123,14 +123,14 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow
     plan = app.plans.get(proposal.plan_id)
     short, lang = proposal.plan_id[:8], app.conversation.session.language
     approver = approval_function(people, allow_writes=allow_writes, yes=yes, risk=proposal.risk_level,
-                                 user=app.settings.user)
+                                 user=app.settings.user, lang=lang)
     second = app.plans.second_person(plan)  # four-eyes: the requester's own answer could not count
     if approver is None or second:
         if output == "json":
             emit(proposal, output, out)
         else:
             # Nobody can press d here: the diff goes into the output, which is also the record of what was asked.
-            out.print(Group(render_proposal(proposal, summary=False, lang=lang), render_plan(plan, show_diff=True)))
+            out.print(Group(render_proposal(proposal, summary=False, lang=lang), render_plan(plan, show_diff=True, lang=lang)))
         why = (f"needs a second person ({second})" if second else "needs approval" if not allow_writes else
                "is high risk: --yes never approves that; run it in a terminal" if yes else
                "needs approval and there is no terminal to ask in")
@@ -152,7 +152,8 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow
     return exit_code(result)
 
 
-def approval_function(console: Any, *, allow_writes: bool, yes: bool, risk: str, user: str) -> Any:
+def approval_function(console: Any, *, allow_writes: bool, yes: bool, risk: str, user: str,
+                      lang: Language = "en") -> Any:
     """Who approves: nobody (None), ``--yes`` for low/medium risk, or the person at this terminal."""
     from kubecopilot.plans.model import ApprovalDecision
     from kubecopilot.ui.plan_view import prompt_approval, render_plan
@@ -162,14 +163,14 @@ def approval_function(console: Any, *, allow_writes: bool, yes: bool, risk: str,
     by = f"user:{user}"
     if yes:
         def approve_low_or_medium(plan: Any) -> ApprovalDecision:
-            console.print(render_plan(plan, show_diff=True))
+            console.print(render_plan(plan, show_diff=True, lang=lang))
             if plan.risk.level == "high":  # the proposal said otherwise; the plan itself decides
                 return ApprovalDecision(approved=False, by=by, interrupted=True,
                                         reason="--yes never approves high risk")
             return ApprovalDecision(approved=True, by=f"{by} (--yes --allow-writes)")
         return approve_low_or_medium
     if sys.stdin.isatty():
-        return lambda plan: prompt_approval(plan, console, _input_to(console), user=by)
+        return lambda plan: prompt_approval(plan, console, _input_to(console), user=by, lang=lang)
     return None
 
 

@@ -4,6 +4,9 @@ Layer 1: a one-line summary with a risk badge. Layer 2: a table op / path / befo
 before/after YAML diff, hidden until the person types ``d``. Risk rationale, factors and post-conditions sit under
 the table; ``e`` explains (the AI's rationale, the factors, what a rollback would do). The text carries the meaning
 on its own (the badge says "HIGH RISK"), so nothing is lost under NO_COLOR, which rich honours.
+
+The frame (badge, labels, titles, the questions) is said in the session's language (``lang``, from the catalogue);
+the plan's own texts (summary, risk rationale and factors, rollback) are the plan domain's, shown as written.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from kubecopilot.dialogue.messages import Language, say
 from kubecopilot.plans.model import ApprovalDecision, OperationPlan
 from kubecopilot.plans.summary import change_rows, describe_rollback, summarize, yaml_diff
 
@@ -27,111 +31,121 @@ RISK_STYLES = {"low": "bold black on green", "medium": "bold black on yellow", "
 RISK_TEXT_STYLES = {"low": "green", "medium": "yellow", "high": "bold red"}
 STATUS_STYLES = {"pending": "yellow", "confirmed": "cyan", "executed": "green", "failed": "red",
                  "reverted": "magenta", "rejected": "dim", "expired": "dim"}
-PROMPT = "Apply this change? [y]es / [n]o / [d]iff / [e]xplain: "
+BADGES = {"low": "plan_badge_low", "medium": "plan_badge_medium", "high": "plan_badge_high"}
+LEVELS = {"low": "plan_level_low", "medium": "plan_level_medium", "high": "plan_level_high"}
 YES, NO = {"y", "yes", "是", "好", "确认"}, {"n", "no", "否", "不", "取消"}
 MAX_UNCLEAR_ANSWERS = 5
 
 
-def risk_badge(level: str) -> Text:
-    return Text(f" {level.upper()} RISK ", style=RISK_STYLES.get(level, "bold"))
+def risk_badge(level: str, lang: Language = "en") -> Text:
+    words = say(BADGES[level], lang) if level in BADGES else f"{level.upper()} RISK"
+    return Text(f" {words} ", style=RISK_STYLES.get(level, "bold"))
 
 
-def render_summary(plan: OperationPlan) -> Text:
+def risk_level(level: str, lang: Language = "en") -> str:
+    return say(LEVELS[level], lang) if level in LEVELS else level
+
+
+def render_summary(plan: OperationPlan, *, lang: Language = "en") -> Text:
     """Layer 1."""
-    return Text.assemble(risk_badge(plan.risk.level), " ", Text(summarize(plan), style="bold"))
+    return Text.assemble(risk_badge(plan.risk.level, lang), " ", Text(summarize(plan), style="bold"))
 
 
-def render_changes(plan: OperationPlan) -> Table:
+def render_changes(plan: OperationPlan, *, lang: Language = "en") -> Table:
     """Layer 2."""
-    table = Table(title="Changes", title_justify="left", show_lines=False, expand=False)
+    table = Table(title=say("plan_changes", lang), title_justify="left", show_lines=False, expand=False)
     table.add_column("op", style="cyan", no_wrap=True)
     table.add_column("path", overflow="fold")
-    table.add_column("before → after", overflow="fold")
+    table.add_column(say("plan_before_after", lang), overflow="fold")
     for row in change_rows(plan):
-        change = Text.assemble((format_value(row.before, "(absent)"), "red"), " → ",
-                               (format_value(row.after, "(removed)"), "green"))
+        change = Text.assemble((format_value(row.before, say("plan_absent", lang)), "red"), " → ",
+                               (format_value(row.after, say("plan_removed", lang)), "green"))
         table.add_row(row.op, row.path, change)
     return table
 
 
-def render_risk(plan: OperationPlan) -> RenderableType:
+def render_risk(plan: OperationPlan, *, lang: Language = "en") -> RenderableType:
     risk = plan.risk
-    score = f" (score {risk.score:.2f})" if risk.score is not None else ""
+    score = say("plan_score", lang, score=f"{risk.score:.2f}") if risk.score is not None else ""
     # The factors are listed below; the rationale only adds something when no factor fired (it says why "low").
-    headline = f"{risk.level}{score}" if risk.factors else risk.rationale
-    lines: list[RenderableType] = [Text.assemble(("Risk: ", "bold"), headline)]
-    lines += _bullets("Factors", risk.factors)
-    lines += _bullets("After the change KubeCopilot checks", risk.post_conditions)
+    headline = f"{risk_level(risk.level, lang)}{score}" if risk.factors else risk.rationale
+    lines: list[RenderableType] = [Text.assemble((say("plan_risk", lang), "bold"), headline)]
+    lines += _bullets(say("plan_factors", lang), risk.factors)
+    lines += _bullets(say("plan_checks", lang), risk.post_conditions)
     return Group(*lines)
 
 
-def render_diff(plan: OperationPlan) -> RenderableType:
+def render_diff(plan: OperationPlan, *, lang: Language = "en") -> RenderableType:
     """Layer 3: the before/after YAML as a unified diff."""
-    text = yaml_diff(plan) or "(no difference in the object's YAML)"
+    text = yaml_diff(plan) or say("plan_no_diff", lang)
     return Panel(Syntax(text, "diff", theme="ansi_dark", word_wrap=True, background_color="default"),
-                 title="YAML diff (before → after)", title_align="left", expand=False)
+                 title=say("plan_diff_title", lang), title_align="left", expand=False)
 
 
-def render_explain(plan: OperationPlan) -> RenderableType:
-    why = plan.ai_rationale or "No rationale was given; the change was requested directly."
-    parts: list[RenderableType] = [Text.assemble(("Why: ", "bold"), why)]
-    parts += _bullets("Risk factors", plan.risk.factors or ["none of the risk rules fired"])
-    parts.append(Text.assemble(("If it goes wrong: ", "bold"), describe_rollback(plan)))
+def render_explain(plan: OperationPlan, *, lang: Language = "en") -> RenderableType:
+    why = plan.ai_rationale or say("plan_no_rationale", lang)
+    parts: list[RenderableType] = [Text.assemble((say("plan_why", lang), "bold"), why)]
+    parts += _bullets(say("plan_risk_factors", lang), plan.risk.factors or [say("plan_no_factors", lang)])
+    parts.append(Text.assemble((say("plan_if_wrong", lang), "bold"), describe_rollback(plan)))
     if plan.audit.source_prompt_id:
-        parts.append(Text(f"Drafted by prompt {plan.audit.source_prompt_id}", style="dim"))
-    return Panel(Group(*parts), title="Explain", title_align="left", expand=False)
+        parts.append(Text(say("plan_drafted_by", lang, prompt=plan.audit.source_prompt_id), style="dim"))
+    return Panel(Group(*parts), title=say("plan_explain", lang), title_align="left", expand=False)
 
 
-def render_plan(plan: OperationPlan, *, show_diff: bool = False) -> RenderableType:
+def render_plan(plan: OperationPlan, *, show_diff: bool = False, lang: Language = "en") -> RenderableType:
     """Everything shown before the question: layers 1 and 2, the risk, and layer 3 only when asked for."""
-    header = Text(f"Plan {plan.plan_id[:8]} · {plan.action} · {plan.resource.label()}", style="dim")
-    parts: list[RenderableType] = [render_summary(plan), header, render_changes(plan), render_risk(plan)]
-    parts.append(render_diff(plan) if show_diff else Text("(d shows the full YAML diff)", style="dim"))
+    header = Text(say("plan_header", lang, plan=plan.plan_id[:8], action=plan.action, resource=plan.resource.label()),
+                  style="dim")
+    parts: list[RenderableType] = [render_summary(plan, lang=lang), header, render_changes(plan, lang=lang),
+                                   render_risk(plan, lang=lang)]
+    parts.append(render_diff(plan, lang=lang) if show_diff else Text(say("plan_diff_hint", lang), style="dim"))
     return Group(*parts)
 
 
 def prompt_approval(plan: OperationPlan, console: Console, read_line: Callable[[str], str], *,
-                    user: str | None = None) -> ApprovalDecision:
-    """Show the plan and ask. ``read_line`` is ``input`` in the CLI and prompt-toolkit's prompt in the REPL.
+                    user: str | None = None, lang: Language = "en") -> ApprovalDecision:
+    """Show the plan and ask, in ``lang``. ``read_line`` is ``input`` in the CLI and prompt-toolkit's prompt in the REPL.
 
     EOF or Ctrl-C → not approved and ``interrupted`` (the plan stays pending). High risk asks for the name.
     """
     by = user or current_user()
     if plan.status != "pending":
-        console.print(Text(f"Plan {plan.plan_id[:8]} is {plan.status}; it cannot be approved.", style="red"))
+        console.print(Text(say("plan_not_pending", lang, plan=plan.plan_id[:8], status=plan.status), style="red"))
         return ApprovalDecision(approved=False, by=by, interrupted=True, reason=f"plan is {plan.status}")
-    console.print(render_plan(plan))
+    console.print(render_plan(plan, lang=lang))
     try:
-        return _ask(plan, console, read_line, by)
+        return _ask(plan, console, read_line, by, lang)
     except (EOFError, KeyboardInterrupt):
-        console.print(Text("\nNo answer: nothing was changed and the plan stays pending.", style="yellow"))
+        console.print(Text("\n" + say("plan_no_answer", lang), style="yellow"))
         return ApprovalDecision(approved=False, by=by, interrupted=True, reason="no answer")
 
 
-def _ask(plan: OperationPlan, console: Console, read_line: Callable[[str], str], by: str) -> ApprovalDecision:
+def _ask(plan: OperationPlan, console: Console, read_line: Callable[[str], str], by: str,
+         lang: Language) -> ApprovalDecision:
     for _ in range(MAX_UNCLEAR_ANSWERS):
-        answer = read_line(PROMPT).strip().lower()
+        answer = read_line(say("plan_prompt", lang)).strip().lower()
         if answer in YES:
-            return _confirm(plan, console, read_line, by)
+            return _confirm(plan, console, read_line, by, lang)
         if answer in NO:  # the caller reports the outcome (the REPL renders the turn, the CLI its error)
             return ApprovalDecision(approved=False, by=by, reason="declined")
         if answer in {"d", "diff"}:
-            console.print(render_diff(plan))
+            console.print(render_diff(plan, lang=lang))
         elif answer in {"e", "explain"}:
-            console.print(render_explain(plan))
+            console.print(render_explain(plan, lang=lang))
         else:
-            console.print("Please answer y (apply), n (do not apply), d (show the diff) or e (explain).")
-    console.print(Text("No clear answer: the plan stays pending.", style="yellow"))
+            console.print(say("plan_answer_help", lang))
+    console.print(Text(say("plan_no_clear_answer", lang), style="yellow"))
     return ApprovalDecision(approved=False, by=by, interrupted=True, reason="no clear answer")
 
 
-def _confirm(plan: OperationPlan, console: Console, read_line: Callable[[str], str], by: str) -> ApprovalDecision:
+def _confirm(plan: OperationPlan, console: Console, read_line: Callable[[str], str], by: str,
+             lang: Language) -> ApprovalDecision:
     if plan.risk.level != "high":
         return ApprovalDecision(approved=True, by=by)
     name = plan.resource.name
-    typed = read_line(f"This is HIGH risk. Type the name of the {plan.resource.kind} ({name}) to confirm: ").strip()
+    typed = read_line(say("plan_type_name", lang, kind=plan.resource.kind, name=name)).strip()
     if typed != name:
-        console.print(Text(f"{typed!r} is not {name!r}: not approved, nothing was changed.", style="red"))
+        console.print(Text(say("plan_wrong_name", lang, typed=repr(typed), name=repr(name)), style="red"))
         return ApprovalDecision(approved=False, by=by, typed_name=typed, reason="typed name did not match")
     return ApprovalDecision(approved=True, by=by, typed_name=typed)
 
@@ -148,8 +162,8 @@ def render_report(report: Any) -> RenderableType:
     return Group(*parts)
 
 
-def plans_table(plans: Iterable[OperationPlan]) -> Table:
-    table = Table(title="Plans", title_justify="left", box=box.SIMPLE_HEAD)
+def plans_table(plans: Iterable[OperationPlan], *, lang: Language = "en") -> Table:
+    table = Table(title=say("plans_title", lang), title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("id", "created", "action", "resource", "risk", "status"):
         table.add_column(column, no_wrap=column != "resource", overflow="fold")
     for plan in plans:
@@ -178,4 +192,4 @@ def current_user() -> str:
 def _bullets(title: str, items: list[str]) -> list[RenderableType]:
     if not items:
         return []
-    return [Text(f"{title}:", style="bold"), *(Text(f"  • {item}") for item in items)]
+    return [Text(title, style="bold"), *(Text(f"  • {item}") for item in items)]

@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from kubecopilot.dialogue.messages import say
+from kubecopilot.dialogue.messages import Language, say
 from kubecopilot.dialogue.turns import Answer, DiagnosisBlock, ErrorTurn, PlanProposal, Turn
 from kubecopilot.errors import KubeCopilotError
 from kubecopilot.ui.completion import NameIndex
@@ -52,8 +52,8 @@ class Repl:
         return self.app.conversation.session
 
     @property
-    def lang(self) -> str:
-        return self.session.language
+    def lang(self) -> Language:
+        return self.app.conversation.session.language
 
     # --- the loop -----------------------------------------------------------------------------------------------
 
@@ -135,7 +135,8 @@ class Repl:
         from kubecopilot.ui.plan_view import prompt_approval
 
         def approve(plan: Any) -> Any:
-            decision = prompt_approval(plan, self.console, self.read_answer, user=f"user:{self.app.settings.user}")
+            decision = prompt_approval(plan, self.console, self.read_answer, user=f"user:{self.app.settings.user}",
+                                       lang=self.lang)
             if decision.approved:
                 self._start_status("applying the change")
             return decision

@@ -192,7 +192,7 @@ class SlashCommands:
         from kubecopilot.ui.plan_view import plans_table
 
         plans = self.app.plans.list()
-        self.print(plans_table(plans) if plans else Text("No plans yet.", style="dim"))
+        self.print(plans_table(plans, lang=self.repl.lang) if plans else Text("No plans yet.", style="dim"))
 
     def rollback(self, plan_id: str) -> None:
         if not plan_id:

@@ -1,0 +1,50 @@
+"""The approval prompt in a Chinese session: the frame (prompt, labels, titles, questions) is said in Chinese; the
+plan's own texts (summary, risk rationale and factors) stay as the plan domain wrote them."""
+
+from __future__ import annotations
+
+import pytest
+
+from kubecopilot.ui.plan_view import plans_table, prompt_approval, render_explain, render_plan, render_summary
+
+from .test_plan_view import Terminal, prod_scale_to_zero, text_of, worker_plan
+
+ENGLISH_FRAME = ("RISK", "Risk:", "Changes", "After the change", "d shows", "Apply this change", "Please answer",
+                 "Type the name", "YAML diff (before", "Why:", "Risk factors", "none of the risk rules fired",
+                 "If it goes wrong", "Explain", "not approved", "stays pending", "before → after")
+
+
+def english_frame(text: str) -> list[str]:
+    return [words for words in ENGLISH_FRAME if words in text]
+
+
+def test_a_plan_is_framed_in_chinese():
+    plan = prod_scale_to_zero()
+    text = text_of(render_plan(plan, lang="zh"))
+    assert text_of(render_summary(plan, lang="zh")).startswith(" 高风险  Scale Deployment production/checkout")
+    assert "风险：高（评分 0.77）" in text and "变更后 KubeCopilot 会检查：" in text and f"计划 {plan.plan_id[:8]}" in text
+    assert "• namespace production is production-like (by name)" in text  # the plan's own words, as written
+    assert english_frame(text) == []
+
+
+def test_the_whole_approval_dialogue_is_in_chinese():
+    term = Terminal("d", "e", "也许", "y", "checkout")
+    decision = prompt_approval(prod_scale_to_zero(), term.console, term.read_line, user="user:alice", lang="zh")
+    assert decision.approved and decision.typed_name == "checkout"
+    assert term.prompts[0].startswith("是否应用此变更？") and "checkout" in term.prompts[-1]
+    assert english_frame(term.text + "".join(term.prompts)) == []
+
+
+def test_a_wrong_name_and_no_answer_are_said_in_chinese():
+    term = Terminal("是", "Checkout")
+    assert not prompt_approval(prod_scale_to_zero(), term.console, term.read_line, lang="zh").approved
+    interrupted = Terminal(EOFError())
+    assert prompt_approval(worker_plan(), interrupted.console, interrupted.read_line, lang="zh").interrupted
+    assert "未批准" in term.text and "待定" in interrupted.text
+    assert english_frame(term.text + interrupted.text) == []
+
+
+@pytest.mark.parametrize("render", [render_explain, lambda p, lang: plans_table([p], lang=lang)])
+def test_explain_and_the_plans_table_are_framed_in_chinese(render):
+    text = text_of(render(worker_plan(), lang="zh"))
+    assert english_frame(text) == [] and ("解释" in text or "计划" in text)
