@@ -267,3 +267,20 @@ def test_clear_clears_the_screen_as_in_a_shell(repl):
         out = repl.send(typed)
         assert "not sure" not in out and "不太确定" not in out and "no command" not in out, (typed, out)
     assert "/clear" in repl.send("/help")
+
+
+def test_a_plan_somebody_else_proposed_is_approved_and_applied_from_the_repl(repl_rw):
+    from kubecopilot.plans.builders import build_scale
+    from kubecopilot.plans.model import ResourceRef
+
+    ref = ResourceRef(kind="Deployment", namespace="dev", name="cart-service-v1")
+    theirs = repl_rw.app.plans.propose(ref, lambda obj: build_scale(obj, 2), requested_by="user:bob")
+    shown = repl_rw.send(f"/approve {theirs.plan_id[:8]}")
+    assert "1 → 2" in shown and shown.rstrip().endswith("(d shows the full YAML diff)")
+    assert "Done:" in repl_rw.send("y") and replicas(repl_rw.sandbox, "cart-service-v1") == 2
+    done = repl_rw.app.plans.get(theirs.plan_id)
+    assert done.status == "executed" and done.audit.requested_by == "user:bob"
+    assert done.audit.confirmed_by == f"user:{repl_rw.app.settings.user}"
+    again = repl_rw.send(f"/approve {theirs.plan_id[:8]}")
+    assert "is executed; only a pending plan can be approved" in again
+    assert "/approve needs a plan id" in repl_rw.send("/approve")

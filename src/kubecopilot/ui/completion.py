@@ -98,7 +98,7 @@ class ReplCompleter(Completer):
                     yield Completion(name, start_position=-len(command), display_meta=help_text)
             return
         choices = {"/ns": lambda: self.names.get("namespace"), "/cluster": lambda: self.names.get("cluster"),
-                   "/rollback": self.plan_ids}.get(command)
+                   "/rollback": self.plan_ids, "/approve": self.plan_ids}.get(command)
         if choices is not None:
             yield from _matching(choices(), arg.strip(), -len(arg.lstrip()))
 

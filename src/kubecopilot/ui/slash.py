@@ -31,6 +31,7 @@ SLASH_HELP: dict[str, str] = {
     "/cluster": "/cluster NAME: switch to this cluster",
     "/tools": "the MCP server's tools and how each is classified",
     "/plans": "change plans and their status",
+    "/approve": "/approve ID: review and approve a pending plan (one somebody else proposed, too), then apply it",
     "/rollback": "/rollback ID: undo an executed plan (shown for approval first)",
     "/audit": "the last entries of the tamper-evident audit ledger",
     "/model": "which LLM is in use, or why it is off",
@@ -47,7 +48,7 @@ class SlashCommands:
         self.handlers: dict[str, Callable[[str], None]] = {
             "/help": self.help, "/menu": self.menu, "/refresh": self.refresh, "/cache": self.cache,
             "/context": self.context, "/ns": self.namespace, "/cluster": self.cluster, "/tools": self.tools,
-            "/plans": self.plans, "/rollback": self.rollback, "/audit": self.audit, "/model": self.model,
+            "/plans": self.plans, "/approve": self.approve, "/rollback": self.rollback, "/audit": self.audit, "/model": self.model,
             "/clear": self.clear,
         }  # fmt: skip
 
@@ -193,6 +194,19 @@ class SlashCommands:
 
         plans = self.app.plans.list()
         self.print(plans_table(plans, lang=self.repl.lang) if plans else Text("No plans yet.", style="dim"))
+
+    def approve(self, plan_id: str) -> None:
+        """A pending plan from the ledger, whoever proposed it: the same three-layer question, then execution. The
+        four-eyes policy is the plan service's: it refuses the requester's own approval where a second person is due."""
+        if not plan_id:
+            self.repl.show(ErrorTurn(message="which plan? /approve needs a plan id", hint="/plans lists them"))
+            return
+        plan = self.app.plans.get(plan_id)
+        if plan.status != "pending":
+            self.repl.show(ErrorTurn(message=f"plan {plan.plan_id[:8]} is {plan.status}; only a pending plan can be approved",
+                                     hint="/plans lists them", code="usage_error"))
+            return
+        self.repl.decide(plan.plan_id)
 
     def rollback(self, plan_id: str) -> None:
         if not plan_id:
