@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubecopilot.config import Settings
 from kubecopilot.dialogue import context
@@ -20,9 +20,12 @@ from kubecopilot.dialogue.prompts import registry
 from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.errors import LLMKeyRefused
 
+if TYPE_CHECKING:  # the crew reads the catalog itself (its tools and the write guard), so the concrete gateway
+    from kubecopilot.tools.gateway import ToolGateway
+
 
 class CrewBrain:
-    def __init__(self, settings: Settings, gateway: Any, sanitizer: Sanitizer, *, llm: Any = None,
+    def __init__(self, settings: Settings, gateway: ToolGateway, sanitizer: Sanitizer, *, llm: Any = None,
                  sleep: Callable[[float], None] | None = None) -> None:
         self.settings, self.gateway, self.sanitizer = settings, gateway, sanitizer
         self._llm, self._sleep = llm, sleep
