@@ -204,3 +204,8 @@ def test_the_ui_words_follow_the_conversation_language():
     text = text_of(render_turn(answer, "zh"))
     assert "来自缓存（2 分钟前）· list_namespaces" in text
     assert "提示：先看事件。" in text and "接下来（输入编号）：" in text
+
+
+def test_the_diagnosis_panel_is_framed_in_the_conversation_language():
+    text = text_of(render_turn(Answer(title="诊断", blocks=[DiagnosisBlock(diagnosis=CRASH)]), "zh"))
+    assert "诊断 · CrashLoopBackOff" in text and "Diagnosis" not in text

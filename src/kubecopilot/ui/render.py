@@ -292,7 +292,7 @@ def render_diagnosis(diagnosis: Diagnosis, lang: Language = "en") -> Panel:
     lines.append(Text.assemble((say("suggested_fix", lang), "bold green"), inline(diagnosis.suggested_fix)))
     by = say("by_rules" if diagnosis.source == "rules" else "by_llm", lang)
     style = {"Healthy": "green", "Unknown": "yellow"}.get(diagnosis.category, "red")
-    return Panel(Group(*lines), title=Text(f"Diagnosis · {diagnosis.category}", style=f"bold {style}"),
+    return Panel(Group(*lines), title=Text(say("diagnosis_title", lang, category=diagnosis.category), style=f"bold {style}"),
                  title_align="left", subtitle=Text(by, style="dim"), subtitle_align="right", border_style=style)
 
 
