@@ -69,10 +69,12 @@ def service_without_pods(snap: Snapshot) -> Iterator[Match]:
         if pods or _scaled_to_zero(snap, svc, selector):
             continue  # a workload whose template matches, scaled to 0, is service_no_ready_endpoints' case
         near = _near_miss(snap, svc, selector)
-        values = _base(svc, selector=labels_text(selector),
-                       near_miss=f"Pods of {near[0]} carry {near[1]} instead." if near else "",
-                       near_miss_fix=f" ({near[1]}, the labels of {near[0]})" if near else "")
-        yield Match(svc, svc, values, [spec_quote(svc, "spec.selector", labels_text(selector))])
+        values = _base(svc, selector=labels_text(selector), near_miss="", near_miss_fix="")
+        phrases = {}
+        if near:
+            values |= {"near_workload": near[0], "near_labels": near[1]}
+            phrases = {"near_miss": "near_miss", "near_miss_fix": "near_miss_fix"}
+        yield Match(svc, svc, values, [spec_quote(svc, "spec.selector", labels_text(selector))], phrases=phrases)
 
 
 def _near_miss(snap: Snapshot, svc: Obj, selector: dict[str, Any]) -> tuple[str, str] | None:

@@ -56,11 +56,11 @@ def failed_jobs(snap: Snapshot) -> Iterator[Match]:
             continue
         cronjob = owner(snap, job, "CronJob")
         values = _base(job, reason=failed.get("reason", "Failed"), message=failed.get("message", ""),
-                       owner_note=f"it was started by CronJob {name_of(cronjob)}, and " if cronjob else "",
-                       owner_fix=f" (in CronJob {name_of(cronjob)})" if cronjob else "")
+                       owner_note="", owner_fix="", cronjob=name_of(cronjob) if cronjob else "")
+        phrases = {"owner_note": "started_by_cronjob", "owner_fix": "in_cronjob"} if cronjob else {}
         quotes = [status_quote(job, "conditions[Failed].reason", failed.get("reason")),
                   *[event_quote(e) for e in snap.events_about(job)[:1]]]
-        yield Match(job, cronjob or job, values, quotes)
+        yield Match(job, cronjob or job, values, quotes, phrases=phrases)
 
 
 @check
@@ -82,23 +82,26 @@ def statefulset_unready(snap: Snapshot) -> Iterator[Match]:
             continue
         pods = sorted(snap.owned(sts, "Pod"), key=name_of)
         stuck = next((p for p in pods if not pod_ready(p)), None)
-        state = _pod_state(snap, stuck) if stuck else "its pods have not been created"
-        values = _base(sts, ready=ready, replicas=want, pod=name_of(stuck) if stuck else f"{name_of(sts)}-0", pod_state=state)
+        state, facts = _pod_state(snap, stuck) if stuck else ("pods_not_created", {})
+        values = _base(sts, ready=ready, replicas=want, pod=name_of(stuck) if stuck else f"{name_of(sts)}-0", **facts)
         quotes = [status_quote(sts, "status.readyReplicas", ready), spec_quote(sts, "spec.replicas", want)]
         if stuck is not None:
             quotes += [event_quote(e) for e in snap.events_about(stuck)[:1]]
-        yield Match(sts, sts, values, quotes)
+        yield Match(sts, sts, values, quotes, phrases={"pod_state": state})
 
 
-def _pod_state(snap: Snapshot, pod: Obj) -> str:
+def _pod_state(snap: Snapshot, pod: Obj) -> tuple[str, dict[str, str]]:
+    """The phrase that says why ``pod`` is not ready, and its values (the reason, or the phase and latest warning)."""
     status = pod.get("status") or {}
     for cs in status.get("containerStatuses") or ():
         waiting = (cs.get("state") or {}).get("waiting")
         if waiting:
-            return f"pod {name_of(pod)} is {waiting.get('reason')}"
+            return "pod_waiting", {"stuck": name_of(pod), "state": str(waiting.get("reason"))}
     events = [e for e in snap.events_about(pod) if e.get("type") == "Warning"]
-    detail = f" ({events[0].get('message')})" if events else ""
-    return f"pod {name_of(pod)} is {status.get('phase', 'Pending')}{detail}"
+    facts = {"stuck": name_of(pod), "state": str(status.get("phase", "Pending"))}
+    if events:
+        return "pod_state_event", {**facts, "event": str(events[0].get("message"))}
+    return "pod_waiting", facts
 
 
 @check
@@ -110,12 +113,12 @@ def replicaset_failures(snap: Snapshot) -> Iterator[Match]:
         if not failure or failure.get("status") != "True" or current >= desired:
             continue
         message = str(failure.get("message") or "")
-        cause = "exceeded quota" if "exceeded quota" in message else "admission refused"
+        cause = "exceeded_quota" if "exceeded quota" in message else "admission_refused"
         workload = workload_of(snap, rs)
-        values = _base(rs, message=message, cause=cause, current=current, desired=desired, workload=ref(workload))
+        values = _base(rs, message=message, current=current, desired=desired, workload=ref(workload))
         quotes = [status_quote(rs, "conditions[ReplicaFailure].message", message),
                   *[event_quote(e) for e in snap.events_about(rs)[:1]]]
-        yield Match(rs, workload, values, quotes, {"replicaset": rs, "target": workload})
+        yield Match(rs, workload, values, quotes, {"replicaset": rs, "target": workload}, phrases={"cause": cause})
 
 
 @check
@@ -129,15 +132,15 @@ def hpa_cannot_compute(snap: Snapshot) -> Iterator[Match]:
         containers = (((target or {}).get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
         missing = [c.get("name") for c in containers if not ((c.get("resources") or {}).get("requests") or {}).get("cpu")
                    and not ((c.get("resources") or {}).get("limits") or {}).get("cpu")]
-        cause = (f"container {', '.join(map(str, missing))} of {target_ref.get('name')} requests no CPU, so there is nothing to divide by."
-                 if missing else "the metrics API returned nothing for its pods.")
         values = _base(hpa, target=f"{target_ref.get('kind')}/{namespace_of(hpa)}/{target_ref.get('name')}",
-                       message=active.get("message", ""), cause=cause)
+                       message=active.get("message", ""), containers=", ".join(map(str, missing)),
+                       target_name=target_ref.get("name"))
         quotes = [status_quote(hpa, "conditions[ScalingActive].reason", active.get("reason")),
                   status_quote(hpa, "conditions[ScalingActive].message", active.get("message"))]
         if missing and target is not None:
             quotes.append(spec_quote(target, f"template.spec.containers[{missing[0]}].resources.requests.cpu", "(not set)"))
-        yield Match(hpa, target or hpa, values, quotes, {"target": target, "containers": missing})
+        yield Match(hpa, target or hpa, values, quotes, {"target": target, "containers": missing},
+                    phrases={"cause": "no_cpu_request" if missing else "no_metrics"})
 
 
 @check
