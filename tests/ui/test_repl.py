@@ -201,6 +201,16 @@ def test_slash_commands_show_and_set_state(repl):
     assert "Which plan? /rollback needs a plan id. /plans lists them." in repl.send("/rollback")
 
 
+def test_slash_commands_speak_the_sessions_language(repl):
+    repl.send("列出所有命名空间")  # a Chinese session from here on
+    help_text = repl.send("/help")
+    assert "命令" in help_text and "清空读缓存" in help_text and "/rollback" in help_text
+    assert not any(words in help_text for words in ("Commands", "this help", "Tab completes", "clear the read cache"))
+    assert "还没有计划。" in repl.send("/plans")
+    assert "上下文" in repl.send("/context")
+    assert "没有这个命令" in repl.send("/plnas") and "/plans" in repl.send("/plnas")
+
+
 def test_toolbar_shows_cluster_namespace_model_and_cache(repl):
     from kubecopilot.ui.toolbar import toolbar
 

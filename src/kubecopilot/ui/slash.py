@@ -21,23 +21,25 @@ from kubecopilot.ui.render import human_age, inline
 if TYPE_CHECKING:
     from kubecopilot.ui.repl import Repl
 
-SLASH_HELP: dict[str, str] = {
-    "/help": "this help",
-    "/menu": "the quick-command menu (also ?)",
-    "/refresh": "clear the read cache (also: refresh cache, 刷新缓存, 重新扫描)",
-    "/cache": "cached reads, their ages, hits and misses",
-    "/context": "what the conversation remembers: cluster, namespace, recent objects",
-    "/ns": "/ns NAME: work in this namespace",
-    "/cluster": "/cluster NAME: switch to this cluster",
-    "/tools": "the MCP server's tools and how each is classified",
-    "/plans": "change plans and their status",
-    "/approve": "/approve ID: review and approve a pending plan (one somebody else proposed, too), then apply it",
-    "/rollback": "/rollback ID: undo an executed plan (shown for approval first)",
-    "/audit": "the last entries of the tamper-evident audit ledger",
-    "/model": "which LLM is in use, or why it is off",
-    "/clear": "clear the screen (also clear, cls, 清屏, Ctrl-L)",
-    "/quit": "leave (also exit, quit, 退出, Ctrl-D)",
+# Each command and the catalogue key of what it does (/help says it in the session's language).
+SLASH_KEYS: dict[str, str] = {
+    "/help": "slash_help_help",
+    "/menu": "slash_help_menu",
+    "/refresh": "slash_help_refresh",
+    "/cache": "slash_help_cache",
+    "/context": "slash_help_context",
+    "/ns": "slash_help_ns",
+    "/cluster": "slash_help_cluster",
+    "/tools": "slash_help_tools",
+    "/plans": "slash_help_plans",
+    "/approve": "slash_help_approve",
+    "/rollback": "slash_help_rollback",
+    "/audit": "slash_help_audit",
+    "/model": "slash_help_model",
+    "/clear": "slash_help_clear",
+    "/quit": "slash_help_quit",
 }
+SLASH_HELP: dict[str, str] = {name: say(key, "en") for name, key in SLASH_KEYS.items()}  # the completion menu's
 ALIASES = {"?": "/menu", "？": "/menu", "/exit": "/quit", "/q": "/quit", "/h": "/help", "/namespace": "/ns"}
 AUDIT_ROWS = 20
 
@@ -68,9 +70,10 @@ class SlashCommands:
             return False
         handler = self.handlers.get(name)
         if handler is None:
+            lang = self.repl.lang
             close = difflib.get_close_matches(name, SLASH_HELP, n=1)
-            hint = f"did you mean {close[0]}?" if close else "/help lists them"
-            self.repl.show(ErrorTurn(message=f"there is no command {name}", hint=hint, code="usage_error"))
+            hint = say("slash_did_you_mean", lang, name=close[0]) if close else say("slash_help_lists", lang)
+            self.repl.show(ErrorTurn(message=say("slash_unknown", lang, name=name), hint=hint, code="usage_error"))
             return True
         self.repl.guarded(lambda: handler(arg.strip()), name.lstrip("/"))
         return True
@@ -84,11 +87,11 @@ class SlashCommands:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold cyan", no_wrap=True)
         grid.add_column(overflow="fold")
-        for name, text in SLASH_HELP.items():
-            grid.add_row(name, text)
-        lang = self.repl.session.language
-        keys = "Tab completes · Ctrl-R searches history · Ctrl-C cancels a running turn · Ctrl-D quits"
-        self.print(inline(say("help", lang)), Text("Commands", style="bold"), grid, Text(keys, style="dim"))
+        lang = self.repl.lang
+        for name, key in SLASH_KEYS.items():
+            grid.add_row(name, say(key, lang))
+        self.print(inline(say("help", lang)), Text(say("slash_commands", lang), style="bold"), grid,
+                   Text(say("slash_keys", lang), style="dim"))
 
     def menu(self, _: str) -> None:
         self.repl.show(self.app.conversation.menu())
@@ -114,8 +117,8 @@ class SlashCommands:
         for policy, s in sorted(cache.stats().items()):
             if s["entries"] or s["hits"] or s["misses"]:
                 stats.add_row(policy, str(s["entries"]), str(s["hits"]), str(s["misses"]), human_age(s["ttl_s"]))
-        body = table if entries else Text("The cache is empty.", style="dim")
-        self.print(body, stats if stats.row_count else Text("No cached reads yet.", style="dim"))
+        body = table if entries else Text(say("slash_cache_empty", self.repl.lang), style="dim")
+        self.print(body, stats if stats.row_count else Text(say("slash_no_reads", self.repl.lang), style="dim"))
 
     def context(self, _: str) -> None:
         ctx = self.repl.session.context()
@@ -127,7 +130,7 @@ class SlashCommands:
             if isinstance(value, dict):
                 value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
             grid.add_row(key.replace("_", " "), "—" if value in (None, "") else str(value))
-        self.print(Text("Context", style="bold"), grid)
+        self.print(Text(say("slash_context", self.repl.lang), style="bold"), grid)
 
     def namespace(self, name: str) -> None:
         session = self.repl.session
@@ -193,33 +196,38 @@ class SlashCommands:
         from kubecopilot.ui.plan_view import plans_table
 
         plans = self.app.plans.list()
-        self.print(plans_table(plans, lang=self.repl.lang) if plans else Text("No plans yet.", style="dim"))
+        lang = self.repl.lang
+        self.print(plans_table(plans, lang=lang) if plans else Text(say("slash_no_plans", lang), style="dim"))
 
     def approve(self, plan_id: str) -> None:
         """A pending plan from the ledger, whoever proposed it: the same three-layer question, then execution. The
         four-eyes policy is the plan service's: it refuses the requester's own approval where a second person is due."""
         if not plan_id:
-            self.repl.show(ErrorTurn(message="which plan? /approve needs a plan id", hint="/plans lists them"))
+            lang = self.repl.lang
+            self.repl.show(ErrorTurn(message=say("slash_approve_which", lang), hint=say("slash_plans_list", lang)))
             return
         plan = self.app.plans.get(plan_id)
         if plan.status != "pending":
-            self.repl.show(ErrorTurn(message=f"plan {plan.plan_id[:8]} is {plan.status}; only a pending plan can be approved",
-                                     hint="/plans lists them", code="usage_error"))
+            lang = self.repl.lang
+            self.repl.show(ErrorTurn(message=say("slash_not_pending", lang, plan=plan.plan_id[:8], status=plan.status),
+                                     hint=say("slash_plans_list", lang), code="usage_error"))
             return
         self.repl.decide(plan.plan_id)
 
     def rollback(self, plan_id: str) -> None:
         if not plan_id:
-            self.repl.show(ErrorTurn(message="which plan? /rollback needs a plan id", hint="/plans lists them"))
+            lang = self.repl.lang
+            self.repl.show(ErrorTurn(message=say("slash_rollback_which", lang), hint=say("slash_plans_list", lang)))
             return
         plan = self.app.plans.rollback(plan_id)
-        self.repl.console.print(Text(f"Rollback plan {plan.plan_id[:8]} for plan {plan_id}:", style="bold"))
+        self.repl.console.print(Text(say("slash_rollback_of", self.repl.lang, rollback=plan.plan_id[:8], plan=plan_id),
+                                     style="bold"))
         self.repl.decide(plan.plan_id)
 
     def audit(self, _: str) -> None:
         entries = self.app.plans.ledger.history()[-AUDIT_ROWS:]
         if not entries:
-            self.print(Text("The audit ledger is empty.", style="dim"))
+            self.print(Text(say("slash_audit_empty", self.repl.lang), style="dim"))
             return
         table = Table(title=f"Audit ledger (last {len(entries)})", title_justify="left", box=box.SIMPLE_HEAD,
                       show_edge=False, caption="kubecopilot audit verify checks the hash chain")
