@@ -222,3 +222,18 @@ def test_a_number_outside_the_last_list_says_so_and_offers_the_menu(talk):
     turn = talk.handle("9")
     assert isinstance(turn, Answer) and "no choice 9" in turn.title
     assert talk.handle("3").title == "Namespaces"  # the menu is what numbers pick now
+
+
+def test_the_progress_steps_are_said_in_the_sessions_language(talk):
+    """What the spinner shows while a turn runs ("reading describe, events and logs of …") follows the session."""
+    import re
+
+    steps: list[str] = []
+    talk.progress = steps.append
+    talk.handle("为什么 report-worker 一直重启")
+    talk.handle("查看 web-frontend 的事件")
+    talk.handle("帮我看一下 cart-service-v1 的日志")
+    assert len(steps) >= 3 and all(re.search(r"[\u4e00-\u9fff]", s) for s in steps), steps
+    steps.clear()
+    talk.handle("why is report-worker restarting")
+    assert steps and steps[0].startswith("reading describe, events and logs of ")

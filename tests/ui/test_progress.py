@@ -41,6 +41,21 @@ def test_the_repl_spinner_follows_the_engine_steps(repl):
     assert any(step.startswith("reading logs of dev/cart-service-v1") for step in seen), seen
 
 
+def test_the_repl_spinner_speaks_the_sessions_language(repl):
+    seen: list[str] = []
+    progress = repl.app.conversation.progress
+
+    def recording(message: str) -> None:
+        progress(message)
+        seen.append(rendered(repl.repl.steps))
+
+    repl.app.conversation.progress = recording
+    repl.send("帮我看一下 dev 里 cart-service-v1 的日志")
+    repl.app.conversation.progress = progress
+    assert any("正在读取 dev/cart-service-v1" in line and "（Ctrl-C 取消）" in line for line in seen), seen
+    assert not any("reading" in line or "cancels" in line for line in seen)
+
+
 def test_one_shot_progress_goes_to_stderr_one_line_per_step_when_not_a_terminal():
     err = io.StringIO()
     progress = StderrProgress(Console(file=err, color_system=None, force_terminal=False, width=100))

@@ -120,9 +120,9 @@ class Conversation:
         if warm_up is not None:
             with self.deadline.paused():
                 warm_up()
-        self.progress(step)
+        self.progress(say(step, self.session.language))  # ``step``: a catalogue key; errors stay in English
         self.llm_calls += 1
-        return call_within(call, self.deadline, step)
+        return call_within(call, self.deadline, say(step, "en"))
 
     def menu(self) -> Answer:
         return handlers.menu(self.session)
@@ -161,7 +161,7 @@ class Conversation:
             return understood
         brain, context = self.brain, self.session.context()
         try:
-            routed = self.ask_model("understanding the request", lambda: brain.understand(text, context))
+            routed = self.ask_model("step_understanding", lambda: brain.understand(text, context))
         except (LLMUnavailable, LLMOutputInvalid) as exc:  # the rules' reading, said to be one
             self.flows.fall_back(exc)
             return understood

@@ -47,7 +47,7 @@ class Flows:
 
     def diagnose(self, namespace: str | None, kind: str, name: str) -> tuple[Turn, Diagnosis | None]:
         where = f"{namespace}/{name}" if namespace else name
-        self.ctx.progress(f"reading describe, events and logs of {where}")
+        self.ctx.progress(say("progress_evidence", self.lang, where=where))
         evidence = gather_evidence(self.ctx.gateway, namespace=namespace or "", target=name, cluster=self.ctx.session.cluster)
         self.notices.extend(evidence.notes)
         diagnosis = analyze(evidence, language=self.lang)
@@ -83,7 +83,7 @@ class Flows:
         if brain is None:
             return findings
         try:
-            diagnosis, _prompt_id = self.ctx.ask_model("asking the diagnostician",
+            diagnosis, _prompt_id = self.ctx.ask_model("step_diagnostician",
                                                      lambda: brain.diagnose(evidence, findings, self.lang))
             return diagnosis
         except LLMUnavailable as exc:
@@ -132,7 +132,7 @@ class Flows:
         if brain is None:
             return rules_fix, None, diagnosis.root_cause
         try:
-            draft, source = self.ctx.ask_model("asking the planner", lambda: brain.plan(text, resource, diagnosis, check))
+            draft, source = self.ctx.ask_model("step_planner", lambda: brain.plan(text, resource, diagnosis, check))
         except LLMUnavailable as exc:
             self.fall_back(exc)
             return rules_fix, None, diagnosis.root_cause
@@ -161,7 +161,7 @@ class Flows:
         if fix.action == "none":
             return Answer(title=say("no_automatic_fix", self.lang, fix=fix.description or rationale))
         session = self.ctx.session
-        self.ctx.progress(f"planning: {fix.action} {fix.kind} {fix.namespace}/{fix.name}")
+        self.ctx.progress(say("progress_planning", self.lang, action=fix.action, target=f"{fix.kind} {fix.namespace}/{fix.name}"))
         tier = registry().spec(source_prompt_id.split("@")[0]).risk_tier if source_prompt_id else None
         builder = builder_for(fix, now=self.ctx.clock, replicasets=lambda: self._replicasets(fix.namespace))
         try:
@@ -193,7 +193,7 @@ class Flows:
             if latest.status == "pending":
                 return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id))
             return Answer(title=say("rejected", self.lang))
-        self.ctx.progress(f"executing: {summarize(plan)}")
+        self.ctx.progress(say("progress_executing", self.lang, summary=summarize(plan)))
         return self._report(plan, plans.execute(plan.plan_id))  # the gateway evicts what the write touched
 
     def _report(self, plan: Any, report: Any) -> Turn:
@@ -210,7 +210,7 @@ class Flows:
             # narrative, never turns a done change into an error.
             brain = self.ctx.brain
             with contextlib.suppress(LLMError):
-                verification_text = self.ctx.ask_model("asking the verifier",
+                verification_text = self.ctx.ask_model("step_verifier",
                                                      lambda: brain.verify(summary, checks, self.lang)).summary
         ref = plan.resource
         again = [] if ref.kind == "Pod" else [suggestion("diagnose", self.lang, f"diagnose {ref.kind.lower()} {ref.name} -n {ref.namespace}",
@@ -230,7 +230,7 @@ class Flows:
     def confirm_health_check(self, pending: PendingRequest, text: str) -> Turn | None:
         if YES.match(text):
             self.ctx.session.pending = None
-            self.ctx.progress("checking nodes, pods, deployments and events")
+            self.ctx.progress(say("progress_health", self.lang))
             return HealthCheck(self.ctx.gateway, self.ctx.session).run()
         if NO.match(text):
             self.ctx.session.pending = None

@@ -119,7 +119,7 @@ DIRECT: dict[str, Direct] = {
 def logs(kit: Kit, req: RoutedRequest, filled: dict[str, Any], text: str) -> Turn:
     ns: str = filled.get("namespace") or ""
     kit.session.remember("pod", filled["pod"], ns)
-    kit.ctx.progress(f"reading logs of {ns}/{filled['pod']}")
+    kit.ctx.progress(say("progress_logs", kit.lang, where=f"{ns}/{filled['pod']}"))
     return kit.views.logs(ns, filled["pod"], previous=req.previous)
 
 
@@ -128,7 +128,8 @@ def describe_or_events(kit: Kit, req: RoutedRequest, filled: dict[str, Any], tex
     kind, _, name = (filled.get("object") or "/").partition("/")
     if name:
         kit.session.remember(kind, name, ns)
-    kit.ctx.progress(f"reading {req.intent} of {ns}/{name}" if name else f"reading events in {ns}")
+    step = ("progress_describe" if req.intent == "describe" else "progress_events") if name else "progress_events_in"
+    kit.ctx.progress(say(step, kit.lang, where=f"{ns}/{name}", namespace=ns))
     if req.intent == "describe":
         return kit.views.describe(ns, kind, name)
     return kit.views.events(ns, kind or None, name or None)

@@ -73,7 +73,7 @@ class Brain(Protocol):
 
 
 class ModelCall(Protocol):
-    """One model call as a named progress step, within what is left of the turn's deadline."""
+    """One model call as a named progress step (a catalogue key), within what is left of the turn's deadline."""
 
     def __call__(self, step: str, call: Callable[[], T]) -> T: ...
 

@@ -15,14 +15,17 @@ from collections.abc import Callable, Iterator
 from rich.console import Console
 from rich.text import Text
 
+from kubecopilot.dialogue.messages import Language, say
+
 Clock = Callable[[], float]
 
 
 class StepTimer:
     """The current step and when it started; renders itself with the seconds spent so far."""
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
+    def __init__(self, clock: Clock = time.monotonic, lang: Language = "en") -> None:
         self.clock = clock
+        self.lang = lang  # the language of the hint around the step (the REPL keeps it the session's)
         self.step = ""
         self.started = clock()
 
@@ -37,7 +40,7 @@ class StepTimer:
         return f"{self.step} · {self.seconds} s" if self.seconds >= 1 else self.step
 
     def __rich__(self) -> Text:
-        return Text.assemble((f"{self.line()}…", "cyan"), ("  (Ctrl-C cancels)", "dim"))
+        return Text.assemble((f"{self.line()}…", "cyan"), (say("progress_cancel_hint", self.lang), "dim"))
 
 
 class StderrProgress:

@@ -102,7 +102,7 @@ class Repl:
 
     # --- turns --------------------------------------------------------------------------------------------------
 
-    def turn(self, produce: Callable[[], Turn], what: str = "working") -> Turn | None:
+    def turn(self, produce: Callable[[], Turn], what: str | None = None) -> Turn | None:
         """Run one turn under the spinner, render it, and take a plan to its approval prompt."""
         plan_before = self.session.last_plan_id
         turn = self.guarded(produce, what, plan_before=plan_before)
@@ -113,7 +113,7 @@ class Repl:
             return self.decide(turn.plan_id)
         return turn
 
-    def guarded(self, produce: Callable[[], Any], what: str = "working", *, plan_before: str | None = None,
+    def guarded(self, produce: Callable[[], Any], what: str | None = None, *, plan_before: str | None = None,
                 spin: bool = True) -> Any:
         """``produce()`` under the spinner (unless it asks the person something); Ctrl-C and errors become a calm
         message and None."""
@@ -138,7 +138,7 @@ class Repl:
             decision = prompt_approval(plan, self.console, self.read_answer, user=f"user:{self.app.settings.user}",
                                        lang=self.lang)
             if decision.approved:
-                self._start_status("applying the change")
+                self._start_status(say("progress_applying", self.lang))
             return decision
 
         self._stop_status()  # a slash command (/rollback) may have started one: never spin over a question
@@ -195,7 +195,7 @@ class Repl:
     # --- spinner ------------------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def working(self, what: str) -> Iterator[None]:
+    def working(self, what: str | None = None) -> Iterator[None]:
         self._start_status(what)
         try:
             yield
@@ -204,6 +204,7 @@ class Repl:
 
     def progress(self, message: str) -> None:
         """The engine's progress callback ("asking the diagnostician"): shown in the spinner, with its seconds."""
+        self.steps.lang = self.lang  # the turn may just have learnt the language from what was typed
         self.steps.start(message)
         if self._status is not None:
             self._status.update(self.steps)
@@ -213,11 +214,12 @@ class Repl:
         """Whether a spinner is (logically) running; drawn only on a terminal. Never true while we wait for input."""
         return self._spinning
 
-    def _start_status(self, what: str) -> None:
+    def _start_status(self, what: str | None = None) -> None:
         if self._spinning:
             return
         self._spinning = True
-        self.steps.start(what)
+        self.steps.lang = self.lang
+        self.steps.start(what or say("progress_working", self.lang))
         if self.console.is_terminal:
             self._status = self.console.status(self.steps, spinner="dots")
             self._status.start()
