@@ -294,3 +294,16 @@ def test_a_plan_somebody_else_proposed_is_approved_and_applied_from_the_repl(rep
     again = repl_rw.send(f"/approve {theirs.plan_id[:8]}")
     assert "is executed; only a pending plan can be approved" in again
     assert "/approve needs a plan id" in repl_rw.send("/approve")
+
+
+def test_a_bug_in_a_turn_is_reported_calmly_in_the_sessions_language(repl, monkeypatch):
+    def broken(text):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(repl.app.conversation, "handle", broken)
+    said = repl.send("list pods")
+    assert "Something went wrong inside KubeCopilot: boom." in said and "--verbose" in said
+    repl.app.conversation.session.language = "zh"
+    said = repl.send("列出 Pod")
+    assert "KubeCopilot 内部出错：boom" in said and "--verbose" in said and "went wrong" not in said
+    assert repl.alive

@@ -126,8 +126,8 @@ class Repl:
             self.show(ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code))
         except Exception as exc:  # noqa: BLE001 - a bug must not end the session; --verbose shows the traceback
             log.debug("turn failed", exc_info=True)
-            self.show(ErrorTurn(message=f"something went wrong inside KubeCopilot: {exc}", code="internal",
-                                hint="run with --verbose for the details; the session goes on"))
+            self.show(ErrorTurn(message=say("internal_error", self.lang, error=exc), code="internal",
+                                hint=say("internal_error_hint", self.lang)))
         return None
 
     def decide(self, plan_id: str) -> Turn | None:
