@@ -132,6 +132,15 @@ def test_a_change_as_text_shows_the_plan_and_says_how_to_apply_it(capsys, sandbo
     assert "needs approval" in out and "--allow-writes" in out
 
 
+def test_a_change_asked_in_chinese_is_held_back_in_chinese(capsys, sandbox):
+    code, out, err = run(capsys, sandbox, "ask", "把 cart-service-v1 扩容到 2 个副本")
+    assert code == ExitCode.NOT_APPROVED
+    said = out + err
+    assert "低风险  Scale Deployment dev/cart-service-v1 from 1 to 2 replicas" in said
+    assert "需要批准" in said and "没有做任何变更" in said and "--allow-writes" in said
+    assert not any(words in said for words in ("needs approval", "Nothing was changed", "It expires", "Run it again"))
+
+
 def test_yes_with_allow_writes_applies_a_low_risk_change(capsys, sandbox):
     code, turn, _ = run_json(capsys, sandbox, "ask", "scale cart-service-v1 to 2", "--allow-writes", "--yes")
     assert code == ExitCode.OK

@@ -117,6 +117,7 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow
     """A PlanProposal in one-shot mode: fail safe unless writes were allowed and someone (or --yes) approved."""
     from rich.console import Group
 
+    from kubecopilot.dialogue.messages import say
     from kubecopilot.ui.plan_view import render_plan
     from kubecopilot.ui.render import render_proposal
 
@@ -131,17 +132,15 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow
         else:
             # Nobody can press d here: the diff goes into the output, which is also the record of what was asked.
             out.print(Group(render_proposal(proposal, summary=False, lang=lang), render_plan(plan, show_diff=True, lang=lang)))
-        why = (f"needs a second person ({second})" if second else "needs approval" if not allow_writes else
-               "is high risk: --yes never approves that; run it in a terminal" if yes else
-               "needs approval and there is no terminal to ask in")
-        people.print(f"[yellow]Plan {short} {why}.[/yellow] Nothing was changed; the plan stays pending.",
+        why = (say("ask_why_second", lang, second=second) if second else say("ask_why_approval", lang)
+               if not allow_writes else say("ask_why_high_yes", lang) if yes else say("ask_why_no_terminal", lang))
+        people.print(f"[yellow]{say('ask_plan_why', lang, plan=short, why=why)}[/yellow] {say('ask_nothing_changed', lang)}",
                      highlight=False)
         # Nothing dangles: the plan expires unless someone (anyone, from any terminal) approves it first.
-        people.print(f"It expires at {app.plans.expires_at(plan):%Y-%m-%d %H:%M} UTC. To approve it: "
-                     f"kubecopilot plans approve {short}", highlight=False)
+        people.print(say("ask_expires", lang, at=f"{app.plans.expires_at(plan):%Y-%m-%d %H:%M}", plan=short),
+                     highlight=False)
         if not allow_writes and not second:
-            people.print("Run it again with --allow-writes (in a terminal, or with --yes for low/medium risk) "
-                         "to apply the change.", highlight=False)
+            people.print(say("ask_allow_writes", lang), highlight=False)
         return ExitCode.NOT_APPROVED
     people.print(render_proposal(proposal, summary=False, lang=lang))
     result = app.conversation.approve(proposal.plan_id, approver)
