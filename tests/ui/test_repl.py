@@ -211,6 +211,13 @@ def test_slash_commands_speak_the_sessions_language(repl):
     assert "没有这个命令" in repl.send("/plnas") and "/plans" in repl.send("/plnas")
 
 
+def test_the_toolbar_and_context_say_their_words_in_the_sessions_language(repl):
+    repl.send("列出 dev 里的 Pod")
+    fields = dict(repl.repl.toolbar_fields())
+    assert fields["cache"] == f"{len(repl.app.gateway.cache)} 条" and fields["model"] == "离线"
+    assert re.search(r"^cluster\s+dev-cluster（服务器默认）$", repl.send("/context"), re.M)
+
+
 def test_toolbar_shows_cluster_namespace_model_and_cache(repl):
     from kubecopilot.ui.toolbar import toolbar
 

@@ -238,12 +238,12 @@ class Repl:
             ("cluster", session.cluster or self.default_cluster or "default"),
             ("ns", session.namespace or "—"),
             ("model", self.model_status()),
-            ("cache", f"{len(self.app.gateway.cache)} entries"),
+            ("cache", say("toolbar_entries", self.lang, count=len(self.app.gateway.cache))),
         ]
 
     def model_status(self) -> str:
         if self.app.offline:
-            return "offline"
+            return say("toolbar_offline", self.lang)
         name = self.app.settings.llm.model.rsplit("/", 1)[-1]
         return name if self.brain_state == "ready" else f"{name} ({self.brain_state})"
 

@@ -125,7 +125,7 @@ class SlashCommands:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold cyan")
         grid.add_column(overflow="fold")
-        ctx["cluster"] = ctx.get("cluster") or f"{self.repl.default_cluster or 'default'} (server default)"
+        ctx["cluster"] = ctx.get("cluster") or self._server_default()
         for key, value in ctx.items():
             if isinstance(value, dict):
                 value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
@@ -149,7 +149,7 @@ class SlashCommands:
         session = self.repl.session
         known = self._known("list_clusters", "cluster")
         if not name:
-            current = session.cluster or f"{self.repl.default_cluster or 'default'} (server default)"
+            current = session.cluster or self._server_default()
             self.print(Text.assemble("cluster: ", (current, "bold")),
                        Text(f"known: {', '.join(known)}" if known else "", style="dim"))
             return
@@ -158,6 +158,9 @@ class SlashCommands:
             return
         session.set_cluster(name)
         self.print(Text.assemble("cluster → ", (name, "bold"), ("  (namespace and recent objects cleared)", "dim")))
+
+    def _server_default(self) -> str:
+        return say("slash_server_default", self.repl.lang, cluster=self.repl.default_cluster or "default")
 
     def _known(self, capability: str, kind: str) -> list[str]:
         gateway = self.app.gateway
