@@ -39,6 +39,17 @@ def test_alex_conversation_in_chinese(talk):
     assert talk.session.namespace == "dev" and talk.session.last("pod").name == v2
 
 
+def test_a_bare_name_as_the_answer_keeps_the_sessions_language(talk):
+    """"dev" or a pod name carries no language: a Chinese conversation goes on in Chinese."""
+    assert talk.handle("帮我查看 cart-service 的日志").slot == "namespace"
+    turn = talk.handle("dev")
+    assert isinstance(turn, Ask) and turn.slot == "pod" and talk.session.language == "zh"
+    assert turn.question.startswith("收到")
+    pod = next(v for v in values(turn) if "cart-service-v2" in v)
+    assert "日志" in talk.handle(pod).title
+    assert talk.handle("list pods in dev").title == "Pods in dev"  # an English sentence switches to English
+
+
 def test_alex_conversation_in_english_with_numbers(talk):
     turn = talk.handle("show me the logs of cart-service")
     assert isinstance(turn, Ask) and turn.slot == "namespace" and "namespace" in turn.question

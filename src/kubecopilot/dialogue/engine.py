@@ -86,8 +86,9 @@ class Conversation:
         text = text.strip()
         if not text:
             return self.menu()
-        if re.search(r"[A-Za-z\u3400-\u9fff]", text):
-            self.session.language = language(intents.language_of(text))
+        said_in = intents.language_said(text)
+        if said_in is not None:
+            self.session.language = language(said_in)
         self.session.history.append(("user", text[:500]))  # a refused 50 kB line is not kept whole
         self.deadline = Deadline(self.turn_deadline, self.timer)  # one budget for all model calls of this turn
         try:

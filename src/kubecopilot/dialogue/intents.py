@@ -134,6 +134,15 @@ def language_of(text: str) -> str:
     return "zh" if _CJK.search(text) else "en"
 
 
+def language_said(text: str) -> str | None:
+    """The language a message is written in, or None when it says nothing about it: a bare name ("dev", a pod), a
+    number or "y" is an answer, not a switch to English. Any Chinese is Chinese; English takes two words."""
+    if _CJK.search(text):
+        return "zh"
+    words = [token for token in text.split() if re.search(r"[A-Za-z]", token)]
+    return "en" if len(words) >= 2 else None
+
+
 def _matches(text: str, en: Iterable[re.Pattern[str]], zh: Iterable[str]) -> bool:
     return any(p.search(text) for p in en) or any(k in text for k in zh)
 
