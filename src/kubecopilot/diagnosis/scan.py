@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kubecopilot.diagnosis import pods as _pods  # noqa: F401 - registers the pod_runbooks check
 from kubecopilot.diagnosis import workload_checks as _workload_checks  # noqa: F401 - registers the workload checks
 from kubecopilot.diagnosis.checks import CHECKS, Match
@@ -30,6 +28,7 @@ from kubecopilot.dialogue import messages
 from kubecopilot.dialogue.models import Diagnosis
 from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.errors import ConfigError
+from kubecopilot.resources import read_yaml
 
 ANALYZER_FILE = Path(__file__).with_name("analyzers.yaml")
 CATEGORIES = set(typing.get_args(Diagnosis.model_fields["category"].annotation))
@@ -59,7 +58,7 @@ class Analyzer:
 @functools.cache
 def load_analyzers(path: Path = ANALYZER_FILE) -> tuple[Analyzer, ...]:
     """The analyzer file, checked: every check and fix must exist, every analyzer must have its texts."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     analyzers = tuple(Analyzer(id=a["id"], category=a["category"], needs=tuple(a["needs"]), check=a["check"], severity=a["severity"],
                                confidence=float(a["confidence"]), fix=a.get("fix", "none"), text=a["text"])
                       for a in data["analyzers"])
@@ -81,7 +80,7 @@ def load_analyzers(path: Path = ANALYZER_FILE) -> tuple[Analyzer, ...]:
 @functools.cache
 def load_phrases(path: Path = ANALYZER_FILE) -> dict[str, dict[str, str]]:
     """The file's ``phrases``: phrase → language → template (the words a check's values are said with)."""
-    phrases: dict[str, dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8")).get("phrases") or {}
+    phrases: dict[str, dict[str, str]] = read_yaml(path).get("phrases") or {}
     return phrases
 
 

@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kubecopilot.dialogue import messages, remedies
 from kubecopilot.dialogue.conditions import CONDITIONS, Subject, condition_names, dedupe, evaluate
 from kubecopilot.dialogue.models import Category, Diagnosis, Evidence, EvidenceQuote
 from kubecopilot.errors import ConfigError
 from kubecopilot.k8s import pod_healthy
-from kubecopilot.resources import package_path
+from kubecopilot.resources import package_path, read_yaml
 
 RUNBOOK_FILE = package_path("dialogue", "runbooks.yaml")
 _MAX_QUOTES = 8
@@ -57,7 +55,7 @@ class Runbooks:
 @functools.cache
 def load_runbooks(path: Path = RUNBOOK_FILE) -> Runbooks:
     """The runbook file, checked: every condition type and fix builder must exist, every text in en and zh."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     books = tuple(Runbook(id=r["id"], category=r["category"], scope=r["scope"], priority=int(r["priority"]),
                           confidence=float(r["confidence"]), when=r["when"], also=tuple(r.get("also") or ()),
                           fix=r.get("fix", "none"), tip=r.get("tip"), text=r["text"]) for r in data["runbooks"])

@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
-import yaml
-
 from kubecopilot.dialogue import extract
 from kubecopilot.dialogue.models import Intent, ResourceKind, RoutedRequest
 from kubecopilot.dialogue.phrases import CANCEL, choice_number
 from kubecopilot.errors import InputRejected
-from kubecopilot.resources import package_path
+from kubecopilot.resources import package_path, read_yaml
 
 CONFIDENT = 0.75  # at or above this, an LLM-enabled session does not ask the coordinator
 SURE, UNSURE = 0.9, 0.6
@@ -105,7 +103,7 @@ def _split(keywords: Iterable[str], zh: Iterable[str]) -> tuple[tuple[re.Pattern
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    data: dict[str, Any] = yaml.safe_load(package_path("dialogue", "intents.yaml").read_text(encoding="utf-8"))
+    data: dict[str, Any] = read_yaml(package_path("dialogue", "intents.yaml"))
     rules = tuple(
         _Rule(r["intent"], *_split(r.get("en", []), r.get("zh", [])),
               needs=tuple(_split(g.get("en", []), g.get("zh", [])) for g in r.get("needs", [])),

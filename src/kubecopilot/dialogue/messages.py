@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, cast
 
-import yaml
+from kubecopilot.resources import read_yaml
 
 Language = Literal["en", "zh"]
 CATALOGUE_FILE = Path(__file__).with_name("messages.yaml")
@@ -19,7 +19,7 @@ Table = dict[str, dict[str, str]]
 
 
 def _load(path: Path) -> dict[str, Table]:
-    return cast(dict[str, Table], yaml.safe_load(path.read_text(encoding="utf-8")))
+    return cast(dict[str, Table], read_yaml(path))
 
 
 _CATALOGUE = _load(CATALOGUE_FILE)

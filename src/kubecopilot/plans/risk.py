@@ -22,6 +22,7 @@ from kubecopilot.plans.changes import LeafChange, leaf_changes
 from kubecopilot.plans.model import Risk, RiskLevel
 from kubecopilot.plans.patches import after_of, resolve
 from kubecopilot.quantity import parse_quantity
+from kubecopilot.resources import read_yaml
 
 LEVELS: tuple[RiskLevel, ...] = ("low", "medium", "high")
 RULES_FILE = Path(__file__).with_name("risk_rules.yaml")
@@ -70,7 +71,7 @@ def load_rules(path: Path | None = None) -> RuleSet:
 @lru_cache(maxsize=8)
 def _load_rules(path: str) -> RuleSet:
     try:
-        return RuleSet.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8"))).check()
+        return RuleSet.model_validate(read_yaml(Path(path))).check()
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise ConfigError(f"risk rules {path} are invalid: {exc}") from None
 

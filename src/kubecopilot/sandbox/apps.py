@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from kubecopilot.resources import read_yaml
 from kubecopilot.sandbox.quantity import mebibytes, millicores
 
 APPS_FILE = Path(__file__).with_name("scenarios") / "apps.yaml"
@@ -69,7 +68,7 @@ class Catalog:
     @functools.lru_cache(maxsize=4)
     def load(cls, path: Path = APPS_FILE) -> Catalog:
         """Parsed once per process; the catalogue is read-only."""
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        data = read_yaml(path)
         registry = {repo: frozenset(str(t) for t in tags) for repo, tags in data["registry"].items()}
         apps = {repo: _profile(repo, spec) for repo, spec in data["apps"].items()}
         return cls(registry, apps)

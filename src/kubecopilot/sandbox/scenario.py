@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
-import yaml
 
+from kubecopilot.resources import read_yaml
 from kubecopilot.sandbox import admission, objects
 from kubecopilot.sandbox.apps import Catalog
 from kubecopilot.sandbox.cluster import Cluster
@@ -64,8 +64,7 @@ def _read(path: Path) -> dict[str, Any]:
 @functools.lru_cache(maxsize=64)
 def _parsed(path: Path) -> dict[str, Any]:
     """Scenario files are data shipped with the package: parse each once per process."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506 - a safe loader
+    return read_yaml(path) or {}
 
 
 def _merge(fragments: list[str]) -> dict[str, Any]:

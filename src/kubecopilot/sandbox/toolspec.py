@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
+from kubecopilot.resources import read_yaml
 from kubecopilot.sandbox.errors import BadRequest
 
 TOOLS_FILE = Path(__file__).with_name("tools.yaml")
@@ -72,7 +72,7 @@ class ToolCatalog:
 
     @classmethod
     def load(cls, path: Path = TOOLS_FILE) -> ToolCatalog:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        data = read_yaml(path)
         shared = data["arguments"]
         specs = {name: _spec(name, body, shared) for name, body in data["tools"].items()}
         return cls(specs)

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from kubecopilot.errors import CapabilityMissing, ConfigError
+from kubecopilot.resources import read_yaml
 
 CAPABILITIES = (
     "list_clusters",
@@ -245,7 +246,7 @@ def _binding(capability: str, spec: Any, source: str) -> CapabilityBinding:
 
 def load_profile_file(path: Path) -> Profile:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
     except OSError as exc:
         raise ConfigError(f"cannot read profile {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
