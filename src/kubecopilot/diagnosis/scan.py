@@ -56,9 +56,15 @@ class Analyzer:
 
 
 @functools.cache
+def _analyzer_file(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = read_yaml(path)
+    return data
+
+
+@functools.cache
 def load_analyzers(path: Path = ANALYZER_FILE) -> tuple[Analyzer, ...]:
     """The analyzer file, checked: every check and fix must exist, every analyzer must have its texts."""
-    data = read_yaml(path)
+    data = _analyzer_file(path)
     analyzers = tuple(Analyzer(id=a["id"], category=a["category"], needs=tuple(a["needs"]), check=a["check"], severity=a["severity"],
                                confidence=float(a["confidence"]), fix=a.get("fix", "none"), text=a["text"])
                       for a in data["analyzers"])
@@ -80,7 +86,7 @@ def load_analyzers(path: Path = ANALYZER_FILE) -> tuple[Analyzer, ...]:
 @functools.cache
 def load_phrases(path: Path = ANALYZER_FILE) -> dict[str, dict[str, str]]:
     """The file's ``phrases``: phrase → language → template (the words a check's values are said with)."""
-    phrases: dict[str, dict[str, str]] = read_yaml(path).get("phrases") or {}
+    phrases: dict[str, dict[str, str]] = _analyzer_file(path).get("phrases") or {}
     return phrases
 
 
