@@ -1,4 +1,4 @@
-"""One bilingual message catalogue (``dialogue/messages.yaml``): every key says it in every language with the same
+"""One bilingual message catalogue (``messages.yaml``): every key says it in every language with the same
 placeholders, every key is used, and no other module carries English/Chinese output text of its own."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from kubecopilot.dialogue import messages
+from kubecopilot import messages
 from kubecopilot.dialogue.models import Intent
 
-SRC = Path(messages.__file__).resolve().parents[1]  # src/kubecopilot
-CATALOGUE = "dialogue/messages.py"
+SRC = Path(messages.__file__).resolve().parent  # src/kubecopilot
+CATALOGUE = "messages.py"
 TABLES = {"MESSAGES": messages.MESSAGES, "SUGGESTIONS": messages.SUGGESTIONS, "INTENT_LABELS": messages.INTENT_LABELS}
 LANGUAGES = set(typing.get_args(messages.Language))
 # What intent_label fills in (" of cart", " in dev", " cart"): the grammar differs, so each language picks its own.
@@ -55,7 +55,7 @@ def _strings(tree: ast.Module) -> list[str]:
             if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
 
 
-SPEAKS = re.compile(r"from kubecopilot\.dialogue(\.messages import| import .*\bmessages\b|\.views import .*\bsuggestion\b)")
+SPEAKS = re.compile(r"from kubecopilot(\.messages import| import .*\bmessages\b|\.dialogue\.views import .*\bsuggestion\b)")
 
 
 def _speaking_code() -> str:

@@ -20,7 +20,7 @@ from kubecopilot.config import Settings
 from kubecopilot.errors import ExitCode, KubeCopilotError, UsageError
 
 if TYPE_CHECKING:
-    from kubecopilot.dialogue.messages import Language
+    from kubecopilot.messages import Language
 
 
 def add_parser(sub: Any) -> None:
@@ -117,7 +117,7 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow
     """A PlanProposal in one-shot mode: fail safe unless writes were allowed and someone (or --yes) approved."""
     from rich.console import Group
 
-    from kubecopilot.dialogue.messages import say
+    from kubecopilot.messages import say
     from kubecopilot.ui.plan_view import render_plan
     from kubecopilot.ui.render import render_proposal
 

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from kubecopilot.commands.ask import emit
     from kubecopilot.diagnosis.answer import report_answer
     from kubecopilot.diagnosis.scan import scan
-    from kubecopilot.dialogue.messages import say
+    from kubecopilot.messages import say
 
     err = Console(stderr=True, highlight=False)
     app = App.open(settings, on_notice=lambda message: err.print(f"[yellow]ℹ[/yellow] {message}", highlight=False))

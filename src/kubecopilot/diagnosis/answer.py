@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from kubecopilot import messages
 from kubecopilot.diagnosis.models import ScanFinding, ScanReport
 from kubecopilot.diagnosis.scan import scan
-from kubecopilot.dialogue import messages
 from kubecopilot.dialogue.models import Diagnosis
 from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.turns import Answer, Block, Source, Suggestion, TextBlock

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kubecopilot import messages
 from kubecopilot.diagnosis import pods as _pods  # noqa: F401 - registers the pod_runbooks check
 from kubecopilot.diagnosis import workload_checks as _workload_checks  # noqa: F401 - registers the workload checks
 from kubecopilot.diagnosis.checks import CHECKS, Match
@@ -24,7 +25,6 @@ from kubecopilot.diagnosis.fixes import FIXES
 from kubecopilot.diagnosis.models import SEVERITY_RANK, ScanFinding, ScanReport, Skipped, WorkloadGroup
 from kubecopilot.diagnosis.objects import ref
 from kubecopilot.diagnosis.snapshot import Snapshot, read_snapshot
-from kubecopilot.dialogue import messages
 from kubecopilot.dialogue.models import Diagnosis
 from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.errors import ConfigError

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kubecopilot.dialogue import messages, remedies
+from kubecopilot import messages
+from kubecopilot.dialogue import remedies
 from kubecopilot.dialogue.conditions import CONDITIONS, Subject, condition_names, dedupe, evaluate
 from kubecopilot.dialogue.models import Category, Diagnosis, Evidence, EvidenceQuote
 from kubecopilot.errors import ConfigError

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kubecopilot.dialogue.messages import language_name
 from kubecopilot.dialogue.models import Diagnosis, Evidence
 from kubecopilot.dialogue.prompts import registry
 from kubecopilot.dialogue.sanitizer import Sanitizer
+from kubecopilot.messages import language_name
 
 INTENT_HELP = {
     "list_clusters": "list the clusters", "cluster_status": "overall state of the cluster",

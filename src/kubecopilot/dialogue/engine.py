@@ -20,7 +20,6 @@ from kubecopilot.dialogue.clarify import INTENT_SLOT, did_you_mean
 from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
 from kubecopilot.dialogue.intents import WRITE_INTENTS, Understood
-from kubecopilot.dialogue.messages import language, say
 from kubecopilot.dialogue.models import Diagnosis, RoutedRequest
 from kubecopilot.dialogue.ports import Brain, Gateway, PlanDesk, TurnContext
 from kubecopilot.dialogue.replies import resolve_reply
@@ -31,6 +30,7 @@ from kubecopilot.dialogue.understanding import KnownNames
 from kubecopilot.dialogue.views import Views
 from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid, LLMUnavailable, StaleReference
 from kubecopilot.k8s import owner_prefix
+from kubecopilot.messages import language, say
 
 T = TypeVar("T")
 

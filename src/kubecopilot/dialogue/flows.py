@@ -16,7 +16,6 @@ from kubecopilot.dialogue.analyzers import analyze
 from kubecopilot.dialogue.changes import builder_for, diagnosed_targets, fix_from_slots, ref_of
 from kubecopilot.dialogue.evidence import gather_evidence
 from kubecopilot.dialogue.health import HealthCheck
-from kubecopilot.dialogue.messages import Language, say
 from kubecopilot.dialogue.models import Diagnosis, FixSpec
 from kubecopilot.dialogue.phrases import NO, YES
 from kubecopilot.dialogue.ports import TurnContext
@@ -25,6 +24,7 @@ from kubecopilot.dialogue.session import PendingRequest
 from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, Option, PlanProposal, TextBlock, Turn
 from kubecopilot.dialogue.views import suggestion
 from kubecopilot.errors import Interrupted, LLMError, LLMOutputInvalid, LLMTooSlow, LLMUnavailable, PlanInvalid
+from kubecopilot.messages import Language, say
 from kubecopilot.plans.redact import redact_plan
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan

@@ -13,13 +13,13 @@ from typing import Any
 
 from kubecopilot.diagnosis.answer import scan_answer
 from kubecopilot.dialogue.flows import Flows
-from kubecopilot.dialogue.messages import Language, say
 from kubecopilot.dialogue.models import CHANGE_INTENTS, RoutedRequest
 from kubecopilot.dialogue.ports import TurnContext
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock, Turn
 from kubecopilot.dialogue.understanding import KnownNames
 from kubecopilot.dialogue.views import Views, suggestion
+from kubecopilot.messages import Language, say
 
 QUICK_COMMANDS: list[tuple[str, str]] = [  # (label: a suggestion key, command)
     ("clusters", "list clusters"),

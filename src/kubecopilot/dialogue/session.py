@@ -6,9 +6,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kubecopilot.dialogue.messages import Language
 from kubecopilot.dialogue.models import Diagnosis, RoutedRequest
 from kubecopilot.dialogue.turns import Option, Suggestion
+from kubecopilot.messages import Language
 
 if TYPE_CHECKING:
     from kubecopilot.plans.model import ResourceRef

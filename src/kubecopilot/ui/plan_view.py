@@ -23,7 +23,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from kubecopilot.dialogue.messages import Language, say
+from kubecopilot.messages import Language, say
 from kubecopilot.plans.model import ApprovalDecision, OperationPlan
 from kubecopilot.plans.summary import change_rows, describe_rollback, summarize, yaml_diff
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from rich.console import Console
 from rich.text import Text
 
-from kubecopilot.dialogue.messages import Language, say
+from kubecopilot.messages import Language, say
 
 Clock = Callable[[], float]
 

@@ -21,7 +21,6 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from kubecopilot.dialogue.messages import Language, say
 from kubecopilot.dialogue.models import Diagnosis
 from kubecopilot.dialogue.turns import (
     Answer,
@@ -36,6 +35,7 @@ from kubecopilot.dialogue.turns import (
     TextBlock,
     Turn,
 )
+from kubecopilot.messages import Language, say
 
 # Status words seen in pod/node/event tables; the cell text stays as is, the style only helps scanning.
 GOOD_WORDS = frozenset({"Running", "Ready", "Active", "Completed", "Succeeded", "Normal", "True", "Bound"})

@@ -16,9 +16,9 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from kubecopilot.dialogue.messages import Language, say
 from kubecopilot.dialogue.turns import Answer, DiagnosisBlock, ErrorTurn, PlanProposal, Turn
 from kubecopilot.errors import KubeCopilotError
+from kubecopilot.messages import Language, say
 from kubecopilot.ui.completion import NameIndex
 from kubecopilot.ui.progress import StepTimer
 from kubecopilot.ui.reader import LineReader

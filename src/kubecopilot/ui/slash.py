@@ -13,8 +13,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from kubecopilot.dialogue.messages import say
 from kubecopilot.dialogue.turns import ErrorTurn
+from kubecopilot.messages import say
 from kubecopilot.ui.banner import model_line
 from kubecopilot.ui.render import human_age, inline
 
