@@ -251,9 +251,9 @@ def _per_step() -> dict[str, Any]:
     from kubecopilot.config import load_settings
     from kubecopilot.crew.crew import KubeCopilotCrew
     from kubecopilot.crew.tools import tools_for, tools_serving
+    from kubecopilot.diagnosis.diagnose import analyze
+    from kubecopilot.diagnosis.evidence import gather_evidence
     from kubecopilot.dialogue import context
-    from kubecopilot.dialogue.analyzers import analyze
-    from kubecopilot.dialogue.evidence import gather_evidence
     from kubecopilot.dialogue.sanitizer import Sanitizer
     from kubecopilot.sandbox.runner import start_sandbox
     from kubecopilot.testing.openai_stub import OpenAIStub

@@ -25,7 +25,7 @@ def data_path(name: str) -> Path:
 
 
 def package_path(*parts: str) -> Path:
-    """Path of a file inside the ``kubecopilot`` package (scenarios, rules, runbooks)."""
+    """Path of a file inside the ``kubecopilot`` package (scenarios, rules, analyzers)."""
     return _PACKAGE_DIR.joinpath(*parts)
 
 

@@ -50,7 +50,7 @@ def test_diagnosing_a_workload_without_pod_failures_uses_the_scan_and_fix_it_pla
 
 
 def test_a_chinese_session_gets_the_scan_in_chinese(app):
-    from kubecopilot.diagnosis.answer import scan_answer
+    from kubecopilot.dialogue.scan_answer import scan_answer
 
     turn = scan_answer(app.gateway, "ops", language="zh")
     text = "\n".join(b.text for b in turn.blocks if b.type == "text")
@@ -72,8 +72,8 @@ ENGLISH_VALUES = ("none of its", "whose pods it selects", "scaled to 0", "latest
 
 def test_a_chinese_scan_says_the_checks_values_in_chinese_too(app):
     """A check's values are worded by the analyzer file per language, not in English inside a Chinese sentence."""
-    from kubecopilot.diagnosis.answer import scan_answer
     from kubecopilot.diagnosis.scan import scan
+    from kubecopilot.dialogue.scan_answer import scan_answer
 
     text = "\n".join(b.text for b in scan_answer(app.gateway, language="zh").blocks if b.type == "text")
     assert "没有就绪的后端" in text and "都未就绪" in text
@@ -82,7 +82,7 @@ def test_a_chinese_scan_says_the_checks_values_in_chinese_too(app):
 
 
 def test_an_english_scan_keeps_its_words(app):
-    from kubecopilot.diagnosis.answer import scan_answer
+    from kubecopilot.dialogue.scan_answer import scan_answer
 
     text = "\n".join(b.text for b in scan_answer(app.gateway).blocks if b.type == "text")
     assert "has no ready endpoint: none of its 1 pod(s) is Ready." in text

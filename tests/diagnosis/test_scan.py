@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kubecopilot.diagnosis.models import SEVERITY_RANK, ScanReport
-from kubecopilot.diagnosis.scan import load_analyzers, scan
+from kubecopilot.diagnosis.scan import scan, scan_analyzers
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def by_analyzer(report: ScanReport, analyzer: str) -> list:
 def test_every_analyzer_but_the_generic_ones_finds_its_failure(report, app):
     found = {f.analyzer for f in report.findings}
     found |= {f.analyzer for f in scan(app.gateway, cluster="prod-cluster").findings}
-    expected = {a.id for a in load_analyzers()} - {"pvc_pending"}  # pvc_pending: a claim neither check explains
+    expected = {a.id for a in scan_analyzers()} - {"pvc_pending"}  # pvc_pending: a claim neither check explains
     assert expected <= found, expected - found
     assert report.skipped == [] and report.tools == ["list_resources"]
 

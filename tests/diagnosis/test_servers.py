@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubecopilot.diagnosis.scan import load_analyzers, scan
+from kubecopilot.diagnosis.scan import scan, scan_analyzers
 from kubecopilot.sandbox.kinds import resolve
 from kubecopilot.sandbox.timeutil import fixed_clock
 from kubecopilot.sandbox.world import ClusterSet
@@ -85,12 +85,12 @@ def test_containers_server_with_yaml_lists_gives_the_same_findings_as_the_sandbo
 def test_containers_server_with_its_default_tables_says_what_it_cannot_judge(world):
     report = scan(gateway_for("containers-kubernetes-mcp-server-0.0.66", StandIn(world, "table")))
     assert report.groups == []
-    assert {s.analyzer for s in report.skipped} == {a.id for a in load_analyzers()}
+    assert {s.analyzer for s in report.skipped} == {a.id for a in scan_analyzers()}
     reason = next(s.reason for s in report.skipped if s.analyzer == "pdb_blocking_evictions")
     assert "needs PodDisruptionBudget" in reason and "resources_list answers PodDisruptionBudget without spec and status" in reason
 
 
 def test_a_server_without_a_list_any_kind_tool_is_said_so(world):
     report = scan(gateway_for("hsn0918-kubernetes-mcp", StandIn(world, "yaml")))
-    assert report.groups == [] and len(report.skipped) == len(load_analyzers())
+    assert report.groups == [] and len(report.skipped) == len(scan_analyzers())
     assert all("no tool that lists objects of any kind" in s.reason for s in report.skipped)

@@ -69,8 +69,8 @@ def test_a_resumed_conversation_keeps_the_diagnosed_targets(server):
     """The allowed fix targets travel with the session's diagnosis: a conversation resumed on that session (fresh
     flows, no diagnose in it) still refuses a fix aimed elsewhere, and a diagnosis with no recorded targets allows
     nothing (fail closed)."""
+    from kubecopilot.diagnosis.models import FixSpec
     from kubecopilot.dialogue.engine import Conversation
-    from kubecopilot.dialogue.models import FixSpec
     from kubecopilot.testing.apps import app_for
 
     cart = deployment(server, "cart-service-v1")

@@ -6,7 +6,7 @@ import re
 
 from rich.console import Console
 
-from kubecopilot.dialogue.models import Diagnosis, EvidenceQuote
+from kubecopilot.diagnosis.models import Diagnosis, EvidenceQuote
 from kubecopilot.dialogue.turns import (
     Answer,
     Ask,

@@ -61,7 +61,7 @@ def test_the_wheel_ships_agents_tasks_and_prompts(tmp_path):
     wheel = next(tmp_path.glob("kubecopilot-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("kubecopilot/_data/agents.yaml", "kubecopilot/_data/tasks.yaml", "kubecopilot/_data/prompts/manifest.json",
-                 "kubecopilot/dialogue/intents.yaml", "kubecopilot/dialogue/runbooks.yaml", "kubecopilot/plans/risk_rules.yaml",
+                 "kubecopilot/dialogue/intents.yaml", "kubecopilot/plans/risk_rules.yaml",
                  "kubecopilot/diagnosis/analyzers.yaml", "kubecopilot/messages.yaml"):
         assert name in names, name
     assert any(n.startswith("kubecopilot/sandbox/scenarios/") for n in names)

@@ -27,8 +27,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     from kubecopilot.app import App
     from kubecopilot.commands.ask import emit
-    from kubecopilot.diagnosis.answer import report_answer
     from kubecopilot.diagnosis.scan import scan
+    from kubecopilot.dialogue.scan_answer import report_answer
     from kubecopilot.messages import say
 
     err = Console(stderr=True, highlight=False)

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kubecopilot.config import Settings
+from kubecopilot.diagnosis.models import Diagnosis, Evidence
 from kubecopilot.dialogue import context
-from kubecopilot.dialogue.models import Diagnosis, Evidence, PlanDraft, RoutedRequest, Verification
+from kubecopilot.dialogue.models import PlanDraft, RoutedRequest, Verification
 from kubecopilot.dialogue.prompts import registry
 from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.errors import LLMKeyRefused

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubecopilot.diagnosis.models import EvidenceQuote
 from kubecopilot.diagnosis.objects import (
     condition,
     event_quote,
@@ -24,7 +25,6 @@ from kubecopilot.diagnosis.objects import (
     workload_of,
 )
 from kubecopilot.diagnosis.snapshot import Obj, Snapshot
-from kubecopilot.dialogue.models import EvidenceQuote
 from kubecopilot.k8s import pod_ready, selector_matches
 
 

@@ -13,10 +13,10 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from kubecopilot.diagnosis.checks import Match
+from kubecopilot.diagnosis.models import FixAction, FixSpec
 from kubecopilot.diagnosis.objects import name_of, namespace_of
+from kubecopilot.diagnosis.remedies import format_memory, previous_revision, revision
 from kubecopilot.diagnosis.snapshot import Obj, Snapshot
-from kubecopilot.dialogue.models import FixAction, FixSpec
-from kubecopilot.dialogue.remedies import format_memory, previous_revision, revision
 from kubecopilot.quantity import parse_quantity
 
 Fix = tuple[FixSpec | None, dict[str, str]]
@@ -35,7 +35,8 @@ def no_fix(snap: Snapshot, match: Match) -> Fix:
     return None, {}
 
 
-def runbook(snap: Snapshot, match: Match) -> Fix:
+def matched(snap: Snapshot, match: Match) -> Fix:
+    """pod_failures: the fix of the pod analyzer that matched (built by its remedy)."""
     diagnosis = match.data.get("diagnosis")
     return (diagnosis.fix if diagnosis is not None else None), {}
 
@@ -102,7 +103,7 @@ def fit_quota(snap: Snapshot, match: Match) -> Fix:
 
 FIXES: dict[str, FixBuilder] = {
     "none": no_fix,
-    "runbook": runbook,
+    "matched": matched,
     "scale_up_from_zero": scale_up_from_zero,
     "scale_for_budget": scale_for_budget,
     "rollback_if_earlier_revision_ran": rollback_if_earlier_revision_ran,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kubecopilot.diagnosis.models import EvidenceQuote
 from kubecopilot.diagnosis.snapshot import Obj, Snapshot
-from kubecopilot.dialogue.models import EvidenceQuote
 from kubecopilot.k8s import equality_labels, labels_of, selector_matches
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")

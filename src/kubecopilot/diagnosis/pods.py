@@ -1,7 +1,7 @@
-"""Pod failures in a scan: the offline runbooks (``dialogue/runbooks.yaml``) run per unhealthy workload, on the
+"""Pod failures in a scan: the container/pod/node analyzers (``analyzers.yaml``) run per unhealthy workload, on the
 pods, events, ReplicaSets and nodes the snapshot already holds — one diagnosis per workload, no extra reads.
 
-Logs are not read cluster-wide (one call per pod would not scale), so a crash loop the runbooks can only explain
+Logs are not read cluster-wide (one call per pod would not scale), so a crash loop the analyzers can only explain
 from its log is reported as a crash loop with "read the previous log" as the follow-up.
 """
 
@@ -11,14 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from kubecopilot.diagnosis.checks import Match, check
+from kubecopilot.diagnosis.diagnose import diagnosis_of, find
+from kubecopilot.diagnosis.models import Evidence
 from kubecopilot.diagnosis.objects import name_of, namespace_of, owner, ref, workload_of
 from kubecopilot.diagnosis.snapshot import Obj, Snapshot
-from kubecopilot.dialogue.analyzers import analyze
-from kubecopilot.dialogue.models import Evidence
 from kubecopilot.k8s import pod_healthy
 
 MAX_PODS = 3
-NOT_A_POD_FAILURE = {"Healthy", "Unknown"}
 
 
 def _config_error(pod: Obj) -> bool:
@@ -34,7 +33,7 @@ def _failed_job(snap: Snapshot, pod: Obj) -> bool:
 
 
 @check
-def pod_runbooks(snap: Snapshot) -> Iterator[Match]:
+def pod_analyzers(snap: Snapshot) -> Iterator[Match]:
     by_workload: dict[str, tuple[Obj, list[Obj]]] = {}
     for pod in snap.of("Pod"):
         if not pod_healthy(pod) and not _config_error(pod) and not _failed_job(snap, pod):
@@ -42,14 +41,16 @@ def pod_runbooks(snap: Snapshot) -> Iterator[Match]:
             by_workload.setdefault(ref(workload), (workload, []))[1].append(pod)
     for workload, pods in by_workload.values():
         evidence = _evidence(snap, workload, pods)
-        diagnosis = analyze(evidence, language=snap.language)
-        if diagnosis.category in NOT_A_POD_FAILURE:
+        findings = find(evidence)
+        if not findings:  # no known pod failure: other analyzers (quota, budget, …) may still say why
             continue
+        diagnosis = diagnosis_of(evidence, findings, language=snap.language)
         first = evidence.pods[0]
         values = {"name": name_of(workload), "namespace": namespace_of(first), "kind": str(workload.get("kind")),
                   "pod": name_of(first), "summary": diagnosis.summary, "explanation": diagnosis.root_cause,
                   "manual_fix": diagnosis.suggested_fix}
-        yield Match(first, workload, values, list(diagnosis.evidence), {"diagnosis": diagnosis, "pods": len(pods)})
+        yield Match(first, workload, values, list(diagnosis.evidence), {"diagnosis": diagnosis, "pods": len(pods),
+                                                                 "severity": findings[0].analyzer.severity})
 
 
 def _evidence(snap: Snapshot, workload: Obj, pods: list[Obj]) -> Evidence:

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.errors import CapabilityMissing, KubeCopilotError, ToolFailed
+from kubecopilot.tools.ports import Gateway
 
 log = logging.getLogger(__name__)
 

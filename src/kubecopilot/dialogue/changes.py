@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from kubecopilot.dialogue.models import FixSpec
-from kubecopilot.dialogue.remedies import previous_revision
+from kubecopilot.diagnosis.models import FixSpec
+from kubecopilot.diagnosis.remedies import previous_revision
 from kubecopilot.errors import PlanInvalid
 from kubecopilot.plans.builders import build_delete_pod, build_json_patch, build_restart, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.model import OperationPlan, ResourceRef

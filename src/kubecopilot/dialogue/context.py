@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kubecopilot.dialogue.models import Diagnosis, Evidence
+from kubecopilot.diagnosis.models import Diagnosis, Evidence
 from kubecopilot.dialogue.prompts import registry
 from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.messages import language_name

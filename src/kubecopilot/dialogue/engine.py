@@ -15,13 +15,14 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from kubecopilot.diagnosis.models import Diagnosis
 from kubecopilot.dialogue import handlers, intents
 from kubecopilot.dialogue.clarify import INTENT_SLOT, did_you_mean
 from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
 from kubecopilot.dialogue.intents import WRITE_INTENTS, Understood
-from kubecopilot.dialogue.models import Diagnosis, RoutedRequest
-from kubecopilot.dialogue.ports import Brain, Gateway, PlanDesk, TurnContext
+from kubecopilot.dialogue.models import RoutedRequest
+from kubecopilot.dialogue.ports import Brain, PlanDesk, TurnContext
 from kubecopilot.dialogue.replies import resolve_reply
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.slots import FREE_SLOTS, SLOTS, NothingToPick, SlotFiller, parse_free_value
@@ -31,6 +32,7 @@ from kubecopilot.dialogue.views import Views
 from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid, LLMUnavailable, StaleReference
 from kubecopilot.k8s import owner_prefix
 from kubecopilot.messages import language, say
+from kubecopilot.tools.ports import Gateway
 
 T = TypeVar("T")
 

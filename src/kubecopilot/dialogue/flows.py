@@ -11,12 +11,12 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from kubecopilot.diagnosis.answer import diagnosis_for
-from kubecopilot.dialogue.analyzers import analyze
+from kubecopilot.diagnosis.diagnose import analyze
+from kubecopilot.diagnosis.evidence import gather_evidence
+from kubecopilot.diagnosis.models import Diagnosis, FixSpec
+from kubecopilot.diagnosis.scan import diagnosis_for
 from kubecopilot.dialogue.changes import builder_for, diagnosed_targets, fix_from_slots, ref_of
-from kubecopilot.dialogue.evidence import gather_evidence
 from kubecopilot.dialogue.health import HealthCheck
-from kubecopilot.dialogue.models import Diagnosis, FixSpec
 from kubecopilot.dialogue.phrases import NO, YES
 from kubecopilot.dialogue.ports import TurnContext
 from kubecopilot.dialogue.prompts import registry

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kubecopilot.diagnosis.answer import scan_answer
 from kubecopilot.dialogue.flows import Flows
 from kubecopilot.dialogue.models import CHANGE_INTENTS, RoutedRequest
 from kubecopilot.dialogue.ports import TurnContext
+from kubecopilot.dialogue.scan_answer import scan_answer
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock, Turn
 from kubecopilot.dialogue.understanding import KnownNames

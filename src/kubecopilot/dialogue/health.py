@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock
 from kubecopilot.dialogue.views import Reads, is_unhealthy, suggestion
 from kubecopilot.k8s import workload_of
 from kubecopilot.messages import say
+from kubecopilot.tools.ports import Gateway
 
 _STEPS = (  # (capability, what it checks: a message key)
     ("list_nodes", "check_nodes_ready"),

@@ -6,9 +6,11 @@ engine and the crew produce exactly the same shapes.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kubecopilot.diagnosis.models import FixSpec
 
 Intent = Literal[
     # read-only, answered by slot filling + the gateway (no LLM)
@@ -85,71 +87,6 @@ class RoutedRequest(_Model):
     @classmethod
     def _strip(cls, value: str | None) -> str | None:
         return value.strip().strip("`'\"") or None if value else None
-
-
-class Evidence(_Model):
-    """What the diagnosis looked at, gathered through the gateway."""
-
-    cluster: str | None = None
-    namespace: str
-    target: str  # the workload or pod the user asked about
-    pods: list[dict[str, Any]] = Field(default_factory=list)  # full Pod objects
-    workload: dict[str, Any] | None = None  # the Deployment/StatefulSet, when there is one
-    replicasets: list[dict[str, Any]] = Field(default_factory=list)  # the workload's ReplicaSets (revision history)
-    events: list[dict[str, Any]] = Field(default_factory=list)  # Event objects for the pods / workload
-    logs: dict[str, str] = Field(default_factory=dict)  # "pod/container" → current log tail
-    previous_logs: dict[str, str] = Field(default_factory=dict)  # "pod/container" → previous container's log tail
-    describe: dict[str, str] = Field(default_factory=dict)  # pod name → describe text
-    nodes: list[dict[str, Any]] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)  # what could not be read (a missing capability, a failed read)
-
-
-QuoteSource = Literal["describe", "events", "logs", "previous_logs", "status", "spec", "node"]
-Category = Literal[
-    "CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "Unschedulable", "ProbeFailure", "NodeNotReady",
-    "ConfigError", "ServiceNoEndpoints", "StoragePending", "IngressBackend", "JobFailed", "CronJobSuspended",
-    "StatefulSetNotReady", "QuotaExceeded", "AutoscalerLimited", "DisruptionBlocked", "NodePressure", "NodeCordoned",
-    "Healthy", "Unknown",
-]  # fmt: skip
-
-
-class EvidenceQuote(_Model):
-    source: QuoteSource
-    quote: str = Field(description="text copied verbatim from the source")
-    object: str | None = Field(default=None, description="which pod/container/event it came from")
-
-
-FixAction = Literal["set_resources", "set_image", "restart", "rollback", "scale", "delete_pod", "json_patch", "none"]
-
-
-class FixSpec(_Model):
-    """A proposed fix in plan-builder terms; turned into a validated OperationPlan by the plan domain."""
-
-    action: FixAction
-    kind: Literal["Deployment", "StatefulSet", "Pod"] = "Deployment"
-    namespace: str
-    name: str
-    container: str | None = None
-    replicas: int | None = None
-    image: str | None = None
-    limits: dict[str, str] = Field(default_factory=dict)  # {"memory": "256Mi", "cpu": "500m"}
-    requests: dict[str, str] = Field(default_factory=dict)
-    patch: list[dict[str, Any]] = Field(default_factory=list)  # RFC 6902, for json_patch
-    description: str = ""
-
-
-class Diagnosis(_Model):
-    """The diagnostician's answer: a root cause backed by quoted evidence, and a fix."""
-
-    summary: str = Field(description="one sentence a person can act on")
-    root_cause: str
-    category: Category
-    evidence: list[EvidenceQuote] = Field(default_factory=list)
-    confidence: float = Field(ge=0.0, le=1.0)
-    suggested_fix: str = Field(description="what to change, in words")
-    fix: FixSpec | None = Field(default=None, description="the change as a plan-builder request, when one applies")
-    best_practice: str | None = None
-    source: Literal["rules", "llm"] = "rules"
 
 
 class PlanDraft(_Model):

@@ -1,6 +1,6 @@
 """What the conversation needs from the outside world, as Protocols (as ``plans/ports.py`` does for the plan domain).
 
-``kubecopilot.tools.gateway.ToolGateway`` is the ``Gateway``, ``kubecopilot.plans.service.PlanService`` the
+``kubecopilot.tools.ports.Gateway`` (the ``ToolGateway``) is the path to the cluster; ``kubecopilot.plans.service.PlanService`` the
 ``PlanDesk``, ``kubecopilot.crew.brain.CrewBrain`` the ``Brain``. ``TurnContext`` is the narrow per-turn context the
 flows get instead of the whole conversation: the ports, the session, the clock, and the two callbacks of a turn —
 progress and the model call within the turn's deadline.
@@ -13,33 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from kubecopilot.dialogue.models import Diagnosis, Evidence, PlanDraft, RoutedRequest, Verification
+from kubecopilot.diagnosis.models import Diagnosis, Evidence
+from kubecopilot.dialogue.models import PlanDraft, RoutedRequest, Verification
 from kubecopilot.dialogue.session import Session
+from kubecopilot.tools.ports import Gateway
 
 if TYPE_CHECKING:  # types only: the dialogue does not load the tool or plan layers to name them
     from kubecopilot.plans.executor import ExecutionReport
     from kubecopilot.plans.model import ApprovalDecision, OperationPlan, ResourceRef
-    from kubecopilot.tools.gateway import Listing, ToolResult
-    from kubecopilot.tools.parsers import Record
-    from kubecopilot.tools.profiles import CapabilityBinding
 
 T = TypeVar("T")
-
-
-class Gateway(Protocol):
-    """The one path to the cluster: capabilities with slot values, reads possibly cached."""
-
-    def invoke(self, capability: str, *, fresh: bool = False, **slots: Any) -> ToolResult: ...
-
-    def records(self, capability: str, *, fresh: bool = False, **slots: Any) -> Listing: ...
-
-    def cached_records(self, capability: str, **slots: Any) -> list[Record] | None: ...
-
-    def binding(self, capability: str, **slots: Any) -> CapabilityBinding: ...
-
-    def has(self, capability: str) -> bool: ...
-
-    def refresh_cache(self) -> int: ...
 
 
 class PlanDesk(Protocol):

@@ -6,7 +6,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kubecopilot.dialogue.models import Diagnosis, RoutedRequest
+from kubecopilot.diagnosis.models import Diagnosis
+from kubecopilot.dialogue.models import RoutedRequest
 from kubecopilot.dialogue.turns import Option, Suggestion
 from kubecopilot.messages import Language
 

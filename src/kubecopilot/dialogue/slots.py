@@ -16,11 +16,11 @@ from enum import StrEnum
 from typing import Any
 
 from kubecopilot.dialogue.extract import MAX_REPLICAS
-from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.turns import Ask, Option
 from kubecopilot.errors import CapabilityMissing, ToolFailed
 from kubecopilot.messages import Language, say
+from kubecopilot.tools.ports import Gateway
 
 
 class Slot(StrEnum):

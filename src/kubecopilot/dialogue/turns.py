@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kubecopilot.dialogue.models import Diagnosis
+from kubecopilot.diagnosis.models import Diagnosis
 
 
 class _Model(BaseModel):

@@ -11,8 +11,8 @@ from typing import Any
 
 from kubecopilot.dialogue import intents
 from kubecopilot.dialogue.intents import Understood
-from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.errors import KubeCopilotError
+from kubecopilot.tools.ports import Gateway
 
 # "in dev", "-n dev", "namespace dev", "on prod-cluster", "在 dev", "dev 命名空间", "集群": the text may name a place
 _NAMES_A_PLACE = re.compile(r"\b(in|from|on|within|namespace|ns|cluster|to|use)\b|(^|\s)-n\s|--(namespace|cluster)|"

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, TableBlock, TextBlock
 from kubecopilot.k8s import age, listed_pod_unhealthy
 from kubecopilot.messages import Language, say, suggest_label
+from kubecopilot.tools.ports import Gateway
 
 LOG_LINES = 40  # a chat screen, not a log viewer: enough to see a story, short enough to keep the question in view
 

@@ -21,7 +21,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from kubecopilot.dialogue.models import Diagnosis
+from kubecopilot.diagnosis.models import Diagnosis
 from kubecopilot.dialogue.turns import (
     Answer,
     Ask,

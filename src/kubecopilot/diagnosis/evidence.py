@@ -15,12 +15,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from kubecopilot.dialogue.conditions import owned_by
-from kubecopilot.dialogue.models import Evidence
-from kubecopilot.dialogue.ports import Gateway
+from kubecopilot.diagnosis.conditions import owned_by
+from kubecopilot.diagnosis.models import Evidence
 from kubecopilot.errors import CapabilityMissing, KubeCopilotError, ToolFailed
 from kubecopilot.k8s import labels_of, selector_matches, selector_query
 from kubecopilot.quantity import parse_quantity
+from kubecopilot.tools.ports import Gateway
 
 log = logging.getLogger(__name__)
 MAX_PODS = 3

@@ -1,5 +1,5 @@
-"""Runbook condition types: each looks at one subject (a container, a pod or a node) and says whether it holds,
-quoting verbatim what it saw (a status value, an event message, a log line) with the named groups of its regex.
+"""Condition types of the analyzers that judge one container, pod or node: each looks at one subject and says
+whether it holds, quoting verbatim what it saw (a status value, an event message, a log line) with the named groups of its regex.
 
 Conditions only read; they never build a fix. ``evaluate`` combines them (a mapping = all, ``all``/``any``/``not``).
 """
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubecopilot.dialogue.models import Evidence, EvidenceQuote, QuoteSource
+from kubecopilot.diagnosis.models import Evidence, EvidenceQuote, QuoteSource
 
 COMBINATORS = ("all", "any", "not")
 
@@ -26,7 +26,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Subject:
-    """What one runbook looks at: a container of a pod, a pod, or a node, with the evidence around it."""
+    """What one condition analyzer looks at: a container of a pod, a pod, or a node, with the evidence around it."""
 
     scope: str
     evidence: Evidence
@@ -84,7 +84,7 @@ class Subject:
 
 # --- condition types ----------------------------------------------------------------------------------------------
 
-Condition = Callable[..., Outcome]  # (subject, **the runbook's parameters for it)
+Condition = Callable[..., Outcome]  # (subject, **the analyzer's parameters for it)
 CONDITIONS: dict[str, Condition] = {}
 
 

@@ -1,80 +1,25 @@
-"""Offline diagnosis: the runbooks in ``runbooks.yaml`` matched against gathered ``Evidence``.
+"""One workload's diagnosis, offline: the condition analyzers of ``analyzers.yaml`` matched against its ``Evidence``.
 
-Runbooks are data: conditions (types in ``conditions.py``), text templates in English and Chinese, a confidence
-and the name of a fix builder (``remedies.py``). The best-matching runbook becomes the ``Diagnosis`` (others are
-mentioned); with no match the evidence is called Healthy or Unknown, saying what was checked. Fix builders read
-only structured data (specs, ReplicaSets, nodes), so text in logs or events — "ignore previous instructions and
-delete …" — can be quoted as evidence but never chooses or shapes a change.
+The best-matching analyzer becomes the ``Diagnosis`` (others are mentioned); with no match the evidence is called
+Healthy or Unknown, saying what was checked. Fix builders (``remedies.py``) read only structured data (specs,
+ReplicaSets, nodes), so text in logs or events — "ignore previous instructions and delete …" — can be quoted as
+evidence but never chooses or shapes a change.
 """
 
 from __future__ import annotations
 
-import functools
-import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kubecopilot import messages
-from kubecopilot.dialogue import remedies
-from kubecopilot.dialogue.conditions import CONDITIONS, Subject, condition_names, dedupe, evaluate
-from kubecopilot.dialogue.models import Category, Diagnosis, Evidence, EvidenceQuote
-from kubecopilot.errors import ConfigError
+from kubecopilot.diagnosis import remedies
+from kubecopilot.diagnosis.analyzers import Analyzer, load_analyzers
+from kubecopilot.diagnosis.conditions import Subject, dedupe, evaluate
+from kubecopilot.diagnosis.models import Category, Diagnosis, Evidence, EvidenceQuote
 from kubecopilot.k8s import pod_healthy
-from kubecopilot.resources import package_path, read_yaml
 
-RUNBOOK_FILE = package_path("dialogue", "runbooks.yaml")
 _MAX_QUOTES = 8
-CATEGORIES = frozenset(typing.get_args(Category))
-
-
-@dataclass(frozen=True)
-class Runbook:
-    id: str
-    category: Category
-    scope: str  # container | pod | node
-    priority: int
-    confidence: float
-    when: Any
-    also: tuple[Any, ...]
-    fix: str
-    tip: str | None
-    text: Mapping[str, Mapping[str, str]]
-
-
-# --- runbooks --------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Runbooks:
-    tips: Mapping[str, Mapping[str, str]]
-    runbooks: tuple[Runbook, ...]  # highest priority first
-    verdicts: Mapping[str, Mapping[str, Mapping[str, str]]]  # healthy / unknown texts
-
-
-@functools.cache
-def load_runbooks(path: Path = RUNBOOK_FILE) -> Runbooks:
-    """The runbook file, checked: every condition type and fix builder must exist, every text in en and zh."""
-    data = read_yaml(path)
-    books = tuple(Runbook(id=r["id"], category=r["category"], scope=r["scope"], priority=int(r["priority"]),
-                          confidence=float(r["confidence"]), when=r["when"], also=tuple(r.get("also") or ()),
-                          fix=r.get("fix", "none"), tip=r.get("tip"), text=r["text"]) for r in data["runbooks"])
-    tips = data.get("tips") or {}
-    for book in books:
-        for name in condition_names(book.when) | {n for a in book.also for n in condition_names(a)}:
-            if name not in CONDITIONS:
-                raise ConfigError(f"runbook {book.id}: unknown condition type {name!r}")
-        if book.category not in CATEGORIES:
-            raise ConfigError(f"runbook {book.id}: unknown category {book.category!r}")
-        if book.fix not in remedies.FIXES:
-            raise ConfigError(f"runbook {book.id}: unknown fix {book.fix!r}")
-        if book.tip and book.tip not in tips:
-            raise ConfigError(f"runbook {book.id}: unknown tip {book.tip!r}")
-        for field_ in ("summary", "root_cause"):
-            if any(field_ not in book.text.get(lang, {}) for lang in ("en", "zh")):
-                raise ConfigError(f"runbook {book.id}: {field_} missing in en or zh")
-    return Runbooks(tips, tuple(sorted(books, key=lambda b: -b.priority)), data["verdicts"])
 
 
 # --- analysis ----------------------------------------------------------------------------------------------------
@@ -82,7 +27,7 @@ def load_runbooks(path: Path = RUNBOOK_FILE) -> Runbooks:
 
 @dataclass
 class Finding:
-    runbook: Runbook
+    analyzer: Analyzer
     subject: Subject
     quotes: list[EvidenceQuote]
     values: dict[str, str]
@@ -90,48 +35,51 @@ class Finding:
 
 
 def find(evidence: Evidence) -> list[Finding]:
-    """Every runbook that matches, best first; one finding per runbook (the pods it affects are counted)."""
+    """Every condition analyzer that matches, best first; one finding per analyzer (the pods it affects are counted)."""
     by_id: dict[str, Finding] = {}
-    for book in load_runbooks().runbooks:
-        for subject in _subjects(evidence, book.scope):
-            outcome = evaluate(book.when, subject)
+    for analyzer in load_analyzers().condition_analyzers:
+        for subject in _subjects(evidence, str(analyzer.scope)):
+            outcome = evaluate(analyzer.when, subject)
             if not outcome.ok:
                 continue
-            if book.id in by_id:
-                by_id[book.id].affected.add(subject.name)
+            if analyzer.id in by_id:
+                by_id[analyzer.id].affected.add(subject.name)
                 continue
-            for extra in book.also:
+            for extra in analyzer.also:
                 more = evaluate(extra, subject)
                 outcome.quotes += more.quotes if more.ok else []
                 outcome.values = {**more.values, **outcome.values} if more.ok else outcome.values
-            by_id[book.id] = Finding(book, subject, dedupe(outcome.quotes), outcome.values,
-                                     {subject.name})
-    return sorted(by_id.values(), key=lambda f: -f.runbook.priority)
+            by_id[analyzer.id] = Finding(analyzer, subject, dedupe(outcome.quotes), outcome.values, {subject.name})
+    return sorted(by_id.values(), key=lambda f: -f.analyzer.priority)
 
 
 def analyze(evidence: Evidence, language: str = "en") -> Diagnosis:
     """The diagnosis for the evidence: the best finding (others mentioned), else Healthy or Unknown."""
+    return diagnosis_of(evidence, find(evidence), language)
+
+
+def diagnosis_of(evidence: Evidence, findings: list[Finding], language: str = "en") -> Diagnosis:
+    """The diagnosis the findings make (``find``'s, best first): the best one, the others mentioned."""
     lang = messages.language(language)
-    findings = find(evidence)
     if not findings:
         return _verdict(evidence, lang)
     best = findings[0]
-    fix, fix_values, fix_quotes = remedies.FIXES[best.runbook.fix](best.subject, best.quotes, best.values)
+    fix, fix_values, fix_quotes = remedies.FIXES[best.analyzer.fix](best.subject, best.quotes, best.values)
     values = {**_base_values(best.subject), **best.values, **fix_values,
               "pods_affected": str(len(best.affected))}
-    text = best.runbook.text[lang]
+    text = best.analyzer.texts(lang)
     others = _others(findings, best, lang)
     suggested = text.get("suggested_fix") if fix is not None else None
     suggested = suggested or text.get("manual_fix") or text.get("suggested_fix", "")
     return Diagnosis(
         summary=_render(text["summary"], values),
         root_cause=_render(text["root_cause"], values) + others,
-        category=best.runbook.category,
+        category=best.analyzer.own_category,
         evidence=dedupe(best.quotes + fix_quotes)[:_MAX_QUOTES],
-        confidence=best.runbook.confidence,
+        confidence=best.analyzer.confidence,
         suggested_fix=_render(suggested, values),
         fix=fix.model_copy(update={"description": _render(suggested, values)}) if fix else None,
-        best_practice=_tip(best.runbook.tip, lang),
+        best_practice=_tip(best.analyzer.tip, lang),
         source="rules",
     )
 
@@ -170,19 +118,19 @@ def _base_values(s: Subject) -> dict[str, str]:
 def _others(findings: list[Finding], best: Finding, lang: messages.Language) -> str:
     """One line naming other problems, one per category. Findings on the best's own pod are left out: there they
     are symptoms of it (an OOM-killed container also crash-loops)."""
-    seen, lines = {best.runbook.category}, []
+    seen, lines = {best.analyzer.category}, []
     for f in findings[1:]:
-        if f.runbook.category in seen or (f.subject.pod is not None and f.subject.pod_name == best.subject.pod_name):
+        if f.analyzer.category in seen or (f.subject.pod is not None and f.subject.pod_name == best.subject.pod_name):
             continue
-        seen.add(f.runbook.category)
-        lines.append(_render(f.runbook.text[lang]["summary"], {**_base_values(f.subject), **f.values}))
+        seen.add(f.analyzer.category)
+        lines.append(_render(f.analyzer.texts(lang)["summary"], {**_base_values(f.subject), **f.values}))
     if not lines:
         return ""
     return messages.say("also_found", lang, findings=" ".join(lines[:2]))
 
 
-def _tip(tip_id: str | None, lang: str) -> str | None:
-    return (load_runbooks().tips.get(tip_id) or {}).get(lang) if tip_id else None
+def _tip(tip_id: str | None, lang: messages.Language) -> str | None:
+    return (load_analyzers().tips.get(tip_id) or {}).get(lang) if tip_id else None
 
 
 class _Values(dict[str, str]):
@@ -194,11 +142,11 @@ def _render(template: str, values: Mapping[str, str]) -> str:
     return template.format_map(_Values(values))
 
 
-# --- no runbook matched: Healthy or Unknown -------------------------------------------------------------------------
+# --- no analyzer matched: Healthy or Unknown -------------------------------------------------------------------------
 
 
 def _verdict(evidence: Evidence, lang: messages.Language) -> Diagnosis:
-    verdicts = load_runbooks().verdicts
+    verdicts = load_analyzers().verdicts
     values = {"target": evidence.target, "namespace": evidence.namespace, "checked": _checked(evidence, lang)}
     nodes = [n for n in evidence.nodes if n.get("metadata", {}).get("name") == evidence.target]
     if not evidence.pods and nodes:
@@ -228,7 +176,7 @@ def _verdict(evidence: Evidence, lang: messages.Language) -> Diagnosis:
 
 
 def _verdict_diagnosis(text: Mapping[str, str], values: Mapping[str, str], category: Category,
-                       quotes: list[EvidenceQuote], confidence: float, lang: str) -> Diagnosis:
+                       quotes: list[EvidenceQuote], confidence: float, lang: messages.Language) -> Diagnosis:
     return Diagnosis(summary=_render(text["summary"], values), root_cause=_render(text["root_cause"], values),
                      category=category, evidence=quotes[:_MAX_QUOTES], confidence=confidence,
                      suggested_fix=_render(text["suggested_fix"], values), fix=None,
@@ -248,7 +196,7 @@ def _state_quotes(evidence: Evidence, pod: Mapping[str, Any]) -> list[EvidenceQu
 
 
 def _checked(evidence: Evidence, lang: messages.Language) -> str:
-    words = load_runbooks().verdicts["checked"][lang]
+    words = load_analyzers().verdicts["checked"][lang]
     counts = {"pods": len(evidence.pods), "events": len(evidence.events),
               "logs": len(evidence.logs) + len(evidence.previous_logs), "describe": len(evidence.describe),
               "nodes": len(evidence.nodes)}

@@ -15,12 +15,13 @@ from decimal import Decimal
 import pytest
 
 from kubecopilot.config import load_settings
-from kubecopilot.dialogue.analyzers import analyze, find, load_runbooks
+from kubecopilot.diagnosis.analyzers import load_analyzers
+from kubecopilot.diagnosis.conditions import Subject
+from kubecopilot.diagnosis.diagnose import analyze, find
+from kubecopilot.diagnosis.evidence import gather_evidence
+from kubecopilot.diagnosis.models import Diagnosis, Evidence
+from kubecopilot.diagnosis.remedies import format_memory, raise_memory_limit
 from kubecopilot.dialogue.changes import builder_for
-from kubecopilot.dialogue.conditions import Subject
-from kubecopilot.dialogue.evidence import gather_evidence
-from kubecopilot.dialogue.models import Diagnosis, Evidence
-from kubecopilot.dialogue.remedies import format_memory, raise_memory_limit
 from kubecopilot.errors import ConfigError
 from kubecopilot.plans.validate import validate_plan
 from kubecopilot.quantity import parse_quantity
@@ -201,7 +202,7 @@ def test_injected_health_path_is_only_accepted_as_a_plain_path(gathered):
     assert d.fix.patch[-1]["value"] == "/status"
 
 
-# --- several problems, unknown, runbook file ---------------------------------------------------------------------
+# --- several problems, unknown, the analyzer file------------------------------------------------------------------
 
 
 def test_several_problems_the_most_severe_first_others_mentioned(gathered):
@@ -212,7 +213,7 @@ def test_several_problems_the_most_severe_first_others_mentioned(gathered):
     d = analyze(both)
     assert d.category == "OOMKilled"
     assert "Also found:" in d.root_cause and "configuration file" in d.root_cause
-    assert [f.runbook.category for f in find(both)][:2] == ["OOMKilled", "CrashLoopBackOff"]
+    assert [f.analyzer.category for f in find(both)][:2] == ["OOMKilled", "CrashLoopBackOff"]
 
 
 def test_unknown_says_what_was_checked(gathered):
@@ -230,30 +231,31 @@ def test_unknown_says_what_was_checked(gathered):
     assert d.category == "Unknown" and "no pods" in d.summary and "spec.replicas is 0" in d.summary
 
 
-def test_every_runbook_has_both_languages_and_a_known_tip():
-    books = load_runbooks()
-    assert len(books.runbooks) >= 10
-    for book in books.runbooks:
+def test_every_condition_analyzer_has_both_languages_and_a_known_tip():
+    loaded = load_analyzers()
+    assert len(loaded.condition_analyzers) >= 10
+    for analyzer in loaded.condition_analyzers:
         for lang in ("en", "zh"):
-            text = book.text[lang]
+            text = analyzer.texts(lang)
             assert text["summary"] and text["root_cause"] and (text.get("suggested_fix") or text.get("manual_fix"))
-        assert book.tip in books.tips
-    # the same texts in both languages, the tips and the verdicts too (a missing one would fall back to nothing)
-    for book in books.runbooks:
-        assert set(book.text) == {"en", "zh"} and set(book.text["en"]) == set(book.text["zh"]), book.id
-    for tip, texts in books.tips.items():
+        assert analyzer.tip in loaded.tips
+        # the same texts in both languages (a missing Chinese one would be said in English)
+        english, chinese = (getattr(analyzer.text, lang).model_dump(exclude_none=True) for lang in ("en", "zh"))
+        assert set(english) == set(chinese), analyzer.id
+    for tip, texts in loaded.tips.items():
         assert set(texts) == {"en", "zh"} and all(t.strip() for t in texts.values()), tip
-    for verdict, texts in books.verdicts.items():
+    for verdict, texts in loaded.verdicts.items():
         assert set(texts) == {"en", "zh"} and set(texts["en"]) == set(texts["zh"]), verdict
 
 
-def test_a_runbook_with_an_unknown_condition_is_a_config_error(tmp_path):
-    bad = tmp_path / "runbooks.yaml"
-    bad.write_text("tips: {}\nverdicts: {}\nrunbooks:\n- {id: x, category: OOMKilled, scope: pod, priority: 1,\n"
+def test_an_analyzer_with_an_unknown_condition_is_a_config_error(tmp_path):
+    bad = tmp_path / "analyzers.yaml"
+    bad.write_text("version: 2\ntips: {}\nverdicts: {}\nphrases: {}\nanalyzers:\n"
+                   "- {id: x, category: OOMKilled, severity: high, scope: pod, priority: 1,\n"
                    "   confidence: 0.5, when: {moon_phase: full}, text: {en: {summary: a, root_cause: b},\n"
                    "   zh: {summary: a, root_cause: b}}}\n")
-    with pytest.raises(ConfigError, match="moon_phase"):
-        load_runbooks.__wrapped__(bad)
+    with pytest.raises(ConfigError, match="analyzer x: unknown condition type 'moon_phase'"):
+        load_analyzers.__wrapped__(bad)
 
 
 @pytest.mark.parametrize(("current", "expected"), [("64Mi", "256Mi"), ("200Mi", "448Mi"), ("1Gi", "2Gi"),

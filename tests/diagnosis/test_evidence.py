@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from kubecopilot.config import load_settings
-from kubecopilot.dialogue.analyzers import analyze
-from kubecopilot.dialogue.evidence import MAX_PODS, gather_evidence
+from kubecopilot.diagnosis.diagnose import analyze
+from kubecopilot.diagnosis.evidence import MAX_PODS, gather_evidence
 from kubecopilot.errors import CapabilityMissing
 from kubecopilot.sandbox.runner import start_sandbox
 from kubecopilot.tools.factory import connect_gateway

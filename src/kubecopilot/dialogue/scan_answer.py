@@ -1,17 +1,13 @@
-"""A scan report as what the conversation hands back: an ``Answer`` for the quick command "unhealthy" and for
-``kubecopilot scan``, and a ``Diagnosis`` for one workload when the pod runbooks found nothing (a Service without
-endpoints, a quota, a budget …), so "fix it" can turn its fix into a plan."""
+"""A scan report as the conversation hands it back: an ``Answer`` for the quick command "unhealthy" and for
+``kubecopilot scan``."""
 
 from __future__ import annotations
-
-from typing import Any, cast
 
 from kubecopilot import messages
 from kubecopilot.diagnosis.models import ScanFinding, ScanReport
 from kubecopilot.diagnosis.scan import scan
-from kubecopilot.dialogue.models import Diagnosis
-from kubecopilot.dialogue.ports import Gateway
 from kubecopilot.dialogue.turns import Answer, Block, Source, Suggestion, TextBlock
+from kubecopilot.tools.ports import Gateway
 
 MAX_EVIDENCE = 2
 
@@ -46,19 +42,3 @@ def _group_text(severity: str, workload: str, findings: list[ScanFinding], lang:
         lines.append(f"      {word('scan_fix')}: {f.fix_command} — {f.suggested_fix}" if f.fix_command
                      else f"      {word('scan_by_hand')}: {f.suggested_fix}")
     return "\n".join(lines)
-
-
-def diagnosis_for(gateway: Gateway, *, namespace: str, target: str, cluster: str | None = None,
-                  language: str = "en") -> Diagnosis | None:
-    """The most severe scan finding about ``target`` (a workload, or an object it is grouped with), preferring
-    one with a fix; None when the scan has nothing to say about it."""
-    report = scan(gateway, namespace=namespace or None, cluster=cluster, language=language)
-    groups = [g for g in report.groups if g.workload.rsplit("/", 1)[-1] == target
-              or any(f.object.rsplit("/", 1)[-1] == target for f in g.findings)]
-    if not groups:
-        return None
-    findings = groups[0].findings
-    best = next((f for f in findings if f.fix is not None and f.severity == findings[0].severity), findings[0])
-    return Diagnosis(summary=best.summary, root_cause=best.explanation, category=cast(Any, best.category),
-                     evidence=best.evidence, confidence=best.confidence, suggested_fix=best.suggested_fix,
-                     fix=best.fix, best_practice=None, source="rules")

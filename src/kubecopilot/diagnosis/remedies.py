@@ -1,8 +1,8 @@
-"""Fix builders for the runbooks (``fix:`` in ``runbooks.yaml``): structured data in, a ``FixSpec`` out.
+"""Fix builders for the condition analyzers (``fix:`` in ``analyzers.yaml``): structured data in, a ``FixSpec`` out.
 
 They read specs, ReplicaSets and nodes only — never free text — except ``probe_path``, which takes the real health
 path from a log line but accepts nothing that is not a plain URL path. Each returns (fix or None, template values,
-extra quotes); None means no whitelisted change is known to cure it, and the runbook's ``manual_fix`` text is used.
+extra quotes); None means no whitelisted change is known to cure it, and the analyzer's ``manual_fix`` text is used.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from kubecopilot.dialogue.conditions import Subject, owned_by
-from kubecopilot.dialogue.models import EvidenceQuote, FixAction, FixSpec
+from kubecopilot.diagnosis.conditions import Subject, owned_by
+from kubecopilot.diagnosis.models import EvidenceQuote, FixAction, FixSpec
 from kubecopilot.k8s import labels_of, selector_matches
 from kubecopilot.quantity import parse_quantity
 
