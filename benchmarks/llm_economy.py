@@ -79,7 +79,7 @@ def call(name: str, **arguments: Any) -> dict[str, Any]:
 
 
 def kubecopilot_policy(worker_pod: str) -> Any:
-    from kubecopilot.dialogue.prompts import registry
+    from kubecopilot.prompting.prompts import registry
 
     first_line = {pid: registry().text(pid).strip().splitlines()[0] for pid in
                   ("understand-request", "diagnose", "plan-change", "verify-change")}
@@ -253,8 +253,8 @@ def _per_step() -> dict[str, Any]:
     from kubecopilot.crew.tools import tools_for, tools_serving
     from kubecopilot.diagnosis.diagnose import analyze
     from kubecopilot.diagnosis.evidence import gather_evidence
-    from kubecopilot.dialogue import context
-    from kubecopilot.dialogue.sanitizer import Sanitizer
+    from kubecopilot.prompting import context
+    from kubecopilot.prompting.sanitizer import Sanitizer
     from kubecopilot.sandbox.runner import start_sandbox
     from kubecopilot.testing.openai_stub import OpenAIStub
     from kubecopilot.tools.factory import connect_gateway

@@ -33,8 +33,8 @@ def _replies() -> dict[str, Any]:
 def one(fault: str, path: str) -> dict[str, Any]:
     from kubecopilot.config import load_settings
     from kubecopilot.crew.brain import CrewBrain
-    from kubecopilot.dialogue.sanitizer import Sanitizer
     from kubecopilot.errors import KubeCopilotError
+    from kubecopilot.prompting.sanitizer import Sanitizer
     from kubecopilot.testing.openai_stub import OpenAIStub, always
 
     class NoCluster:

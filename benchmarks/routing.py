@@ -50,8 +50,8 @@ def _score_model(local: Any, table: Any, score: Any) -> dict[str, Any]:
     from kubecopilot.crew.brain import CrewBrain
     from kubecopilot.crew.llm import build_llm
     from kubecopilot.dialogue.deadline import Deadline, call_within
-    from kubecopilot.dialogue.sanitizer import Sanitizer
     from kubecopilot.errors import KubeCopilotError, LLMTooSlow, LLMUnavailable
+    from kubecopilot.prompting.sanitizer import Sanitizer
     from kubecopilot.sandbox.runner import start_sandbox
     from kubecopilot.tools.factory import connect_gateway
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from kubecopilot.config import Settings
 from kubecopilot.dialogue.engine import Conversation
-from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.dialogue.session import Session
 from kubecopilot.plans.policy import FourEyesPolicy
 from kubecopilot.plans.service import PlanService
+from kubecopilot.prompting.sanitizer import Sanitizer
 from kubecopilot.tools.factory import connect_gateway
 from kubecopilot.tools.gateway import ToolGateway
 from kubecopilot.tools.ops import ClusterOps

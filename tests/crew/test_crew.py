@@ -15,10 +15,10 @@ from kubecopilot.config import load_settings
 from kubecopilot.crew.crew import KubeCopilotCrew
 from kubecopilot.crew.llm import call_with_retries, is_transient
 from kubecopilot.diagnosis.models import Diagnosis, Evidence
-from kubecopilot.dialogue import context
 from kubecopilot.dialogue.models import RoutedRequest
-from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.errors import LLMBadResponse, LLMOutputInvalid, LLMUnavailable
+from kubecopilot.prompting import context
+from kubecopilot.prompting.sanitizer import Sanitizer
 from kubecopilot.resources import data_path
 from kubecopilot.testing.openai_stub import OpenAIStub
 from kubecopilot.testing.scripted_llm import ScriptedLLM

@@ -10,7 +10,7 @@ from typing import Any
 
 from kubecopilot.config import Settings, load_settings
 from kubecopilot.crew.brain import CrewBrain
-from kubecopilot.dialogue.sanitizer import Sanitizer
+from kubecopilot.prompting.sanitizer import Sanitizer
 from kubecopilot.testing import openai_stub as stub_replies
 from kubecopilot.testing.apps import app_for
 from kubecopilot.testing.openai_stub import OpenAIStub

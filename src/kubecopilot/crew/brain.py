@@ -1,7 +1,7 @@
 """``CrewBrain``: the dialogue's LLM side, implemented with the crew.
 
 Built lazily on first use (importing crewAI costs seconds). Every input is built and redacted by
-``kubecopilot.dialogue.context``; every call is retried on transient errors (``crew.llm``: one loop, the documented
+``kubecopilot.prompting.context``; every call is retried on transient errors (``crew.llm``: one loop, the documented
 count) and every failure is typed: ``LLMUnavailable`` when the model stays away or breaks the protocol (the dialogue
 falls back to the offline rules), ``LLMOutputInvalid`` when its output never validated. A refused key is not tried
 again in this session: each later call fails at once with the same ``LLMKeyRefused``.
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from kubecopilot.config import Settings
 from kubecopilot.diagnosis.models import Diagnosis, Evidence
-from kubecopilot.dialogue import context
 from kubecopilot.dialogue.models import PlanDraft, RoutedRequest, Verification
-from kubecopilot.dialogue.prompts import registry
-from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.errors import LLMKeyRefused
+from kubecopilot.prompting import context
+from kubecopilot.prompting.prompts import registry
+from kubecopilot.prompting.sanitizer import Sanitizer
 
 if TYPE_CHECKING:  # the crew reads the catalog itself (its tools and the write guard), so the concrete gateway
     from kubecopilot.tools.gateway import ToolGateway

@@ -15,8 +15,8 @@ from crewai import Agent, Crew, Process, Task
 from crewai.project import CrewBase, agent, task
 from pydantic import BaseModel, ValidationError
 
-from kubecopilot.dialogue.prompts import PromptRegistry, PromptSpec, registry
 from kubecopilot.errors import LLMOutputInvalid
+from kubecopilot.prompting.prompts import PromptRegistry, PromptSpec, registry
 from kubecopilot.resources import data_path
 
 

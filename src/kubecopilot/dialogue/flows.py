@@ -19,7 +19,6 @@ from kubecopilot.dialogue.changes import builder_for, diagnosed_targets, fix_fro
 from kubecopilot.dialogue.health import HealthCheck
 from kubecopilot.dialogue.phrases import NO, YES
 from kubecopilot.dialogue.ports import TurnContext
-from kubecopilot.dialogue.prompts import registry
 from kubecopilot.dialogue.session import PendingRequest
 from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, Option, PlanProposal, TextBlock, Turn
 from kubecopilot.dialogue.views import suggestion
@@ -28,6 +27,7 @@ from kubecopilot.messages import Language, say
 from kubecopilot.plans.redact import redact_plan
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan
+from kubecopilot.prompting.prompts import registry
 
 # Nothing the planner could change on a workload fixes these (a NotReady node needs its kubelet back).
 NO_WORKLOAD_FIX = {"Healthy", "Unknown", "NodeNotReady"}

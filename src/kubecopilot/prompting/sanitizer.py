@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kubecopilot import messages
-from kubecopilot.dialogue.yaml_blocks import KIND_SECRET, indent, yaml_mapping_is_secret
 from kubecopilot.errors import ConfigError
+from kubecopilot.prompting.yaml_blocks import KIND_SECRET, indent, yaml_mapping_is_secret
 from kubecopilot.redaction import (  # the rule set is shared with the plan domain (ledger snapshots), one layer down
     BUILTIN_RULES,
     EMAIL,

@@ -7,7 +7,7 @@ import re
 import yaml
 from pydantic import BaseModel
 
-from kubecopilot.dialogue.prompts import PLACEHOLDER, PromptRegistry, registry
+from kubecopilot.prompting.prompts import PLACEHOLDER, PromptRegistry, registry
 from kubecopilot.resources import data_path
 
 
@@ -83,7 +83,7 @@ def test_a_broken_manifest_is_rejected(tmp_path):
 def test_the_coordinator_is_told_about_every_intent():
     from typing import get_args
 
-    from kubecopilot.dialogue.context import INTENT_HELP
     from kubecopilot.dialogue.models import Intent
+    from kubecopilot.prompting.context import INTENT_HELP
 
     assert set(INTENT_HELP) == set(get_args(Intent))

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kubecopilot.config import RedactionRule, RedactionSettings
-from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.errors import ConfigError
+from kubecopilot.prompting.sanitizer import Sanitizer
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTATIONS = yaml.safe_load((CORPUS / "expectations.yaml").read_text(encoding="utf-8"))

@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 from kubecopilot.diagnosis.models import Diagnosis, Evidence
-from kubecopilot.dialogue.prompts import registry
-from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.messages import language_name
+from kubecopilot.prompting.prompts import registry
+from kubecopilot.prompting.sanitizer import Sanitizer
 
 INTENT_HELP = {
     "list_clusters": "list the clusters", "cluster_status": "overall state of the cluster",
