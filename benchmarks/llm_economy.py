@@ -253,6 +253,7 @@ def _per_step() -> dict[str, Any]:
     from kubecopilot.crew.tools import tools_for, tools_serving
     from kubecopilot.diagnosis.diagnose import analyze
     from kubecopilot.diagnosis.evidence import gather_evidence
+    from kubecopilot.dialogue.registry import intent_help
     from kubecopilot.prompting import context
     from kubecopilot.prompting.sanitizer import Sanitizer
     from kubecopilot.sandbox.runner import start_sandbox
@@ -268,7 +269,7 @@ def _per_step() -> dict[str, Any]:
             resource = gateway.invoke("get_resource", kind="Deployment", name="report-worker", namespace="dev").data
             inputs = {
                 "understand_request": context.understand_inputs(
-                    "could you pull up whatever cart-service has been printing lately", {"namespace": "dev"}, sanitizer),
+                    "could you pull up whatever cart-service has been printing lately", {"namespace": "dev"}, sanitizer, intent_help()),
                 "diagnose": context.diagnose_inputs(evidence, findings, "en", sanitizer),
                 "plan_change": context.plan_inputs("fix it", resource, findings, sanitizer),
                 "verify_change": context.verify_inputs("Raise the memory limit of report-worker to 256Mi",

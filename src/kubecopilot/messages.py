@@ -25,8 +25,6 @@ def _load(path: Path) -> dict[str, Table]:
 _CATALOGUE = _load(CATALOGUE_FILE)
 MESSAGES: Table = _CATALOGUE["messages"]
 SUGGESTIONS: Table = _CATALOGUE["suggestions"]
-# "Did you mean …?" options: what each intent does, about the thing the user named ({of}/{it}/{in} may be empty).
-INTENT_LABELS: Table = _CATALOGUE["intent_labels"]
 # The language's name as a prompt names it ("answer in Simplified Chinese").
 LANGUAGE_NAMES: dict[str, str] = cast(dict[str, str], _CATALOGUE["languages"])
 
@@ -51,13 +49,3 @@ def say(key: str, lang: Language, **values: object) -> str:
 
 def suggest_label(key: str, lang: Language, **values: object) -> str:
     return _pick(SUGGESTIONS[key], lang).format(**values)
-
-
-def intent_label(intent: str, lang: Language, *, target: str | None = None, namespace: str | None = None) -> str:
-    """"Show the logs of cart" / "查看 cart 的日志": the intent's label with the named target and namespace, if any."""
-    name = intent.replace("_", " ")
-    text = _pick(INTENT_LABELS.get(intent) or {"en": name}, lang)
-    values = {"of": say("label_of", lang, target=target) if target else "",
-              "it": say("label_it", lang, target=target) if target else "",
-              "in": say("label_in", lang, namespace=namespace) if namespace else ""}
-    return text.format(**values)

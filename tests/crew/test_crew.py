@@ -16,6 +16,7 @@ from kubecopilot.crew.crew import KubeCopilotCrew
 from kubecopilot.crew.llm import call_with_retries, is_transient
 from kubecopilot.diagnosis.models import Diagnosis, Evidence
 from kubecopilot.dialogue.models import RoutedRequest
+from kubecopilot.dialogue.registry import intent_help
 from kubecopilot.errors import LLMBadResponse, LLMOutputInvalid, LLMUnavailable
 from kubecopilot.prompting import context
 from kubecopilot.prompting.sanitizer import Sanitizer
@@ -31,7 +32,7 @@ def crew_with(llm):
 
 
 def understand_inputs(text="could you pull up what cart-service has been printing"):
-    return context.understand_inputs(text, {"cluster": None, "namespace": "dev"}, Sanitizer())
+    return context.understand_inputs(text, {"cluster": None, "namespace": "dev"}, Sanitizer(), intent_help())
 
 
 def test_yaml_keys_match_agent_and_task_methods():

@@ -12,14 +12,11 @@ from pathlib import Path
 import pytest
 
 from kubecopilot import messages
-from kubecopilot.dialogue.models import Intent
 
 SRC = Path(messages.__file__).resolve().parent  # src/kubecopilot
 CATALOGUE = "messages.py"
-TABLES = {"MESSAGES": messages.MESSAGES, "SUGGESTIONS": messages.SUGGESTIONS, "INTENT_LABELS": messages.INTENT_LABELS}
+TABLES = {"MESSAGES": messages.MESSAGES, "SUGGESTIONS": messages.SUGGESTIONS}
 LANGUAGES = set(typing.get_args(messages.Language))
-# What intent_label fills in (" of cart", " in dev", " cart"): the grammar differs, so each language picks its own.
-INTENT_LABEL_FIELDS = {"of", "it", "in"}
 
 # Chinese the product *reads*, not says: keywords, question words, replies. It stays next to the code that parses it.
 INPUT_VOCABULARY = {
@@ -84,22 +81,11 @@ def test_every_language_fills_in_the_same_placeholders(table):
     assert differ == {}
 
 
-def test_intent_labels_fill_in_only_what_intent_label_supplies():
-    for intent, entry in messages.INTENT_LABELS.items():
-        for lang, text in entry.items():
-            assert _fields(text) <= INTENT_LABEL_FIELDS, (intent, lang)
-            assert messages.intent_label(intent, lang, target="cart", namespace="dev")
-
-
 @pytest.mark.parametrize("table", ["MESSAGES", "SUGGESTIONS"])
 def test_every_key_is_used(table):
     code = _speaking_code()
     unused = [key for key in TABLES[table] if not re.search(rf"[\"']{key}[\"']", code)]
     assert unused == []
-
-
-def test_intent_labels_are_intents():
-    assert set(messages.INTENT_LABELS) <= set(typing.get_args(Intent))
 
 
 def test_the_catalogue_speaks_the_typed_languages():
@@ -114,8 +100,6 @@ def test_an_unknown_language_is_said_in_english():
 
 def test_chinese_is_said_in_chinese():
     assert messages.say("cancelled", "zh") == "好的，已取消。"
-    assert messages.intent_label("logs", "zh", target="cart") == "查看 cart 的日志"
-    assert messages.intent_label("list_pods", "en", namespace="dev") == "List the pods in dev"
 
 
 def test_no_module_outside_the_catalogue_says_chinese_of_its_own():

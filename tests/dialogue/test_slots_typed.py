@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+from kubecopilot.dialogue.registry import Slot, registry
 from kubecopilot.dialogue.session import Session
-from kubecopilot.dialogue.slots import SLOTS, Slot, SlotFiller
+from kubecopilot.dialogue.slots import SlotFiller
 from kubecopilot.testing.apps import app_for
 
 
 def test_every_needed_slot_is_a_slot_with_a_filler():
     filler = SlotFiller(gateway=None, session=Session())  # type: ignore[arg-type]  # no call is made
-    needed = {need.slot for needs in SLOTS.values() for need in needs}
+    needed = {need.slot for intent in registry().intents.values() for need in intent.slots}
     assert needed <= set(Slot)
     assert all(callable(filler._filler(slot)) for slot in Slot)
 

@@ -81,9 +81,11 @@ def test_a_broken_manifest_is_rejected(tmp_path):
 
 
 def test_the_coordinator_is_told_about_every_intent():
-    from typing import get_args
+    from kubecopilot.dialogue.models import RoutedRequest
+    from kubecopilot.dialogue.registry import intent_help, registry
+    from kubecopilot.prompting.context import understand_inputs
+    from kubecopilot.prompting.sanitizer import Sanitizer
 
-    from kubecopilot.dialogue.models import Intent
-    from kubecopilot.prompting.context import INTENT_HELP
-
-    assert set(INTENT_HELP) == set(get_args(Intent))
+    told = understand_inputs("hi", {}, Sanitizer(), intent_help())["intents"]
+    assert all(f"- {name}: " in told for name in registry().intents)
+    assert RoutedRequest.model_json_schema()["properties"]["intent"]["enum"] == list(registry().intents)

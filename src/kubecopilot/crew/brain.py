@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from kubecopilot.config import Settings
 from kubecopilot.diagnosis.models import Diagnosis, Evidence
 from kubecopilot.dialogue.models import PlanDraft, RoutedRequest, Verification
+from kubecopilot.dialogue.registry import intent_help
 from kubecopilot.errors import LLMKeyRefused
 from kubecopilot.prompting import context
 from kubecopilot.prompting.prompts import registry
@@ -76,7 +77,8 @@ class CrewBrain:
     # --- the Brain protocol --------------------------------------------------------------------------------------
 
     def understand(self, text: str, ctx: dict[str, Any]) -> RoutedRequest:
-        routed: RoutedRequest = self._run("understand_request", context.understand_inputs(text, ctx, self.sanitizer))
+        routed: RoutedRequest = self._run("understand_request", context.understand_inputs(text, ctx, self.sanitizer,
+                                                                                          intent_help()))
         return routed
 
     def diagnose(self, evidence: Evidence, findings: Diagnosis, language: str) -> tuple[Diagnosis, str]:

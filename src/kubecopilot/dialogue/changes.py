@@ -12,6 +12,7 @@ from typing import Any
 
 from kubecopilot.diagnosis.models import FixSpec
 from kubecopilot.diagnosis.remedies import previous_revision
+from kubecopilot.dialogue.registry import Slot, spec
 from kubecopilot.errors import PlanInvalid
 from kubecopilot.plans.builders import build_delete_pod, build_json_patch, build_restart, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.model import OperationPlan, ResourceRef
@@ -21,24 +22,17 @@ Builder = Callable[[dict[str, Any]], OperationPlan]
 
 
 def fix_from_slots(intent: str, filled: dict[str, Any]) -> FixSpec:
-    """The FixSpec for a change the user asked for directly ("scale cart to 5")."""
-    ns = filled["namespace"]
-    if intent == "delete_pod":
-        return FixSpec(action="delete_pod", kind="Pod", namespace=ns, name=filled["pod"])
-    base = {"namespace": ns, "name": filled["deployment"], "kind": "Deployment"}
-    if intent == "scale":
-        return FixSpec(action="scale", replicas=int(filled["replicas"]), **base)
-    if intent == "restart":
-        return FixSpec(action="restart", **base)
-    if intent == "rollback":
-        return FixSpec(action="rollback", **base)
-    if intent == "set_image":
-        return FixSpec(action="set_image", container=filled["container"], image=filled["image"], **base)
-    if intent == "set_resources":
-        res = filled["resources"]
-        return FixSpec(action="set_resources", container=filled["container"], limits=res.get("limits", {}),
-                       requests=res.get("requests", {}), **base)
-    raise PlanInvalid(f"{intent} is not a change KubeCopilot can plan")
+    """The FixSpec for a change the user asked for directly ("scale cart to 5"): the intent's fix and kind from the
+    registry, the target and values from the filled slots."""
+    change = spec(intent).change
+    if change is None:
+        raise PlanInvalid(f"{intent} is not a change KubeCopilot can plan")
+    target = filled[Slot.POD] if change.kind == "Pod" else filled[Slot.DEPLOYMENT]
+    resources = filled.get(Slot.RESOURCES) or {}
+    replicas = filled.get(Slot.REPLICAS)
+    return FixSpec(action=change.fix, kind=change.kind, namespace=filled[Slot.NAMESPACE], name=target,
+                   replicas=int(replicas) if replicas is not None else None, container=filled.get(Slot.CONTAINER),
+                   image=filled.get(Slot.IMAGE), limits=resources.get("limits", {}), requests=resources.get("requests", {}))
 
 
 def ref_of(fix: FixSpec, cluster: str | None) -> ResourceRef:

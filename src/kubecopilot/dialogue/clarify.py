@@ -6,9 +6,10 @@ Never a guess acted on: the user picks one (a number, its name) or says somethin
 from __future__ import annotations
 
 from kubecopilot.dialogue.intents import Understood
+from kubecopilot.dialogue.registry import intent_label
 from kubecopilot.dialogue.session import PendingRequest
 from kubecopilot.dialogue.turns import Ask, Option
-from kubecopilot.messages import Language, intent_label, say
+from kubecopilot.messages import Language, say
 
 INTENT_SLOT = "intent"  # the slot of "did you mean …?": the answer picks one of the nearest intents
 MAX_OPTIONS = 4

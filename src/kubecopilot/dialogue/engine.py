@@ -20,12 +20,13 @@ from kubecopilot.dialogue import handlers, intents
 from kubecopilot.dialogue.clarify import INTENT_SLOT, did_you_mean
 from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
-from kubecopilot.dialogue.intents import WRITE_INTENTS, Understood
+from kubecopilot.dialogue.intents import Understood
 from kubecopilot.dialogue.models import RoutedRequest
 from kubecopilot.dialogue.ports import Brain, PlanDesk, TurnContext
+from kubecopilot.dialogue.registry import CHANGE_INTENTS, FREE_SLOTS, kind_name, spec
 from kubecopilot.dialogue.replies import resolve_reply
 from kubecopilot.dialogue.session import PendingRequest, Session
-from kubecopilot.dialogue.slots import FREE_SLOTS, SLOTS, NothingToPick, SlotFiller, parse_free_value
+from kubecopilot.dialogue.slots import NothingToPick, SlotFiller, parse_free_value
 from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, TextBlock, Turn
 from kubecopilot.dialogue.understanding import KnownNames
 from kubecopilot.dialogue.views import Views
@@ -37,16 +38,6 @@ from kubecopilot.tools.ports import Gateway
 T = TypeVar("T")
 
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
-
-
-# Which plan action a change intent is, and the kind it applies to unless the user named one.
-CHANGE_ACTION = {"scale": "scale", "restart": "restart", "rollback": "update", "set_image": "update",
-                 "set_resources": "update", "delete_pod": "delete"}
-DEFAULT_KIND = {"delete_pod": "Pod"}
-KIND_NAMES = {"pod": "Pod", "deployment": "Deployment", "statefulset": "StatefulSet", "node": "Node",
-              "namespace": "Namespace", "service": "Service"}
-
-
 
 
 class Conversation:
@@ -169,7 +160,7 @@ class Conversation:
             self.flows.fall_back(exc)
             return understood
         routed = routed.model_copy(update={"language": understood.request.language})
-        if understood.unsure == "question" and routed.intent in WRITE_INTENTS:
+        if understood.unsure == "question" and routed.intent in CHANGE_INTENTS:
             # the model read a question as a command: ask, with its reading as one explicit choice
             return Understood(routed, (routed.intent, *understood.candidates), "question")
         return Understood(routed)
@@ -208,8 +199,9 @@ class Conversation:
             self.session.set_cluster(req.cluster)
         if req.namespace and req.intent in ("list_pods", "list_deployments", "list_services"):
             self.session.set_namespace(req.namespace)
-        if req.intent in handlers.DIRECT:
-            return handlers.DIRECT[req.intent](self.kit, req)
+        intent = spec(req.intent)
+        if intent.group != "follow_up" and not intent.slots:
+            return handlers.HANDLERS[req.intent](self.kit, req, {}, text)
         last = self.session.last_diagnosis
         if req.intent == "fix" and last and (not req.target or _diagnosed(last, req)):  # "fix it": the last diagnosis
             return self.flows.fix_from_diagnosis(last, text)
@@ -218,16 +210,16 @@ class Conversation:
         refused = self._outside_whitelist(req)
         if refused is not None:
             return refused
-        if req.intent in SLOTS:
+        if intent.slots:
             return self._continue(PendingRequest(request=req, filled={}, slot=""), text)
         return self._unknown()
 
     def _outside_whitelist(self, req: RoutedRequest) -> Answer | None:
         """A change the whitelist does not allow ("delete namespace production") is refused before any question."""
-        action = CHANGE_ACTION.get(req.intent)
-        if action is None or self.plans is None:
+        change = spec(req.intent).change
+        if change is None or self.plans is None:
             return None
-        kind = KIND_NAMES.get(req.kind or "", DEFAULT_KIND.get(req.intent, "Deployment"))
+        action, kind = change.action, kind_name(req.kind) or change.kind
         if (action, kind) in {tuple(pair) for pair in self.plans.whitelist}:
             return None
         allowed = ", ".join(f"{a} {k}" for a, k in self.plans.whitelist)
@@ -251,7 +243,7 @@ class Conversation:
         """A value that came from a stale cached list is gone: forget it (and what depends on it), fill again once."""
         if pending.recovered:
             raise exc
-        order: list[str] = [need.slot for need in SLOTS[pending.request.intent]]
+        order: list[str] = [need.slot for need in spec(pending.request.intent).slots]
         stale = next((s for s in order if _slot_value_matches(pending.filled.get(s), exc.stale_value)), None)
         if stale is None:
             raise exc
@@ -331,7 +323,7 @@ class Conversation:
     # --- running a filled request --------------------------------------------------------------------------------
 
     def _run(self, p: PendingRequest, text: str) -> Turn:
-        handler = handlers.FILLED.get(p.request.intent)
+        handler = handlers.HANDLERS.get(p.request.intent)
         return handler(self.kit, p.request, p.filled, text) if handler else self._unknown()
 
     def _unknown(self) -> Answer:

@@ -1,8 +1,10 @@
-"""One handler per intent, registered in one table.
+"""One handler per intent, in one table keyed by the intent's name (``HANDLERS``).
 
-``DIRECT`` answers what needs no slot filling (lists, overview, session commands); ``FILLED`` runs a request once
-its slots are filled (logs, describe, events, diagnose, fix, and the changes, which become plans). Every handler gets
-the same narrow ``Kit`` — the turn's context and the read-only views — never the conversation itself.
+An intent's data — keywords, help, slots, the change it is — lives in ``intents.yaml`` (``registry.py``); here is only
+what each one does. An intent with slots runs once they are filled (logs, describe, events, diagnose, fix, and the
+changes, which become plans); one without answers at once (lists, overview, session commands). Every handler gets
+the same narrow ``Kit`` — the turn's context and the read-only views — never the conversation itself. The follow-up
+intents (choose, cancel, unknown) are the conversation's own and have no handler.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubecopilot.dialogue.flows import Flows
-from kubecopilot.dialogue.models import CHANGE_INTENTS, RoutedRequest
+from kubecopilot.dialogue.models import RoutedRequest
 from kubecopilot.dialogue.ports import TurnContext
 from kubecopilot.dialogue.scan_answer import scan_answer
 from kubecopilot.dialogue.session import Session
@@ -49,8 +51,13 @@ class Kit:
         return self.ctx.session.language
 
 
+Handler = Callable[[Kit, RoutedRequest, dict[str, Any], str], Turn]  # (kit, request, filled slots, what was typed)
 Direct = Callable[[Kit, RoutedRequest], Turn]
-Filled = Callable[[Kit, RoutedRequest, dict[str, Any], str], Turn]
+
+
+def _direct(answer: Direct) -> Handler:
+    """A handler for an intent without slots: it needs neither filled slots nor the text."""
+    return lambda kit, req, filled, text: answer(kit, req)
 
 
 def menu(session: Session) -> Answer:
@@ -96,26 +103,6 @@ def _here(kit: Kit, req: RoutedRequest) -> str | None:
     return req.namespace or kit.session.namespace
 
 
-DIRECT: dict[str, Direct] = {
-    "refresh_cache": refresh_cache,
-    "menu": lambda kit, req: menu(kit.session),
-    "help": show_help,
-    "context": show_context,
-    "switch_context": switch,
-    "list_clusters": lambda kit, req: kit.views.list_clusters(),
-    "cluster_status": lambda kit, req: kit.views.cluster_status(),
-    "list_namespaces": lambda kit, req: kit.views.list_namespaces(),
-    "list_nodes": lambda kit, req: kit.views.list_nodes(),
-    "list_pods": lambda kit, req: kit.views.list_pods(_here(kit, req), req.target),
-    "list_deployments": lambda kit, req: kit.views.list_deployments(_here(kit, req)),
-    "list_services": lambda kit, req: kit.views.list_services(_here(kit, req)),
-    "unhealthy_pods": lambda kit, req: scan_answer(kit.ctx.gateway, req.namespace, cluster=kit.session.cluster,
-                                                   language=kit.lang),
-    "warning_events": lambda kit, req: kit.views.warning_events(req.namespace),
-    "health_check": lambda kit, req: kit.flows.ask_health_check(req),
-}
-
-
 def logs(kit: Kit, req: RoutedRequest, filled: dict[str, Any], text: str) -> Turn:
     ns: str = filled.get("namespace") or ""
     kit.session.remember("pod", filled["pod"], ns)
@@ -150,11 +137,32 @@ def propose(kit: Kit, req: RoutedRequest, filled: dict[str, Any], text: str) -> 
     return kit.flows.propose_from_slots(req.intent, filled)
 
 
-FILLED: dict[str, Filled] = {
+HANDLERS: dict[str, Handler] = {
+    "refresh_cache": _direct(refresh_cache),
+    "menu": _direct(lambda kit, req: menu(kit.session)),
+    "help": _direct(show_help),
+    "context": _direct(show_context),
+    "switch_context": _direct(switch),
+    "list_clusters": _direct(lambda kit, req: kit.views.list_clusters()),
+    "cluster_status": _direct(lambda kit, req: kit.views.cluster_status()),
+    "list_namespaces": _direct(lambda kit, req: kit.views.list_namespaces()),
+    "list_nodes": _direct(lambda kit, req: kit.views.list_nodes()),
+    "list_pods": _direct(lambda kit, req: kit.views.list_pods(_here(kit, req), req.target)),
+    "list_deployments": _direct(lambda kit, req: kit.views.list_deployments(_here(kit, req))),
+    "list_services": _direct(lambda kit, req: kit.views.list_services(_here(kit, req))),
+    "unhealthy_pods": _direct(lambda kit, req: scan_answer(kit.ctx.gateway, req.namespace, cluster=kit.session.cluster,
+                                                           language=kit.lang)),
+    "warning_events": _direct(lambda kit, req: kit.views.warning_events(req.namespace)),
+    "health_check": _direct(lambda kit, req: kit.flows.ask_health_check(req)),
     "logs": logs,
     "describe": describe_or_events,
     "events": describe_or_events,
     "diagnose": diagnose,
     "fix": diagnose,
-    **{intent: propose for intent in sorted(CHANGE_INTENTS - {"fix"})},
+    "scale": propose,
+    "restart": propose,
+    "rollback": propose,
+    "set_image": propose,
+    "set_resources": propose,
+    "delete_pod": propose,
 }

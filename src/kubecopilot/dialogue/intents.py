@@ -1,6 +1,6 @@
 """The offline rule engine: English and Chinese keywords → a RoutedRequest, with no LLM, and how sure it is.
 
-The vocabulary is data (``intents.yaml``); names and numbers come from ``extract``. The rules are *sure* only when
+The vocabulary is data (``intents.yaml``, loaded by ``registry``); names and numbers come from ``extract``. The rules are *sure* only when
 the text names an intent (not through a typo) and, when the names of the cluster are known, its target resolves
 to one of them. A write (scale, restart, …) needs an explicit imperative: a verb inside a question ("which pods
 restart the most?", "为什么一直重启") is never a command. When not sure, ``Understood.candidates`` are the nearest
@@ -17,15 +17,14 @@ from functools import lru_cache
 from typing import Any, cast
 
 from kubecopilot.dialogue import extract
-from kubecopilot.dialogue.models import Intent, ResourceKind, RoutedRequest
+from kubecopilot.dialogue.models import ResourceKind, RoutedRequest
 from kubecopilot.dialogue.phrases import CANCEL, choice_number
+from kubecopilot.dialogue.registry import CHANGE_INTENTS, registry
 from kubecopilot.errors import InputRejected
-from kubecopilot.resources import package_path, read_yaml
 
 CONFIDENT = 0.75  # at or above this, an LLM-enabled session does not ask the coordinator
 SURE, UNSURE = 0.9, 0.6
 MAX_INPUT_CHARS = 2000  # one chat message; longer text is refused before any pattern runs (issue 14)
-WRITE_INTENTS = frozenset({"scale", "restart", "rollback", "set_image", "set_resources", "delete_pod", "fix"})
 NAMED_THING_INTENTS = ("logs", "describe", "diagnose")  # what people most often want of a thing they only named
 
 TARGET_INTENTS = frozenset({"logs", "describe", "events", "diagnose"})
@@ -103,27 +102,25 @@ def _split(keywords: Iterable[str], zh: Iterable[str]) -> tuple[tuple[re.Pattern
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    data: dict[str, Any] = read_yaml(package_path("dialogue", "intents.yaml"))
+    data = registry()
     rules = tuple(
-        _Rule(r["intent"], *_split(r.get("en", []), r.get("zh", [])),
-              needs=tuple(_split(g.get("en", []), g.get("zh", [])) for g in r.get("needs", [])),
-              first=bool(r.get("first")), noun=bool(r.get("noun")))
-        for r in data["rules"]
+        _Rule(r.intent, *_split(r.en, r.zh), needs=tuple(_split(g.en, g.zh) for g in r.needs), first=r.first, noun=r.noun)
+        for r in data.rules
     )
-    kinds = {k: (tuple(v.get("en", [])), tuple(v.get("zh", []))) for k, v in data["kinds"].items()}
+    kinds = {k: (tuple(v.en), tuple(v.zh)) for k, v in data.kinds.items()}
     # Every word of an English keyword is a vocabulary word, never a resource name ("refresh cache" → not "cache").
-    keywords = {w for r in data["rules"] for k in r.get("en", []) for w in k.lower().split()}
+    keywords = {w for r in data.rules for k in r.en for w in k.lower().split()}
     words: dict[str, str] = {}
-    for r in data["rules"]:
-        for k in r.get("en", []):
+    for r in data.rules:
+        for k in r.en:
             if " " not in k and len(k) >= 4:
-                words.setdefault(k.lower(), r["intent"])
+                words.setdefault(k.lower(), r.intent)
     return Vocabulary(
         rules=rules,
         kinds=kinds,
-        pronouns_en=frozenset(data["pronouns"]["en"]),
-        pronouns_zh=tuple(data["pronouns"]["zh"]),
-        stopwords=frozenset(data["stopwords"]["en"].split()) | keywords,
+        pronouns_en=frozenset(data.pronouns.en),
+        pronouns_zh=tuple(data.pronouns.zh),
+        stopwords=frozenset(data.stopwords.en.split()) | keywords,
         words=words,
     )
 
@@ -241,8 +238,8 @@ def _decide(text: str, vocab: Vocabulary) -> tuple[str, tuple[str, ...], str | N
     imperative. The text as read differs from ``text`` only when a typo was corrected."""
     matches = matching_intents(text)
     why = bool(_WHY_EN.search(text) or _WHY_ZH.search(text))
-    writes = [m for m in matches if m in WRITE_INTENTS]
-    reads = tuple(m for m in matches if m not in WRITE_INTENTS)
+    writes = [m for m in matches if m in CHANGE_INTENTS]
+    reads = tuple(m for m in matches if m not in CHANGE_INTENTS)
     if re.match(r"^\s*(why|what'?s wrong|what is wrong|为什么|为啥)", text) or _first_rule_matches(text):
         return matches[0] if _first_rule_matches(text) else "diagnose", (), None, text
     if writes:
@@ -259,7 +256,7 @@ def _decide(text: str, vocab: Vocabulary) -> tuple[str, tuple[str, ...], str | N
     if typo is None:
         return "unknown", (), "unknown", text
     intent, corrected = typo
-    if intent in WRITE_INTENTS and not is_imperative(corrected):
+    if intent in CHANGE_INTENTS and not is_imperative(corrected):
         return "unknown", (intent,), "typo", corrected
     return intent, (intent,), "typo", corrected
 
@@ -275,7 +272,7 @@ def _request(text: str, lowered: str, intent: str, namespace: str | None, cluste
     if intent == "cluster_status" and target:
         intent = "describe"  # "status of cart-service" is about one thing, not the cluster
     return RoutedRequest(
-        intent=cast(Intent, intent),
+        intent=intent,
         kind=_find_kind(lowered, vocab),
         target=target,
         namespace=namespace,

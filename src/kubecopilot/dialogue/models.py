@@ -11,49 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kubecopilot.diagnosis.models import FixSpec
-
-Intent = Literal[
-    # read-only, answered by slot filling + the gateway (no LLM)
-    "list_clusters",
-    "cluster_status",
-    "list_namespaces",
-    "list_nodes",
-    "list_pods",
-    "list_deployments",
-    "list_services",
-    "unhealthy_pods",
-    "warning_events",
-    "logs",
-    "describe",
-    "events",
-    # analysis
-    "diagnose",
-    "health_check",
-    # changes (always through an OperationPlan)
-    "scale",
-    "restart",
-    "rollback",
-    "set_image",
-    "set_resources",
-    "delete_pod",
-    "fix",
-    # session
-    "refresh_cache",
-    "help",
-    "menu",
-    "context",
-    "switch_context",
-    # follow-ups: a numbered option on screen ("2", "the second one", "第二个"), or dropping the question
-    "choose",
-    "cancel",
-    "unknown",
-]
-
-READ_INTENTS = {
-    "list_clusters", "cluster_status", "list_namespaces", "list_nodes", "list_pods", "list_deployments",
-    "list_services", "unhealthy_pods", "warning_events", "logs", "describe", "events",
-}  # fmt: skip
-CHANGE_INTENTS = {"scale", "restart", "rollback", "set_image", "set_resources", "delete_pod", "fix"}
+from kubecopilot.dialogue.registry import Intent
 
 ResourceKind = Literal["pod", "deployment", "statefulset", "node", "namespace", "service"]
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import yaml
 
-from kubecopilot.dialogue.intents import WRITE_INTENTS, understand
+from kubecopilot.dialogue.intents import understand
 from kubecopilot.dialogue.models import RoutedRequest
+from kubecopilot.dialogue.registry import CHANGE_INTENTS
 from kubecopilot.errors import KubeCopilotError
 
 Understand = Callable[[str, dict[str, Any]], RoutedRequest]
@@ -93,7 +94,7 @@ def score(understand_fn: Understand, table: Table) -> Score:
             result.correct += 1
             continue
         result.failures.append((utterance.say, "; ".join(problems)))
-        if request.intent in WRITE_INTENTS and not set(utterance.intents) & WRITE_INTENTS:
+        if request.intent in CHANGE_INTENTS and not set(utterance.intents) & CHANGE_INTENTS:
             result.wrong_writes.append(utterance.say)
     return result
 

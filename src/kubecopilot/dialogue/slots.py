@@ -12,55 +12,16 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from kubecopilot.dialogue.extract import MAX_REPLICAS
+from kubecopilot.dialogue.registry import FREE_SLOTS, Slot, spec
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.turns import Ask, Option
 from kubecopilot.errors import CapabilityMissing, ToolFailed
 from kubecopilot.messages import Language, say
 from kubecopilot.tools.ports import Gateway
 
-
-class Slot(StrEnum):
-    """What a request can need filled. A StrEnum, so a value doubles as the key in ``PendingRequest.filled``."""
-
-    NAMESPACE = "namespace"
-    POD = "pod"
-    DEPLOYMENT = "deployment"
-    OBJECT = "object"  # a pod or a deployment, whichever the name says (describe/events)
-    WORKLOAD = "workload"  # a deployment, else a pod, or a node when the user said node (diagnose/fix)
-    CONTAINER = "container"
-    REPLICAS = "replicas"
-    IMAGE = "image"
-    RESOURCES = "resources"
-
-
-@dataclass(frozen=True)
-class Need:
-    """One slot an intent needs; an optional one is left empty rather than asked for."""
-
-    slot: Slot
-    optional: bool = False
-
-
-_NS = Need(Slot.NAMESPACE)
-SLOTS: dict[str, tuple[Need, ...]] = {
-    "logs": (_NS, Need(Slot.POD)),
-    "describe": (_NS, Need(Slot.OBJECT)),
-    "events": (_NS, Need(Slot.OBJECT, optional=True)),
-    "diagnose": (_NS, Need(Slot.WORKLOAD)),
-    "fix": (_NS, Need(Slot.WORKLOAD)),
-    "scale": (_NS, Need(Slot.DEPLOYMENT), Need(Slot.REPLICAS)),
-    "restart": (_NS, Need(Slot.DEPLOYMENT)),
-    "rollback": (_NS, Need(Slot.DEPLOYMENT)),
-    "set_image": (_NS, Need(Slot.DEPLOYMENT), Need(Slot.CONTAINER), Need(Slot.IMAGE)),
-    "set_resources": (_NS, Need(Slot.DEPLOYMENT), Need(Slot.CONTAINER), Need(Slot.RESOURCES)),
-    "delete_pod": (_NS, Need(Slot.POD)),
-}
-# Answered by typing a value; options are only suggestions.
-FREE_SLOTS: frozenset[str] = frozenset({Slot.REPLICAS, Slot.IMAGE, Slot.RESOURCES})
 SYSTEM_NAMESPACE = re.compile(r"^(kube-|openshift-|istio-system$|cert-manager$)")
 _QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(Mi|Gi|Ki|M|G|mi|gi|mb|gb)?\s*$")
 
@@ -89,7 +50,7 @@ class SlotFiller:
 
     def fill(self, pending: PendingRequest) -> Ask | None:
         """Fill every slot of the pending request in order; the first one that needs the user becomes an Ask."""
-        for need in SLOTS.get(pending.request.intent, ()):
+        for need in spec(pending.request.intent).slots:
             slot = need.slot
             if slot in pending.filled:
                 continue

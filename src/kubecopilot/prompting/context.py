@@ -7,28 +7,13 @@ before anything can reach a model; the crew adapter only passes these strings on
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from kubecopilot.diagnosis.models import Diagnosis, Evidence
 from kubecopilot.messages import language_name
 from kubecopilot.prompting.prompts import registry
 from kubecopilot.prompting.sanitizer import Sanitizer
-
-INTENT_HELP = {
-    "list_clusters": "list the clusters", "cluster_status": "overall state of the cluster",
-    "list_namespaces": "list namespaces", "list_nodes": "list nodes", "list_pods": "list pods (optionally filtered)",
-    "list_deployments": "list deployments", "list_services": "list services", "unhealthy_pods": "pods that are not healthy",
-    "warning_events": "recent warning events", "logs": "logs of a pod", "describe": "details of one pod or deployment",
-    "events": "events of one object or a namespace", "diagnose": "why something is failing",
-    "health_check": "check the health of several services", "scale": "change replicas", "restart": "rolling restart",
-    "rollback": "roll back a deployment", "set_image": "change a container image",
-    "set_resources": "change memory/cpu limits or requests", "delete_pod": "delete one pod",
-    "fix": "apply the fix for the problem just diagnosed", "refresh_cache": "re-read everything", "help": "help",
-    "menu": "show quick commands", "context": "show the conversation context",
-    "switch_context": "work in another cluster or namespace from now on",
-    "choose": "pick a numbered option shown before ('2', 'the second one'); set choice", "cancel": "drop the open question",
-    "unknown": "none of the above",
-}  # fmt: skip
 
 ALLOWED_ACTIONS = """\
 - set_resources: container + limits/requests, e.g. {"memory": "256Mi"} (Deployment)
@@ -42,11 +27,12 @@ ALLOWED_ACTIONS = """\
 LOG_LINES = 40
 
 
-def understand_inputs(text: str, context: dict[str, Any], sanitizer: Sanitizer) -> dict[str, str]:
+def understand_inputs(text: str, context: dict[str, Any], sanitizer: Sanitizer, intents: Mapping[str, str]) -> dict[str, str]:
+    """``intents``: every intent's name and help line (the dialogue's registry), for the coordinator to pick from."""
     return {
         "request": sanitizer.redact(text),
         "context": sanitizer.redact(json.dumps(context, ensure_ascii=False, default=str)),
-        "intents": "\n".join(f"- {name}: {help_}" for name, help_ in INTENT_HELP.items()),
+        "intents": "\n".join(f"- {name}: {help_}" for name, help_ in intents.items()),
         "schema": registry().schema_json("understand-request"),
     }
 
