@@ -49,6 +49,7 @@ def routes(world: ClusterSet) -> list[BaseRoute]:
     async def endpoint(request: Request) -> Response:
         cluster = str(request.path_params["cluster"])
         rest = str(request.path_params.get("path", ""))
+        log.debug("%s %s accept=%s", request.method, request.url, request.headers.get("accept"))
         try:
             return await _serve(world, cluster, rest, request)
         except APIError as exc:

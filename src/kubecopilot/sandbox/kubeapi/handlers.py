@@ -9,9 +9,8 @@ from kubecopilot.sandbox import kinds
 from kubecopilot.sandbox.errors import NotFound
 from kubecopilot.sandbox.kubeapi import discovery, extras, writes
 from kubecopilot.sandbox.kubeapi.fields import FieldSelector
-from kubecopilot.sandbox.kubeapi.objects import Call, Obj, Reply, export, list_of, wants
+from kubecopilot.sandbox.kubeapi.objects import Call, MethodNotAllowed, Obj, Reply, export, list_of, wants
 from kubecopilot.sandbox.kubeapi.tables import table
-from kubecopilot.sandbox.kubeapi.writes import MethodNotAllowed
 from kubecopilot.sandbox.selectors import Selector
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from kubecopilot.sandbox import kinds
-from kubecopilot.sandbox.errors import BadRequest
+from kubecopilot.sandbox.errors import APIError, BadRequest
 from kubecopilot.sandbox.kubeapi.paths import ResourcePath
 
 if TYPE_CHECKING:
@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 # A Secret's values read "<redacted>", base64-encoded so that clients decoding []byte still can.
 REDACTED = base64.b64encode(b"<redacted>").decode()
+
+
+class MethodNotAllowed(APIError):
+    reason = "MethodNotAllowed"
+
+
+class UnsupportedMediaType(APIError):
+    reason = "UnsupportedMediaType"
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,8 @@ class Call:
     def json_body(self) -> Any:
         if not self.body:
             return None
+        if "protobuf" in self.content_type or "cbor" in self.content_type:
+            raise UnsupportedMediaType(f"the sandbox reads JSON and YAML request bodies, not {self.content_type}")
         try:
             if "yaml" in self.content_type:
                 return yaml.load(self.body, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from kubecopilot.sandbox import kinds
 from kubecopilot.sandbox.admission import prepare
-from kubecopilot.sandbox.errors import APIError, BadRequest, Conflict
-from kubecopilot.sandbox.kubeapi.objects import Call, Obj, Reply, export
+from kubecopilot.sandbox.errors import BadRequest, Conflict
+from kubecopilot.sandbox.kubeapi.objects import Call, MethodNotAllowed, Obj, Reply, UnsupportedMediaType, export
 from kubecopilot.sandbox.kubeapi.smp import merge_diff, strategic_merge
 from kubecopilot.sandbox.objects import random_suffix
 from kubecopilot.sandbox.ops import OPERATIONS
@@ -30,14 +30,6 @@ MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
-
-
-class MethodNotAllowed(APIError):
-    reason = "MethodNotAllowed"
-
-
-class UnsupportedMediaType(APIError):
-    reason = "UnsupportedMediaType"
 
 
 def transaction(c: Cluster, call: Call, write: Callable[[], Reply]) -> Reply:
