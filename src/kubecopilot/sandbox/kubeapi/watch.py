@@ -86,10 +86,12 @@ class Watch:
                 old = self.seen.get(key)
                 if old is None:
                     events.append(("ADDED", obj))
+                elif old["metadata"].get("uid") != obj["metadata"].get("uid"):  # deleted and recreated (a StatefulSet pod)
+                    events += [("DELETED", old), ("ADDED", obj)]
                 elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
                     events.append(("MODIFIED", obj))
             events += [("DELETED", old) for key, old in self.seen.items() if key not in now]
-            events.sort(key=lambda e: int(e[1]["metadata"].get("resourceVersion") or 0))
+            events.sort(key=lambda e: (int(e[1]["metadata"].get("resourceVersion") or 0), e[0] != "DELETED"))
             self.seen, self.revision = now, c.store.revision
             return self._render(c, events)
 
