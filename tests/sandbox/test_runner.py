@@ -12,6 +12,7 @@ import sys
 
 import httpx
 import pytest
+import yaml
 from mcp import StdioServerParameters
 
 from kubecopilot.sandbox.errors import UnknownScenario
@@ -97,14 +98,21 @@ def test_stdio_transport_serves_on_stdin_stdout():
     assert sorted(p["metadata"]["labels"]["version"] for p in pods) == ["v1", "v2"]
 
 
-def test_cli_announces_itself_in_one_line_and_stops_cleanly_on_ctrl_c():
+def test_cli_announces_itself_and_its_kubernetes_api_and_stops_cleanly_on_ctrl_c(tmp_path):
+    kubeconfig = tmp_path / "kube" / "config"
     cmd = [sys.executable, "-m", "kubecopilot", "sandbox", "--port", "0", "--scenario", "minimal",
-           "--transport", "streamable-http"]
+           "--transport", "streamable-http", "--kubeconfig", str(kubeconfig)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()  # printed (and flushed) once the server accepts connections
         assert re.fullmatch(r"KubeCopilot sandbox \(scenario minimal, 51 tools\) listening on "
                             r"http://127\.0\.0\.1:\d+/mcp\n", line)
+        port = re.search(r":(\d+)/mcp", line)[1]
+        api_line = proc.stdout.readline()
+        assert f"Kubernetes API: http://127.0.0.1:{port}/k8s/dev-cluster; kubeconfig written to {kubeconfig}" in api_line
+        config = yaml.safe_load(kubeconfig.read_text())
+        assert config["current-context"] == "dev-cluster"
+        assert [c["cluster"]["server"] for c in config["clusters"]] == [f"http://127.0.0.1:{port}/k8s/dev-cluster"]
         with MCPSession(line.split(" listening on ")[1].strip()) as session:
             assert session.json("get_cluster_info")["name"] == "dev-cluster"
         proc.send_signal(signal.SIGINT)

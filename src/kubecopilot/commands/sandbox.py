@@ -19,6 +19,13 @@ def add_parser(sub: Any) -> None:
         "announced; stdio serves on stdin/stdout",
     )
     p.add_argument(
+        "--kubeconfig",
+        default=None,
+        metavar="PATH",
+        help="also write a kubeconfig for the sandbox's Kubernetes API (one context per cluster), e.g. for "
+        "KUBECONFIG=PATH kubectl get pods -n dev -w",
+    )
+    p.add_argument(
         "--scenario",
         default=None,
         help="scenario to load: default, healthy, minimal (default: $KUBECOPILOT_SANDBOX_SCENARIO or default)",

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
@@ -62,6 +63,23 @@ class SandboxHandle:
     @property
     def streamable_http_url(self) -> str:
         return _url(self.host, self.port, "streamable-http")
+
+    @property
+    def base_url(self) -> str:
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{shown}:{self.port}"
+
+    def kube_url(self, cluster: str | None = None) -> str:
+        """The Kubernetes API of one cluster (default: the current one): ``http://127.0.0.1:PORT/k8s/<cluster>``."""
+        from kubecopilot.sandbox.kubeapi.kubeconfig import api_url
+
+        return api_url(self.base_url, cluster or self.cluster.current)
+
+    def write_kubeconfig(self, path: str | os.PathLike[str]) -> Path:
+        """Write a kubeconfig with one context per sandbox cluster (current context: the current cluster)."""
+        from kubecopilot.sandbox.kubeapi.kubeconfig import write_kubeconfig
+
+        return write_kubeconfig(self.cluster, self.base_url, path)
 
     @property
     def running(self) -> bool:
@@ -155,8 +173,9 @@ class SandboxProcess:
 
     def _read_url(self, timeout: float) -> str:
         lines: queue.Queue[bytes] = queue.Queue()
-        assert self.process.stdout is not None
-        threading.Thread(target=lambda: lines.put(self.process.stdout.readline()), daemon=True).start()
+        stdout = self.process.stdout
+        assert stdout is not None
+        threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
         try:
             line = lines.get(timeout=timeout).decode(errors="replace").strip()
         except queue.Empty:

@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from kubecopilot import __version__
-from kubecopilot.errors import KubeCopilotError
+from kubecopilot.errors import KubeCopilotError, UsageError
 from kubecopilot.sandbox.world import ClusterSet
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,12 @@ def build_server(world: ClusterSet) -> Server:
         for spec in world.tools
     ]
 
-    @server.list_tools()
+    # The SDK's low-level decorators carry no types.
+    @server.list_tools()  # type: ignore[no-untyped-call, untyped-decorator]
     async def list_tools() -> list[types.Tool]:
         return tools
 
-    @server.call_tool(validate_input=False)  # ClusterSet.call validates, with clearer messages
+    @server.call_tool(validate_input=False)  # type: ignore[untyped-decorator]  # ClusterSet.call validates, with clearer messages
     async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
         try:
             text = await anyio.to_thread.run_sync(world.call, name, arguments)
@@ -134,11 +135,14 @@ def build_app(world: ClusterSet, host: str = "127.0.0.1") -> Starlette:
         async with manager.run():
             yield
 
+    from kubecopilot.sandbox.kubeapi.app import routes as kube_routes
+
     routes = [
         Route("/sse", endpoint=handle_sse, methods=["GET"]),
         Mount("/messages/", app=sse.handle_post_message),
         Route("/mcp", endpoint=_ASGIEndpoint(manager)),
         Route("/healthz", endpoint=health, methods=["GET"]),
+        *kube_routes(world),  # the Kubernetes REST API of each cluster, under /k8s/<cluster>
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 
@@ -208,18 +212,36 @@ def run_cli(args: argparse.Namespace, settings: Any) -> int:
     scenario = args.scenario or getattr(settings, "sandbox_scenario", None) or "default"
     world = ClusterSet(scenario)
     if args.transport == "stdio":
+        if getattr(args, "kubeconfig", None):
+            raise UsageError("--kubeconfig needs an HTTP transport: the Kubernetes API is served on the sandbox's port",
+                             hint="use --transport sse or streamable-http")
         anyio.run(_serve_stdio, world)
         return 0
     sock = bind_socket(args.host, args.port)
     port = sock.getsockname()[1]
     url = url_for(args.host, port, args.transport)
 
+    base = url.rsplit("/", 1)[0]
+    kubeconfig = getattr(args, "kubeconfig", None)
+
     def announce() -> None:
         print(f"KubeCopilot sandbox (scenario {scenario}, {len(world.tools)} tools) listening on {url}", flush=True)
+        print(_kube_api_line(world, base, kubeconfig), flush=True)
 
     server = UvicornServer(uvicorn_config(build_app(world, args.host)), on_ready=announce)
     asyncio.run(server.serve(sockets=[sock]))
     return 0
+
+
+def _kube_api_line(world: ClusterSet, base: str, kubeconfig: str | None) -> str:
+    """The second startup line: where the Kubernetes API is, and the kubeconfig when one was asked for."""
+    from kubecopilot.sandbox.kubeapi.kubeconfig import api_url, write_kubeconfig
+
+    if kubeconfig is None:
+        return (f"Kubernetes API: {api_url(base, world.current)} (one per cluster under {base}/k8s/; "
+                "--kubeconfig PATH writes a kubeconfig for kubectl)")
+    path = write_kubeconfig(world, base, kubeconfig)
+    return f"Kubernetes API: {api_url(base, world.current)}; kubeconfig written to {path} (KUBECONFIG={path} kubectl get pods -n dev)"
 
 
 async def _serve_stdio(world: ClusterSet) -> None:
