@@ -68,5 +68,6 @@ class Cluster:
 
 def _event_host(obj: Obj) -> str | None:
     if obj["kind"] == "Pod":
-        return obj["spec"].get("nodeName")
+        node: str | None = obj["spec"].get("nodeName")
+        return node
     return obj["metadata"]["name"] if obj["kind"] == "Node" else None

@@ -8,7 +8,7 @@ Rollouts are immediate: a new template gets a new ReplicaSet with all the replic
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kubecopilot.sandbox import kubelet, policy, statuses, storage
 from kubecopilot.sandbox.events import EventSpec
@@ -143,7 +143,7 @@ def sync_replicaset(c: Cluster, rs: Obj) -> None:
         c.events.record(rs, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", component="replicaset-controller")
 
 
-def _deletion_order(pod: Obj) -> tuple:
+def _deletion_order(pod: Obj) -> tuple[Any, ...]:
     """Which surplus pod goes first: unscheduled, then not ready, then the youngest (the controller's ranking)."""
     status = pod.get("status") or {}
     ready = any(cond["type"] == "Ready" and cond["status"] == "True" for cond in status.get("conditions") or ())

@@ -17,7 +17,7 @@ def pod_status(pod: Obj) -> str:
     for cs in reversed(status.get("containerStatuses") or []):
         state = cs.get("state") or {}
         if state.get("waiting", {}).get("reason"):
-            return state["waiting"]["reason"]
+            return str(state["waiting"]["reason"])
         if "terminated" in state:
             reason = state["terminated"].get("reason") or f"ExitCode:{state['terminated'].get('exitCode')}"
     return reason

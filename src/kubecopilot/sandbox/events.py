@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from kubecopilot.sandbox.store import Obj, Store
 from kubecopilot.sandbox.timeutil import parse_stamp, stamp
@@ -71,7 +72,7 @@ class EventRecorder:
             involved["namespace"] = meta["namespace"]
         if spec.field_path:
             involved["fieldPath"] = spec.field_path
-        event = {
+        event: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": {"name": _event_name(obj, spec.reason, spec.message), "namespace": _event_namespace(obj)},

@@ -5,7 +5,7 @@ rules, emit their events, and react to nodes that stop reporting (taints, NotRea
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kubecopilot.sandbox import podstatus, rules, scheduler
 from kubecopilot.sandbox.events import EventSpec
@@ -129,7 +129,7 @@ def set_node_pressure(c: Cluster, node_name: str, condition: str) -> None:
     c.events.record(node, event, f"Node {node_name} status is now: {event}", "Normal", "kubelet")
 
 
-def node_conditions(ready: bool, at: str) -> list[dict]:
+def node_conditions(ready: bool, at: str) -> list[dict[str, Any]]:
     if ready:
         pressure = [("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
                     ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
@@ -140,7 +140,7 @@ def node_conditions(ready: bool, at: str) -> list[dict]:
     return [_cond(t, "Unknown", "NodeStatusUnknown", lost, at) for t in ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready")]
 
 
-def _cond(type_: str, status: str, reason: str, message: str, at: str) -> dict:
+def _cond(type_: str, status: str, reason: str, message: str, at: str) -> dict[str, Any]:
     return {"type": type_, "status": status, "reason": reason, "message": message,
             "lastHeartbeatTime": at, "lastTransitionTime": at}
 

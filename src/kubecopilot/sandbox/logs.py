@@ -71,7 +71,7 @@ def _select_run(c: Cluster, pod: Obj, name: str, status: dict[str, Any] | None, 
         return Run("healthy", parse_stamp(state["running"]["startedAt"]), c.now())
     if "terminated" in state:
         return _terminated_run(state["terminated"])
-    if crashing:
+    if crashing and last is not None:
         return _terminated_run(last)
     reason = state.get("waiting", {}).get("reason", "ContainerCreating")
     why = "trying and failing to pull image" if reason == "ImagePullBackOff" else reason
@@ -117,7 +117,7 @@ def _failing_readiness_path(container: dict[str, Any], app: AppProfile) -> str |
     return None if path in app.serves else path
 
 
-def _spread(app: AppProfile, templates: Any, start: datetime, end: datetime, rng: random.Random, ctx: dict) -> list[str]:
+def _spread(app: AppProfile, templates: Any, start: datetime, end: datetime, rng: random.Random, ctx: dict[str, Any]) -> list[str]:
     templates = list(templates)
     if not templates:
         return []
@@ -151,7 +151,7 @@ def _context(c: Cluster, pod: Obj, container: dict[str, Any], app: AppProfile) -
     }
 
 
-class _Values(dict):
+class _Values(dict[str, Any]):
     """Fills a log template: fixed context first, then fresh random values per placeholder."""
 
     def __init__(self, ctx: dict[str, Any], rng: random.Random, at: datetime) -> None:

@@ -123,9 +123,9 @@ def replicaset_for(deployment: Obj, pod_hash: str, revision: int) -> Obj:
     }
 
 
-def pod_from_template(owner: Obj, template: dict[str, Any], name: str, extra_labels: dict | None = None) -> Obj:
+def pod_from_template(owner: Obj, template: dict[str, Any], name: str, extra_labels: dict[str, str] | None = None) -> Obj:
     tmeta = template.get("metadata") or {}
-    pod = {
+    pod: Obj = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {

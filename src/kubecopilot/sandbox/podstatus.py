@@ -84,7 +84,7 @@ def build_status(pod: Obj, outcome: PodOutcome, now: datetime, unschedulable: st
     return status
 
 
-def _container_status(pod: Obj, c: ContainerOutcome, old: dict | None, started: datetime, now: datetime) -> dict[str, Any]:
+def _container_status(pod: Obj, c: ContainerOutcome, old: dict[str, Any] | None, started: datetime, now: datetime) -> dict[str, Any]:
     meta = pod["metadata"]
     base: dict[str, Any] = {"name": c.name, "image": c.image, "ready": c.ready, "restartCount": 0, "started": False}
     if c.mode == "waiting":
@@ -119,7 +119,7 @@ def _container_status(pod: Obj, c: ContainerOutcome, old: dict | None, started: 
     return _running_status(base, c, old, started, now)
 
 
-def _running_status(base: dict, c: ContainerOutcome, old: dict | None, started: datetime, now: datetime) -> dict[str, Any]:
+def _running_status(base: dict[str, Any], c: ContainerOutcome, old: dict[str, Any] | None, started: datetime, now: datetime) -> dict[str, Any]:
     old = old or {}
     old_state = old.get("state") or {}
     base["started"] = True
@@ -225,19 +225,19 @@ def _phase(outcome: PodOutcome) -> str:
     return "Running" if modes & {"running", "crashloop"} else "Pending"
 
 
-def _ready_since(old: dict, ready: bool, started: datetime, now: datetime) -> datetime:
+def _ready_since(old: dict[str, Any], ready: bool, started: datetime, now: datetime) -> datetime:
     for cond in old.get("conditions") or ():
         if cond["type"] == "Ready" and (cond["status"] == "True") == ready:
             return parse_stamp(cond["lastTransitionTime"])
     return started if not old.get("conditions") else now
 
 
-def _not_ready_message(statuses: list[dict]) -> str | None:
+def _not_ready_message(statuses: list[dict[str, Any]]) -> str | None:
     names = [s["name"] for s in statuses if not s["ready"]]
     return f"containers with unready status: [{' '.join(names)}]" if names else None
 
 
-def _condition(type_: str, ok: bool, at: datetime, reason: str | None = None, message: str | None = None) -> dict:
+def _condition(type_: str, ok: bool, at: datetime, reason: str | None = None, message: str | None = None) -> dict[str, Any]:
     cond: dict[str, Any] = {"type": type_, "status": "True" if ok else "False", "lastProbeTime": None,
                             "lastTransitionTime": stamp(at)}
     if not ok and reason:

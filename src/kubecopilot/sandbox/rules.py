@@ -65,7 +65,7 @@ def evaluate(pod: Obj, store: Store, catalog: Catalog) -> PodOutcome:
 def node_is_ready(node: Obj) -> bool:
     for cond in node.get("status", {}).get("conditions") or ():
         if cond["type"] == "Ready":
-            return cond["status"] == "True"
+            return bool(cond["status"] == "True")
     return False
 
 
@@ -133,7 +133,7 @@ def config_path(app: AppProfile, c: dict[str, Any]) -> str | None:
         return None
     for env in c.get("env") or ():
         if env.get("name") == app.config_env and "value" in env:
-            return env["value"]
+            return str(env["value"])
     return app.config_default
 
 

@@ -14,6 +14,7 @@ import copy
 import functools
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def check_name(name: str) -> None:
 
 
 def describe(name: str) -> str:
-    return _read(SCENARIO_DIR / f"{name}.yaml").get("description", "").strip()
+    return str(_read(SCENARIO_DIR / f"{name}.yaml").get("description", "")).strip()
 
 
 def build(name: str, clock: Clock) -> tuple[dict[str, Cluster], str]:
@@ -80,7 +81,7 @@ def _merge(fragments: list[str]) -> dict[str, Any]:
     return merged
 
 
-Step = tuple[datetime, int, Callable[[], None]]
+Step = tuple[datetime, int, Callable[[], object]]
 
 
 def _build_cluster(name: str, fragments: list[str], seed: str, clock: Clock, catalog: Catalog) -> Cluster:
@@ -91,29 +92,29 @@ def _build_cluster(name: str, fragments: list[str], seed: str, clock: Clock, cat
     born = start - parse_duration(info.get("age", "30d"))
     steps: list[Step] = []
 
-    def add(when: datetime, action: Callable[[], None]) -> None:
+    def add(when: datetime, action: Callable[[], object]) -> None:
         steps.append((when, len(steps), action))
 
     for index, node in enumerate(spec["nodes"]):
-        add(born, lambda node=node, index=index: _create_node(c, node, index, info["version"]))
+        add(born, partial(_create_node, c, node, index, info["version"]))
     for node_name, since in spec["notReady"].items():
-        add(start - parse_duration(since), lambda n=node_name: c.set_node_ready(n, False))
+        add(start - parse_duration(since), partial(c.set_node_ready, node_name, False))
     for node_name, since in spec["cordoned"].items():
-        add(start - parse_duration(since), lambda n=node_name: OPERATIONS["cordon_node"](c, n))
+        add(start - parse_duration(since), partial(OPERATIONS["cordon_node"], c, node_name))
     for node_name, pressure in spec["pressure"].items():
         for condition in pressure["conditions"]:
-            add(start - parse_duration(pressure["since"]), lambda n=node_name, k=condition: set_node_pressure(c, n, k))
+            add(start - parse_duration(pressure["since"]), partial(set_node_pressure, c, node_name, condition))
     for ns in spec["namespaces"]:
         when = start - parse_duration(ns["age"]) if ns.get("age") else born
-        add(when, lambda ns=ns: c.store.create(objects.namespace(ns["name"], ns.get("labels"))))
+        add(when, partial(_create_namespace, c, ns))
     for manifest in spec["objects"]:
         history = manifest.pop("sandbox", None) or {}
-        add(start - parse_duration(history.get("age", "7d")), lambda m=manifest: _create(c, m))
+        add(start - parse_duration(history.get("age", "7d")), partial(_create, c, manifest))
         for rollout in history.get("rollouts") or ():
-            add(start - parse_duration(rollout["age"]), lambda m=manifest, r=rollout: _rollout(c, m, r))
+            add(start - parse_duration(rollout["age"]), partial(_rollout, c, manifest, rollout))
         for job_age in history.get("jobs") or ():
             minutes_ago = int(parse_duration(job_age).total_seconds() // 60)
-            add(start - parse_duration(job_age), lambda m=manifest, ago=minutes_ago: _run_cronjob(c, m, ago))
+            add(start - parse_duration(job_age), partial(_run_cronjob, c, manifest, minutes_ago))
     _replay(c, steps, start)
     return c
 
@@ -138,6 +139,10 @@ def _create_node(c: Cluster, spec: dict[str, Any], index: int, version: str) -> 
     node = objects.node(spec, index + 1, version)
     node["status"]["conditions"] = node_conditions(True, stamp(c.now()))
     c.store.create(node)
+
+
+def _create_namespace(c: Cluster, ns: dict[str, Any]) -> None:
+    c.store.create(objects.namespace(ns["name"], ns.get("labels")))
 
 
 def _create(c: Cluster, manifest: dict[str, Any]) -> None:

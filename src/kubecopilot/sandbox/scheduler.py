@@ -125,4 +125,4 @@ def assign_pod_ip(store: Store, node: Obj) -> str:
 
 
 def node_ip(node: Obj) -> str:
-    return next(a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP")
+    return str(next(a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP"))

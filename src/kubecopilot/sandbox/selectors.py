@@ -58,7 +58,9 @@ class Selector:
 
 def _split(text: str) -> list[str]:
     """Split on commas outside parentheses."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         depth += {"(": 1, ")": -1}.get(ch, 0)
         if ch == "," and depth == 0:

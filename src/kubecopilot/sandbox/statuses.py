@@ -5,7 +5,7 @@ Endpoints follow Services; autoscalers report their target's replicas.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kubecopilot.sandbox import metrics, policy
@@ -97,7 +97,7 @@ def _deployment_status(c: Cluster, d: Obj) -> dict[str, Any]:
     return {k: v for k, v in status.items() if v != 0 or k in ("observedGeneration", "replicas")}
 
 
-def _progressing(c: Cluster, d: Obj, old: dict, current: Obj | None, rs_name: str, complete: bool) -> dict[str, Any]:
+def _progressing(c: Cluster, d: Obj, old: dict[str, Any], current: Obj | None, rs_name: str, complete: bool) -> dict[str, Any]:
     if complete:
         return _condition(old, "Progressing", True, "NewReplicaSetAvailable", f'ReplicaSet "{rs_name}" has successfully progressed.', c.now())
     started = parse_stamp(current["metadata"]["creationTimestamp"]) if current else c.now()
@@ -107,9 +107,9 @@ def _progressing(c: Cluster, d: Obj, old: dict, current: Obj | None, rs_name: st
     return _condition(old, "Progressing", False, "ProgressDeadlineExceeded", f'ReplicaSet "{rs_name}" has timed out progressing.', deadline)
 
 
-def _condition(old: dict, type_: str, ok: bool, reason: str, message: str, at) -> dict[str, Any]:
+def _condition(old: dict[str, Any], type_: str, ok: bool, reason: str, message: str, at: datetime) -> dict[str, Any]:
     status = "True" if ok else "False"
-    previous = old.get(type_)
+    previous: dict[str, Any] | None = old.get(type_)
     if previous and previous["status"] == status and previous.get("reason") == reason:
         return previous
     return {"type": type_, "status": status, "reason": reason, "message": message,
@@ -201,7 +201,7 @@ def _sync_endpoints(c: Cluster) -> None:
         if subset:
             subset["ports"] = [{"name": p.get("name", ""), "port": _target_port(p, pods), "protocol": p.get("protocol", "TCP")}
                                for p in svc["spec"].get("ports") or ()]
-        ep = {"apiVersion": "v1", "kind": "Endpoints",
+        ep: dict[str, Any] = {"apiVersion": "v1", "kind": "Endpoints",
               "metadata": {"name": name, "namespace": ns, "labels": dict(svc["metadata"].get("labels") or {})},
               "subsets": [subset] if subset else []}
         existing = c.store.peek("Endpoints", name, ns)
@@ -229,8 +229,8 @@ def _target_port(port: dict[str, Any], pods: list[Obj]) -> int:
         for container in pod["spec"].get("containers") or ():
             for p in container.get("ports") or ():
                 if p.get("name") == target:
-                    return p["containerPort"]
-    return port.get("port", 0)
+                    return int(p["containerPort"])
+    return int(port.get("port", 0))
 
 
 def _hpa_status(c: Cluster, hpa: Obj) -> dict[str, Any]:

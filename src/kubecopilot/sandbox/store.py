@@ -12,14 +12,16 @@ import random
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from kubecopilot.sandbox import kinds
 from kubecopilot.sandbox.errors import AlreadyExists, NotFound
 from kubecopilot.sandbox.selectors import Selector
 from kubecopilot.sandbox.timeutil import stamp
 
+T = TypeVar("T")
 Obj = dict[str, Any]
+Objs = list[Obj]  # named outside the class: inside it, ``list`` is the Store's method
 Key = tuple[str, str, str]  # (kind, namespace or "", name)
 
 # Kinds whose metadata.generation the real API server maintains (bumped on spec changes).
@@ -55,7 +57,7 @@ class Store:
     def get(self, kind: str, name: str, namespace: str | None = None) -> Obj:
         return clone(self.require(kind, name, namespace))
 
-    def list(self, kind: str, namespace: str | None = None, selector: Selector | None = None) -> list[Obj]:
+    def list(self, kind: str, namespace: str | None = None, selector: Selector | None = None) -> Objs:
         found = [
             obj
             for (k, ns, _), obj in self._objects.items()
@@ -64,7 +66,7 @@ class Store:
         ]
         return sorted(found, key=lambda o: (o["metadata"].get("namespace") or "", o["metadata"]["name"]))
 
-    def owned_by(self, uid: str, kind: str | None = None) -> list[Obj]:
+    def owned_by(self, uid: str, kind: str | None = None) -> Objs:
         return [
             obj
             for obj in self._objects.values()
@@ -137,7 +139,7 @@ class Store:
         return str(self.revision)
 
 
-def clone(data: Any) -> Any:
+def clone(data: T) -> T:
     """A deep copy of JSON-like data. A pickle round trip does the same job as ``copy.deepcopy`` several times
     faster, and the store copies every object it hands out (building the default world copies ~2000 of them)."""
-    return pickle.loads(pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+    return cast(T, pickle.loads(pickle.dumps(data, pickle.HIGHEST_PROTOCOL)))

@@ -122,7 +122,8 @@ def list_namespaces(c: Cluster) -> dict[str, Any]:
 
 @operation
 def get_namespace(c: Cluster, name: str) -> dict[str, Any]:
-    return envelope(c, "Namespace", [c.require_namespace(name)])["items"][0]
+    namespace: dict[str, Any] = envelope(c, "Namespace", [c.require_namespace(name)])["items"][0]
+    return namespace
 
 
 @operation
@@ -141,7 +142,7 @@ def delete_namespace(c: Cluster, name: str) -> dict[str, Any]:
     ns = c.require_namespace(name)
     if name in PROTECTED_NAMESPACES:
         raise Forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
-    removed = Counter()
+    removed: Counter[str] = Counter()
     for obj in list(c.store.all()):
         if obj["metadata"].get("namespace") == name and obj["kind"] != "Event":
             removed[obj["kind"]] += 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kubecopilot.sandbox import kinds
 from kubecopilot.sandbox.admission import prepare
@@ -22,7 +22,10 @@ OPERATIONS: dict[str, Operation] = {}
 REDACTED = "<redacted>"
 
 
-def operation(fn: Operation) -> Operation:
+F = TypeVar("F", bound=Operation)
+
+
+def operation(fn: F) -> F:
     """Register ``fn`` as the implementation of the tool with the same name."""
     OPERATIONS[fn.__name__] = fn
     return fn
@@ -81,7 +84,7 @@ def deleted(message: str, obj: Obj) -> dict[str, Any]:
 def find_container(obj: Obj, container: str | None, pod_spec: dict[str, Any] | None = None) -> dict[str, Any]:
     """A container of a pod spec by name; with no name, the default-container annotation or the first one."""
     spec = pod_spec if pod_spec is not None else obj["spec"]
-    containers = spec.get("containers") or []
+    containers: list[dict[str, Any]] = spec.get("containers") or []
     if container is None:
         default = (obj["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
         return next((c for c in containers if c["name"] == default), containers[0])

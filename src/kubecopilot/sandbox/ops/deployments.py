@@ -66,10 +66,11 @@ def rollback_deployment(c: Cluster, namespace: str, deployment_name: str, to_rev
             raise BadRequest(f'no rollout history found for deployment "{deployment_name}": there is no earlier revision to roll back to')
         target = earlier[-1]
     else:
-        target = next((rs for rs in history if revision(rs) == to_revision), None)
-        if target is None:
+        found = next((rs for rs in history if revision(rs) == to_revision), None)
+        if found is None:
             known = ", ".join(str(revision(rs)) for rs in history)
             raise NotFound(f"unable to find specified revision {to_revision} in history", hint=f"revisions: {known}")
+        target = found
     if revision(target) == current:
         return written(f"deployment.apps/{deployment_name} skipped rollback (current template already matches revision {current})",
                        c.store.require("Deployment", deployment_name, namespace))
@@ -112,7 +113,8 @@ def get_rollout_history(c: Cluster, namespace: str, deployment_name: str) -> dic
 
 
 def _template_container(d: Obj, container: str) -> dict[str, Any]:
-    for ct in d["spec"]["template"]["spec"].get("containers") or ():
+    containers: list[dict[str, Any]] = d["spec"]["template"]["spec"].get("containers") or []
+    for ct in containers:
         if ct["name"] == container:
             return ct
     names = " ".join(ct["name"] for ct in d["spec"]["template"]["spec"].get("containers") or ())
