@@ -186,3 +186,26 @@ def test_cli_rollback_needs_approval_then_runs_with_yes_and_allow_writes(sandbox
     assert report["outcome"] == "executed" and report["verified"] is True
     assert report["plan"]["action"] == "scale" and ops.read_object(CART)["spec"]["replicas"] == 1
     assert [p.status for p in ledger.plans()] == ["executed", "rejected", "executed"]
+
+
+def test_the_readme_demo_repeats_on_a_fresh_sandbox_with_the_same_ledger(tmp_path):
+    """Fix report-worker, quit, start a fresh sandbox: it is OOMKilled again, and the same fix runs again — the
+    idempotency key protects one cluster (its uids), not every sandbox that starts from the same scenario."""
+    from kubecopilot.testing.apps import app_for
+
+    ledger = f"sqlite:///{tmp_path / 'audit.sqlite'}"
+    path = "spec.template.spec.containers[0].resources.limits.memory"
+    for attempt in (1, 2):
+        with runner.start_sandbox("default") as handle, app_for(handle, **{"audit.url": ledger}) as app:
+            talk = app.conversation
+            assert talk.handle("diagnose deployment report-worker -n dev").kind == "answer"
+            proposal = talk.handle("fix it")
+            assert proposal.kind == "plan", (attempt, proposal)
+            done = talk.approve(proposal.plan_id, lambda plan: ApprovalDecision(approved=True, by="user:alice"))
+            assert done.kind == "answer", (attempt, done)
+            limit = handle.cluster.cluster().store.require("Deployment", "report-worker", "dev")
+            for key in path.replace("[0]", ".0").split("."):
+                limit = limit[int(key)] if key.isdigit() else limit[key]
+            assert limit != "64Mi", attempt
+    executed = [plan for plan in AuditLedger(ledger).plans() if plan.status == "executed"]
+    assert len(executed) == 2 and executed[0].audit.idempotency_key != executed[1].audit.idempotency_key

@@ -24,15 +24,29 @@ def _names(world: ClusterSet) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def frozen() -> ClusterSet:
-    return ClusterSet("default", clock=fixed_clock(NOW))
+    return ClusterSet("default", clock=fixed_clock(NOW), fixed_uids=True)
 
 
 def test_same_scenario_and_clock_give_identical_worlds(frozen):
-    assert _dump(ClusterSet("default", clock=fixed_clock(NOW))) == _dump(frozen)
+    assert _dump(ClusterSet("default", clock=fixed_clock(NOW), fixed_uids=True)) == _dump(frozen)
+
+
+def test_each_start_is_a_cluster_of_its_own_uids_but_the_scenarios_names():
+    """A fresh sandbox is a fresh cluster: its own uids (so a change executed on one sandbox is never taken for one
+    executed on the next), the scenario's names; a reset is the same cluster again."""
+    def uids(world: ClusterSet) -> dict[str, str]:
+        return {p["metadata"]["name"]: p["metadata"]["uid"] for p in world.cluster().store.list("Pod", "dev")}
+
+    one, two = ClusterSet("default", clock=fixed_clock(NOW)), ClusterSet("default", clock=fixed_clock(NOW))
+    assert uids(one).keys() == uids(two).keys()
+    assert not set(uids(one).values()) & set(uids(two).values())
+    before = uids(one)
+    one.reset()
+    assert uids(one) == before
 
 
 def test_names_do_not_depend_on_when_the_sandbox_starts(frozen):
-    later = ClusterSet("default", clock=fixed_clock(NOW + timedelta(days=17, seconds=3)))
+    later = ClusterSet("default", clock=fixed_clock(NOW + timedelta(days=17, seconds=3)), fixed_uids=True)
     assert _names(later) == _names(frozen)
 
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 
 class Cluster:
-    def __init__(self, name: str, server: str, version: str, clock: Clock, seed: str, catalog: Catalog) -> None:
+    def __init__(self, name: str, server: str, version: str, clock: Clock, seed: str, catalog: Catalog,
+                 uid_salt: int = 0) -> None:
         self.name = name
         self.server = server
         self.version = version
@@ -30,7 +31,7 @@ class Cluster:
         self.rng = random.Random(seed)
         self._clock = clock
         self._frozen: datetime | None = None
-        self.store = Store(self.rng, self.now)
+        self.store = Store(self.rng, self.now, uid_salt)
         self.events = EventRecorder(self.store, self.now, _event_host)
         self.world: ClusterSet | None = None  # set by the ClusterSet that owns this cluster
         self.lock: threading.RLock = threading.RLock()  # replaced by the owning ClusterSet's lock

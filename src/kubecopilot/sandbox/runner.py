@@ -135,13 +135,15 @@ class SandboxHandle:
         self.stop()
 
 
-def start_sandbox(scenario: str = "default", transport: str = "sse", port: int = 0, clock: Clock | None = None) -> SandboxHandle:
+def start_sandbox(scenario: str = "default", transport: str = "sse", port: int = 0, clock: Clock | None = None,
+                  fixed_uids: bool = False) -> SandboxHandle:
     """Serve a fresh sandbox world on loopback from a background thread; returns when it accepts connections."""
     from kubecopilot.sandbox.world import ClusterSet
 
     if transport not in ("sse", "streamable-http"):
         raise ValueError(f"transport must be sse or streamable-http, not {transport!r}")
-    return SandboxHandle(cluster=ClusterSet(scenario, clock=clock), transport=transport, port=port).serve()
+    world = ClusterSet(scenario, clock=clock, fixed_uids=fixed_uids)
+    return SandboxHandle(cluster=world, transport=transport, port=port).serve()
 
 
 def _url(host: str, port: int, transport: str) -> str:

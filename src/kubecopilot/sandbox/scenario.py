@@ -47,12 +47,12 @@ def describe(name: str) -> str:
     return str(_read(SCENARIO_DIR / f"{name}.yaml").get("description", "")).strip()
 
 
-def build(name: str, clock: Clock) -> tuple[dict[str, Cluster], str]:
+def build(name: str, clock: Clock, uid_salt: int = 0) -> tuple[dict[str, Cluster], str]:
     check_name(name)
     data = _read(SCENARIO_DIR / f"{name}.yaml")
     catalog = Catalog.load()
     clusters = {
-        cluster_name: _build_cluster(cluster_name, fragments, f"{data.get('seed', name)}/{cluster_name}", clock, catalog)
+        cluster_name: _build_cluster(cluster_name, fragments, f"{data.get('seed', name)}/{cluster_name}", clock, catalog, uid_salt)
         for cluster_name, fragments in data["clusters"].items()
     }
     return clusters, data.get("current", next(iter(clusters)))
@@ -84,10 +84,10 @@ def _merge(fragments: list[str]) -> dict[str, Any]:
 Step = tuple[datetime, int, Callable[[], object]]
 
 
-def _build_cluster(name: str, fragments: list[str], seed: str, clock: Clock, catalog: Catalog) -> Cluster:
+def _build_cluster(name: str, fragments: list[str], seed: str, clock: Clock, catalog: Catalog, uid_salt: int) -> Cluster:
     spec = _merge(fragments)
     info = spec["cluster"]
-    c = Cluster(name, info["server"], info["version"], clock, seed, catalog)
+    c = Cluster(name, info["server"], info["version"], clock, seed, catalog, uid_salt)
     start = c.now()
     born = start - parse_duration(info.get("age", "30d"))
     steps: list[Step] = []

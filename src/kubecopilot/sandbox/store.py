@@ -37,9 +37,10 @@ def key_of(obj: Obj) -> Key:
 
 
 class Store:
-    def __init__(self, rng: random.Random, now: Callable[[], datetime]) -> None:
+    def __init__(self, rng: random.Random, now: Callable[[], datetime], uid_salt: int = 0) -> None:
         self._objects: dict[Key, Obj] = {}
         self._rng = rng
+        self._uid_salt = uid_salt  # 0: the seed's uids; else this cluster's own (names stay the seed's)
         self._now = now
         self.revision = _FIRST_RESOURCE_VERSION
 
@@ -124,7 +125,7 @@ class Store:
     # --- helpers ----------------------------------------------------------------------------------------------
 
     def new_uid(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        return str(uuid.UUID(int=self._rng.getrandbits(128) ^ self._uid_salt, version=4))
 
     def snapshot(self) -> tuple[dict[Key, Obj], int, Any]:
         return clone(self._objects), self.revision, self._rng.getstate()

@@ -10,6 +10,7 @@ hold it too (``with handle.cluster.lock: ...``).
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from typing import Any
 
@@ -24,12 +25,16 @@ from kubecopilot.sandbox.toolspec import ToolCatalog
 class ClusterSet:
     """All clusters of a scenario. ``call`` validates arguments, picks the cluster and runs one tool."""
 
-    def __init__(self, scenario: str = "default", clock: Clock | None = None) -> None:
+    def __init__(self, scenario: str = "default", clock: Clock | None = None, *, fixed_uids: bool = False) -> None:
+        """Names, statuses and logs follow the scenario's seed. Uids do too with ``fixed_uids`` (a test that compares
+        two worlds); otherwise this world's uids are its own, as a freshly created real cluster's would be, so a change
+        executed on one sandbox is never taken for one executed on the next (idempotency keys hash the uid)."""
         self.scenario = scenario
         self.clock = clock or system_clock
         self.lock = threading.RLock()
         self.tools = ToolCatalog.load()
-        self.clusters, self.current = scenarios.build(scenario, self.clock)
+        self.uid_salt = 0 if fixed_uids else secrets.randbits(128)
+        self.clusters, self.current = scenarios.build(scenario, self.clock, self.uid_salt)
         for cluster in self.clusters.values():
             cluster.world, cluster.lock = self, self.lock
         self._initial = {name: cluster.snapshot() for name, cluster in self.clusters.items()}
