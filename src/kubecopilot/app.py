@@ -2,6 +2,9 @@
 
 The REPL and the one-shot commands open an ``App`` and close it; nothing else wires parts together. crewAI is not
 imported here: the brain builds the crew on first use (or when the REPL warms it up in the background).
+
+Importing this module is cheap on purpose (the parts are imported when an App is assembled): the REPL imports it to
+start the sandbox child before it pays for the rest (see ``kubecopilot.commands.repl.EarlySandbox``).
 """
 
 from __future__ import annotations
@@ -10,17 +13,37 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from kubecopilot.config import Settings
-from kubecopilot.dialogue.engine import Conversation
-from kubecopilot.dialogue.session import Session
-from kubecopilot.plans.policy import FourEyesPolicy
-from kubecopilot.plans.service import PlanService
-from kubecopilot.prompting.sanitizer import Sanitizer
-from kubecopilot.tools.factory import connect_gateway
-from kubecopilot.tools.gateway import ToolGateway
-from kubecopilot.tools.ops import ClusterOps
+
+if TYPE_CHECKING:
+    from kubecopilot.dialogue.engine import Conversation
+    from kubecopilot.dialogue.ports import Brain
+    from kubecopilot.plans.ledger import AuditLedger
+    from kubecopilot.plans.service import PlanService
+    from kubecopilot.prompting.sanitizer import Sanitizer
+    from kubecopilot.sandbox.runner import SandboxProcess
+    from kubecopilot.tools.gateway import ToolGateway
+
+
+class SandboxSource(Protocol):
+    """A sandbox somebody started early (``commands.repl.EarlySandbox``): ``get`` waits until it listens."""
+
+    def get(self) -> SandboxProcess: ...
+
+
+def needs_sandbox(settings: Settings) -> bool:
+    """No MCP server configured: KubeCopilot runs on its built-in sandbox."""
+    return settings.mcp.url is None and not settings.mcp.command
+
+
+def start_sandbox(settings: Settings) -> SandboxProcess:
+    """The one way KubeCopilot starts its built-in sandbox: a child process on a free loopback port, stopped by
+    ``App.close`` (and by the runner's exit hooks when the process dies another way)."""
+    from kubecopilot.sandbox.runner import spawn_sandbox
+
+    return spawn_sandbox(scenario=settings.sandbox_scenario)
 
 
 class LazyLedger:
@@ -41,6 +64,12 @@ class LazyLedger:
         return getattr(self._ledger, name)
 
 
+def lazy_ledger(url: str) -> AuditLedger:
+    """A ``LazyLedger`` where an ``AuditLedger`` is expected: it forwards every attribute to the real one, which a
+    type checker cannot see through ``__getattr__``."""
+    return cast("AuditLedger", LazyLedger(url))
+
+
 @dataclass
 class App:
     settings: Settings
@@ -48,41 +77,46 @@ class App:
     plans: PlanService
     conversation: Conversation
     sanitizer: Sanitizer
-    brain: Any = None
-    sandbox: Any = None  # the sandbox child process we started, if any
+    brain: Brain | None = None
+    sandbox: SandboxProcess | None = None  # the sandbox child process we started, if any
     mcp_url: str = ""
     llm_reason: str = ""
 
     @classmethod
     def open(cls, settings: Settings, *, on_notice: Callable[[str], None] | None = None,
-             progress: Callable[[str], None] | None = None, brain: Any = None, sandbox: Any = None) -> App:
-        """Connect everything. With no MCP server configured, use ``sandbox`` (a ``spawn_sandbox`` process the
-        caller started early) or start the built-in sandbox as a child process. The App owns it from here on."""
-        url = settings.mcp.url
-        if sandbox is None and url is None and not settings.mcp.command:
-            from kubecopilot.sandbox.runner import spawn_sandbox
+             progress: Callable[[str], None] | None = None, brain: Brain | None = None,
+             sandbox: SandboxSource | None = None) -> App:
+        """Connect everything. With no MCP server configured, use ``sandbox`` (started early by the caller) or
+        start the built-in sandbox now. The App owns the sandbox process from here on."""
+        from kubecopilot.tools.factory import connect_gateway
 
-            sandbox = spawn_sandbox(scenario=settings.sandbox_scenario)
-        if sandbox is not None:
-            url = sandbox.url
+        process = sandbox.get() if sandbox is not None else start_sandbox(settings) if needs_sandbox(settings) else None
+        url = process.url if process is not None else settings.mcp.url
         try:
             gateway = connect_gateway(settings, url=url, on_notice=on_notice)
         except BaseException:
-            if sandbox is not None:
-                sandbox.stop()
+            if process is not None:
+                process.stop()
             raise
         app = cls.assemble(settings, gateway, progress=progress, brain=brain)
-        app.sandbox, app.mcp_url = sandbox, url or " ".join(settings.mcp.command or [])
+        app.sandbox, app.mcp_url = process, url or " ".join(settings.mcp.command or [])
         return app
 
     @classmethod
     def assemble(cls, settings: Settings, gateway: ToolGateway, *, progress: Callable[[str], None] | None = None,
-                 brain: Any = None) -> App:
+                 brain: Brain | None = None) -> App:
         """Everything above the gateway (tests hand in a gateway to a sandbox they run in-process)."""
+        from kubecopilot.dialogue.engine import Conversation
+        from kubecopilot.dialogue.session import Session
+        from kubecopilot.plans.policy import FourEyesPolicy
+        from kubecopilot.plans.service import PlanService
+        from kubecopilot.prompting.sanitizer import Sanitizer
+        from kubecopilot.tools.ops import ClusterOps
+
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        ledger = LazyLedger(settings.audit_url)
-        plans = PlanService(ClusterOps(gateway), ledger, gateway.approvals, whitelist=settings.plans.whitelist,
-                            user=settings.user, verify_timeout=settings.plans.verify_timeout,
+        plans = PlanService(ClusterOps(gateway), lazy_ledger(settings.audit_url), gateway.approvals,
+                            whitelist=settings.plans.whitelist, user=settings.user,
+                            verify_timeout=settings.plans.verify_timeout,
                             policy=FourEyesPolicy.of(settings.plans.four_eyes_rules()),
                             pending_ttl=settings.plans.pending_ttl)
         sanitizer = Sanitizer.from_settings(settings.redaction)

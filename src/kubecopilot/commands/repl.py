@@ -12,17 +12,22 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from kubecopilot.config import Settings
 from kubecopilot.errors import KubeCopilotError
 
+if TYPE_CHECKING:
+    from kubecopilot.sandbox.runner import SandboxProcess
+
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from kubecopilot.app import needs_sandbox  # cheap: the parts are imported when the App is assembled
+
     with exit_on_termination():
         # The sandbox child boots on the other core while this process imports the rest (half the start-up time).
-        early = EarlySandbox(settings.sandbox_scenario) if needs_sandbox(settings) else None
+        early = EarlySandbox(settings) if needs_sandbox(settings) else None
         try:
             from rich.console import Console
 
@@ -38,38 +43,36 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             app.close()
 
 
-def needs_sandbox(settings: Settings) -> bool:
-    return settings.mcp.url is None and not settings.mcp.command
-
-
 class EarlySandbox:
-    """``spawn_sandbox`` in a background thread, started before the heavy imports.
+    """``app.start_sandbox`` in a background thread, started before the heavy imports.
 
     The runner is imported here, in the calling thread: imports in two threads only take turns on the GIL, so
     importing it first gets the child process going soonest; it then boots on the other core while we import the
     rest and waits in the thread for its "listening on" line.
     """
 
-    def __init__(self, scenario: str) -> None:
-        from kubecopilot.sandbox.runner import spawn_sandbox
+    def __init__(self, settings: Settings) -> None:
+        import kubecopilot.sandbox.runner  # noqa: F401 - imported here, before the thread: see above
+        from kubecopilot.app import start_sandbox
 
-        self._process: Any = None
+        self._process: SandboxProcess | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._spawn, args=(spawn_sandbox, scenario),
+        self._thread = threading.Thread(target=self._spawn, args=(start_sandbox, settings),
                                         name="kubecopilot-sandbox-start", daemon=True)
         self._thread.start()
 
-    def _spawn(self, spawn_sandbox: Any, scenario: str) -> None:
+    def _spawn(self, start_sandbox: Callable[[Settings], SandboxProcess], settings: Settings) -> None:
         try:
-            self._process = spawn_sandbox(scenario=scenario)
+            self._process = start_sandbox(settings)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread by get()
             self._error = exc
 
-    def get(self) -> Any:
+    def get(self) -> SandboxProcess:
         """The running sandbox process (waits for its "listening on" line)."""
         self._thread.join()
         if self._error is not None:
             raise self._error
+        assert self._process is not None  # the thread ended without an error: it set the process
         return self._process
 
     def discard(self) -> None:
@@ -108,7 +111,7 @@ def open_app(settings: Settings, console: Any, early: EarlySandbox | None = None
                 else f"connecting to {mask_url_credentials(settings.mcp.url or ' '.join(settings.mcp.command or []))}")
     status = console.status(Text(f"{starting}…", style="cyan")) if console.is_terminal else contextlib.nullcontext()
     with status:
-        return App.open(settings, on_notice=notice, sandbox=early.get() if early is not None else None)
+        return App.open(settings, on_notice=notice, sandbox=early)
 
 
 def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool, input: Any = None,

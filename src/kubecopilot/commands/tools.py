@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from kubecopilot.commands import add_output_flag, command
+from kubecopilot.config import Settings
 
 
 def add_parser(sub: Any) -> None:
@@ -16,32 +17,22 @@ def add_parser(sub: Any) -> None:
     add_output_flag(p)
 
 
-def run(args: argparse.Namespace, settings: Any) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from kubecopilot.app import App
+    from kubecopilot.messages import say
     from kubecopilot.redaction import mask_url_credentials
     from kubecopilot.tools.catalog import catalog_rows
-    from kubecopilot.tools.factory import connect_gateway
 
-    sandbox, url = None, settings.mcp.url
-    if url is None and not settings.mcp.command:
-        from kubecopilot.sandbox.runner import spawn_sandbox
-
-        sandbox = spawn_sandbox(scenario=settings.sandbox_scenario)
-        url = sandbox.url
-        print(f"no MCP server configured: started the built-in sandbox at {url}", file=sys.stderr)
-    try:
-        gateway = connect_gateway(settings, url=url)
-        try:
-            rows = catalog_rows(gateway.catalog, settings.cache.ttl)
-            server = mask_url_credentials(url or " ".join(settings.mcp.command or []))
-            if args.output == "json":
-                print(json.dumps({"server": server, "profile": gateway.profile.name, "tools": rows}, indent=2))
-            else:
-                print(render_table(rows, server, gateway.profile.name))
-        finally:
-            gateway.close()
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
+    with App.open(settings) as app:
+        if app.sandbox is not None:
+            print(say("sandbox_started", "en", url=app.mcp_url), file=sys.stderr)
+        gateway = app.gateway
+        rows = catalog_rows(gateway.catalog, gateway.cache.ttls)
+        server = mask_url_credentials(app.mcp_url)
+        if args.output == "json":
+            print(json.dumps({"server": server, "profile": gateway.profile.name, "tools": rows}, indent=2))
+        else:
+            print(render_table(rows, server, gateway.profile.name))
     return 0
 
 

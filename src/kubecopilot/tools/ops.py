@@ -24,10 +24,20 @@ RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
 
 class ResourceRef(Protocol):
-    kind: str
-    namespace: str | None
-    name: str
-    cluster: str | None
+    """What ops reads of a plan's resource. Read-only properties: ``plans.model.ResourceRef`` (namespace always
+    set) satisfies it, and so does anything else that only exposes these values."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def namespace(self) -> str | None: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def cluster(self) -> str | None: ...
 
 
 class ClusterOps:
