@@ -111,5 +111,5 @@ def test_rollback_refuses_before_touching_any_cluster(two_plans, capsys):
 
 def test_yes_without_allow_writes_is_not_an_approval(two_plans, capsys):
     scale, _ = two_plans
-    assert main(["rollback", scale.plan_id, "--yes"]) == ExitCode.NOT_APPROVED
+    assert main(["rollback", scale.plan_id, "--yes"]) == ExitCode.NEEDS_INPUT  # a usage error, as for ask
     assert "--yes only approves together with --allow-writes" in capsys.readouterr().err

@@ -74,23 +74,23 @@ def test_alice_asks_bob_reviews_and_approves_from_his_terminal(team_on_both, mon
                   "YAML diff (before → after)", "-  replicas: 1", "Status: pending · requested by user:alice"):
         assert layer in out
     code, _, err = as_user(monkeypatch, capsys, sandbox, "alice", "plans", "approve", plan_id[:8], "--yes",
-                           "--confirm-name", "cart-service-v1")
+                           "--allow-writes", "--confirm-name", "cart-service-v1")
     assert code == ExitCode.NOT_APPROVED and "user:alice requested plan" in err and "cannot approve it" in err
     assert replicas(sandbox) == 1
     code, out, _ = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "approve", plan_id[:8], "--yes",
-                           "--confirm-name", "cart-service-v1", "--output", "json")
+                           "--allow-writes", "--confirm-name", "cart-service-v1", "--output", "json")
     assert code == ExitCode.OK and json.loads(out)["outcome"] == "executed"
     assert replicas(sandbox) == 0
     ledger = AuditLedger(team)
     events = [(e.event, e.actor) for e in ledger.history(plan_id)]
-    assert events == [("created", "user:alice"), ("confirmed", "user:bob (--yes)"), ("executing", "system"),
+    assert events == [("created", "user:alice"), ("confirmed", "user:bob (--yes --allow-writes)"), ("executing", "system"),
                       ("executed", "system")]
-    assert ledger.latest(plan_id).audit.confirmed_by == "user:bob (--yes)" and ledger.verify().ok
+    assert ledger.latest(plan_id).audit.confirmed_by == "user:bob (--yes --allow-writes)" and ledger.verify().ok
 
 
 def test_high_risk_needs_the_typed_name_even_with_yes(team, monkeypatch, capsys, sandbox):
     plan_id = alice_asks_for_a_high_risk_change(monkeypatch, capsys, sandbox)
-    code, out, err = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "approve", plan_id[:8], "--yes")
+    code, out, err = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "approve", plan_id[:8], "--yes", "--allow-writes")
     assert code == ExitCode.NOT_APPROVED and "--confirm-name cart-service-v1 is needed" in out
     assert "was not approved; it is pending" in err
     assert AuditLedger(team).latest(plan_id).status == "pending" and replicas(sandbox) == 1
@@ -104,7 +104,7 @@ def test_bob_rejects_from_his_terminal_and_the_list_empties(team, monkeypatch, c
     assert "No plans are waiting" in out
     code, out, _ = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "--all", "--output", "json")
     assert [(r["id"], r["status"]) for r in json.loads(out)] == [(plan_id, "rejected")]
-    code, _, err = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "approve", plan_id[:8], "--yes")
+    code, _, err = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "approve", plan_id[:8], "--yes", "--allow-writes")
     assert code == ExitCode.PLAN_REFUSED and "is rejected; only a pending plan can be approved" in err
 
 
@@ -122,7 +122,7 @@ def test_an_expired_plan_leaves_the_list_and_the_ledger_says_so(team, monkeypatc
     code, out, _ = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "--output", "json")
     assert json.loads(out) == []
     assert [(e.event, e.actor) for e in ledger.history(stale.plan_id)] == [("created", "user:alice"), ("expired", "system")]
-    code, _, err = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "approve", stale.plan_id[:8], "--yes")
+    code, _, err = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "approve", stale.plan_id[:8], "--yes", "--allow-writes")
     assert code == ExitCode.NOT_APPROVED and "expired before anyone approved it" in err
 
 
@@ -130,13 +130,13 @@ def test_approval_in_a_separate_process_with_only_the_ledger_url_in_common(team,
     plan_id = alice_asks_for_a_high_risk_change(monkeypatch, capsys, sandbox)
     env = {**os.environ, "KUBECOPILOT_USER": "bob", "KUBECOPILOT_AUDIT_URL": team, "KUBECOPILOT_FOUR_EYES": "true"}
     proc = subprocess.run([sys.executable, "-m", "kubecopilot", "plans", "approve", plan_id[:8], "--yes",
-                           "--confirm-name", "cart-service-v1", "--no-apply", "--mcp-url", sandbox.url, "--offline"],
+                           "--allow-writes", "--confirm-name", "cart-service-v1", "--no-apply", "--mcp-url", sandbox.url, "--offline"],
                           env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     assert f"Apply it with: kubecopilot plans apply {plan_id[:8]}" in proc.stdout
     assert replicas(sandbox) == 1  # approved only
-    code, _, err = as_user(monkeypatch, capsys, sandbox, "carol", "plans", "approve", plan_id[:8], "--yes")
-    assert code == ExitCode.PLAN_REFUSED and "is already approved (by user:bob (--yes))" in err
+    code, _, err = as_user(monkeypatch, capsys, sandbox, "carol", "plans", "approve", plan_id[:8], "--yes", "--allow-writes")
+    assert code == ExitCode.PLAN_REFUSED and "is already approved (by user:bob (--yes --allow-writes))" in err
     assert f"kubecopilot plans apply {plan_id[:8]}` executes it" in err
     code, out, _ = as_user(monkeypatch, capsys, sandbox, "alice", "plans", "apply", plan_id[:8])
     assert code == ExitCode.OK and "EXECUTED" in out and replicas(sandbox) == 0

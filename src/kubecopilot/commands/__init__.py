@@ -11,10 +11,20 @@ from typing import Any
 
 
 def command(sub: Any, name: str, handler: str, help_text: str) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, help=help_text, description=help_text)
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
     p.set_defaults(handler=handler)
     return p
 
 
 def add_output_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", choices=("text", "json"), default="text", help="output format")
+
+
+def add_write_flags(p: argparse.ArgumentParser, *, allow_writes_help: str, confirm_name: bool = False) -> None:
+    """The approval flags, one policy for every command that has them (``kubecopilot.ui.approval``)."""
+    p.add_argument("--allow-writes", action="store_true", help=allow_writes_help)
+    p.add_argument("--yes", "-y", action="store_true",
+                   help="approve a low/medium-risk change without asking; needs --allow-writes; never high risk alone")
+    if confirm_name:
+        p.add_argument("--confirm-name", metavar="NAME",
+                       help="with --yes on a high-risk plan: the resource's name, as you would type it")

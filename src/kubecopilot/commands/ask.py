@@ -1,9 +1,10 @@
 """``kubecopilot ask "…"``: one turn, for scripts and quick questions.
 
 Exit codes say what the turn was: 0 an answer, 2 a question back (an Ask: its options are in the output), 3 a change
-that was not approved (it stays pending unless someone said no), an error turn its error's code. Writes need
-``--allow-writes``; then a terminal asks the three-layer approval question, or ``--yes`` approves low and medium risk
-without asking. High risk is never approved without a person typing the resource name.
+that was not approved (it stays pending unless someone said no), an error turn its error's code. ``ask`` never
+changes the cluster without ``--allow-writes``; then ``kubecopilot.ui.approval.Approver`` decides, by the one
+``--yes`` policy written down there: a terminal asks the three-layer question, ``--yes`` approves low and medium
+risk without asking, and high risk is never approved without a person typing the resource name.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
-from kubecopilot.commands import add_output_flag, command
+from kubecopilot.commands import add_output_flag, add_write_flags, command
 from kubecopilot.config import Settings
-from kubecopilot.errors import ExitCode, KubeCopilotError, UsageError
+from kubecopilot.errors import ExitCode, KubeCopilotError
 
 if TYPE_CHECKING:
     from kubecopilot.messages import Language
+    from kubecopilot.ui.approval import WriteFlags
 
 
 def add_parser(sub: Any) -> None:
@@ -28,10 +30,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("text", metavar="TEXT",
                    help='what you want, e.g. "list pods in dev" or "为什么 billing-api 一直重启"')
     add_turn_flags(p)
-    p.add_argument("--allow-writes", action="store_true",
-                   help="let this run change the cluster: asks for approval in a terminal (or see --yes)")
-    p.add_argument("--yes", "-y", action="store_true",
-                   help="approve a low/medium-risk change without asking; needs --allow-writes; never high risk")
+    add_write_flags(p, allow_writes_help="let this run change the cluster: asks for approval in a terminal (or see --yes)")
 
 
 def add_turn_flags(p: argparse.ArgumentParser) -> None:
@@ -41,18 +40,20 @@ def add_turn_flags(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.yes and not args.allow_writes:
-        raise UsageError("--yes only approves together with --allow-writes", hint="add --allow-writes, or drop --yes")
+    from kubecopilot.ui.approval import WriteFlags
+
+    flags = WriteFlags.of(args)  # flags that do not go together fail here, before anything is read or planned
     return one_turn(settings, args.text, output=args.output, namespace=args.namespace, cluster=args.cluster,
-                    allow_writes=args.allow_writes, yes=args.yes)
+                    flags=flags)
 
 
 def one_turn(settings: Settings, text: str, *, output: str = "text", namespace: str | None = None,
-             cluster: str | None = None, allow_writes: bool = False, yes: bool = False) -> int:
+             cluster: str | None = None, flags: WriteFlags | None = None) -> int:
     from rich.console import Console
 
     from kubecopilot.app import App
     from kubecopilot.dialogue.turns import PlanProposal
+    from kubecopilot.ui.approval import WriteFlags
     from kubecopilot.ui.progress import StderrProgress
 
     if namespace:
@@ -70,7 +71,7 @@ def one_turn(settings: Settings, text: str, *, output: str = "text", namespace: 
             with progress.running():
                 turn = app.conversation.handle(text)
             if isinstance(turn, PlanProposal):
-                return decide(app, turn, output=output, out=out, people=people, allow_writes=allow_writes, yes=yes)
+                return decide(app, turn, output=output, out=out, people=people, flags=flags or WriteFlags())
             emit(turn, output, out, app.conversation.session.language)
             return exit_code(turn)
         finally:
@@ -113,33 +114,34 @@ def _move_fd1_to_stderr(stdout: TextIO) -> int | None:
     return saved
 
 
-def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow_writes: bool, yes: bool) -> int:
+def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, flags: WriteFlags) -> int:
     """A PlanProposal in one-shot mode: fail safe unless writes were allowed and someone (or --yes) approved."""
     from rich.console import Group
 
     from kubecopilot.messages import say
+    from kubecopilot.ui.approval import Approver, terminal_reader
     from kubecopilot.ui.plan_view import render_plan
     from kubecopilot.ui.render import render_proposal
 
     plan = app.plans.get(proposal.plan_id)
     short, lang = proposal.plan_id[:8], app.conversation.session.language
-    approver = approval_function(people, allow_writes=allow_writes, yes=yes, risk=proposal.risk_level,
-                                 user=app.settings.user, lang=lang)
+    approver = Approver(people, user=app.settings.user, flags=flags, read_line=terminal_reader(people), lang=lang)
     second = app.plans.second_person(plan)  # four-eyes: the requester's own answer could not count
-    if approver is None or second:
+    # ``ask`` never changes the cluster without --allow-writes, whoever is at the terminal.
+    blocked = None if second else "ask_why_approval" if not flags.allow_writes else approver.blocker(proposal.risk_level)
+    if second or blocked:
         if output == "json":
             emit(proposal, output, out)
         else:
             # Nobody can press d here: the diff goes into the output, which is also the record of what was asked.
             out.print(Group(render_proposal(proposal, summary=False, lang=lang), render_plan(plan, show_diff=True, lang=lang)))
-        why = (say("ask_why_second", lang, second=second) if second else say("ask_why_approval", lang)
-               if not allow_writes else say("ask_why_high_yes", lang) if yes else say("ask_why_no_terminal", lang))
+        why = say("ask_why_second", lang, second=second) if second else say(blocked or "ask_why_approval", lang)
         people.print(f"[yellow]{say('ask_plan_why', lang, plan=short, why=why)}[/yellow] {say('ask_nothing_changed', lang)}",
                      highlight=False)
         # Nothing dangles: the plan expires unless someone (anyone, from any terminal) approves it first.
         people.print(say("ask_expires", lang, at=f"{app.plans.expires_at(plan):%Y-%m-%d %H:%M}", plan=short),
                      highlight=False)
-        if not allow_writes and not second:
+        if not flags.allow_writes and not second:
             people.print(say("ask_allow_writes", lang), highlight=False)
         return ExitCode.NOT_APPROVED
     people.print(render_proposal(proposal, summary=False, lang=lang))
@@ -149,37 +151,6 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, allow
     if status in ("pending", "rejected"):
         return ExitCode.NOT_APPROVED
     return exit_code(result)
-
-
-def approval_function(console: Any, *, allow_writes: bool, yes: bool, risk: str, user: str,
-                      lang: Language = "en") -> Any:
-    """Who approves: nobody (None), ``--yes`` for low/medium risk, or the person at this terminal."""
-    from kubecopilot.plans.model import ApprovalDecision
-    from kubecopilot.ui.plan_view import prompt_approval, render_plan
-
-    if not allow_writes or (yes and risk == "high"):
-        return None
-    by = f"user:{user}"
-    if yes:
-        def approve_low_or_medium(plan: Any) -> ApprovalDecision:
-            console.print(render_plan(plan, show_diff=True, lang=lang))
-            if plan.risk.level == "high":  # the proposal said otherwise; the plan itself decides
-                return ApprovalDecision(approved=False, by=by, interrupted=True,
-                                        reason="--yes never approves high risk")
-            return ApprovalDecision(approved=True, by=f"{by} (--yes --allow-writes)")
-        return approve_low_or_medium
-    if sys.stdin.isatty():
-        return lambda plan: prompt_approval(plan, console, _input_to(console), user=by, lang=lang)
-    return None
-
-
-def _input_to(console: Any) -> Any:
-    """``input`` whose prompt goes where the plan was shown (stderr in JSON mode), not into stdout's JSON.
-
-    The prompt is plain Text: as markup, "[y]es / [n]o" would lose its brackets."""
-    from rich.text import Text
-
-    return lambda prompt: console.input(Text(prompt))
 
 
 def emit(turn: Any, output: str, out: Any, lang: Language = "en") -> None:

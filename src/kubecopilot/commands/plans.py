@@ -2,19 +2,18 @@
 
 Plans live in the audit ledger, so every command here works on plans any process made: point every KubeCopilot of a
 team at one PostgreSQL URL and a plan Alice proposed is listed, shown and approved by Bob from his terminal. A
-rollback is a new plan, approved like any other: interactively in a terminal, or with ``--yes --allow-writes`` for
-low/medium risk. Without either it fails safe with exit 3 ("needs approval").
+rollback is a new plan, approved like any other (``kubecopilot.ui.approval``): interactively in a terminal, or with
+``--yes --allow-writes`` for low/medium risk. Without either it fails safe with exit 3 ("needs approval"); the
+rollback plan stays pending for ``plans approve``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Callable
 from typing import Any
 
-from kubecopilot.commands import add_output_flag, command
+from kubecopilot.commands import add_output_flag, add_write_flags, command
 from kubecopilot.config import Settings
 from kubecopilot.errors import CapabilityMissing, ExitCode, PlanError, PlanNotApproved
 
@@ -30,9 +29,7 @@ def add_parser(sub: Any) -> None:
     show = command(actions, "show", f"{REVIEW}:run_show", "one plan in three layers, its status and its history")
     approve = command(actions, "approve", f"{REVIEW}:run_approve",
                       "approve a pending plan (from any terminal): drift check, then it is applied")
-    approve.add_argument("--yes", action="store_true", help="approve without the question (no terminal needed)")
-    approve.add_argument("--confirm-name", metavar="NAME",
-                         help="with --yes on a high-risk plan: the resource's name, as you would type it")
+    add_write_flags(approve, allow_writes_help="let --yes approve without a terminal", confirm_name=True)
     approve.add_argument("--no-apply", action="store_true",
                          help="only approve; someone runs `kubecopilot plans apply ID` later (before it expires)")
     reject = command(actions, "reject", f"{REVIEW}:run_reject", "say no to a pending (or approved, not yet run) plan")
@@ -44,8 +41,7 @@ def add_parser(sub: Any) -> None:
     r = command(sub, "rollback", "kubecopilot.commands.plans:run_rollback",
                 "undo an executed plan: makes a new plan from the live object and asks for approval")
     r.add_argument("plan_id", metavar="PLAN_ID", help="plan id or a unique prefix of one (see `kubecopilot plans`)")
-    r.add_argument("--yes", action="store_true", help="approve without asking; needs --allow-writes; never for high risk")
-    r.add_argument("--allow-writes", action="store_true", help="allow this non-interactive run to change the cluster")
+    add_write_flags(r, allow_writes_help="let --yes approve without a terminal")
     add_output_flag(r)
 
 
@@ -145,10 +141,11 @@ class _NoApprovals:
 def run_rollback(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
+    from kubecopilot.messages import say
     from kubecopilot.plans.ledger import AuditLedger
+    from kubecopilot.ui.approval import Approver, WriteFlags, terminal_reader
 
-    if args.yes and not args.allow_writes:
-        raise PlanNotApproved("--yes only approves together with --allow-writes", hint="add --allow-writes")
+    flags = WriteFlags.of(args)
     ledger = AuditLedger(settings.audit_url)
     original = _executed_plan(ledger, args.plan_id)  # fail fast, before starting or connecting to a cluster
     console = Console(stderr=args.output == "json")
@@ -156,15 +153,18 @@ def run_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
     with App.open(settings) as app:
         if app.sandbox is not None:
-            console.print(f"[dim]No MCP server configured: using the built-in sandbox at {app.mcp_url}[/dim]")
+            console.print(say("sandbox_started", "en", url=app.mcp_url), style="dim", highlight=False)
         service = app.plans
         plan = service.rollback(original.plan_id)
-        approver = _approver(args, settings, console)
-        if approver is None:
-            _show(plan, console)
-            service.decide(plan, None)
-            raise PlanNotApproved(f"rollback plan {plan.plan_id[:8]} needs approval and nobody can be asked here",
-                                  hint="run it in a terminal, or pass --yes --allow-writes (low/medium risk only)")
+        approver = Approver(console, user=settings.user, flags=flags, read_line=terminal_reader(console))
+        if not approver.can_ask():
+            from kubecopilot.ui.plan_view import render_plan
+
+            console.print(render_plan(plan, show_diff=True))
+            raise PlanNotApproved(f"rollback plan {plan.plan_id[:8]} needs approval and nobody can be asked here; "
+                                  "it stays pending",
+                                  hint=f"{approve_command(plan.plan_id)} in a terminal, or run the rollback again "
+                                       "with --yes --allow-writes (low/medium risk only)")
         if not service.decide(plan, approver):
             state = service.get(plan.plan_id).status
             raise PlanNotApproved(f"rollback plan {plan.plan_id[:8]} was not approved; it is {state}")
@@ -177,29 +177,6 @@ def _executed_plan(ledger: Any, plan_id: str) -> Any:
     if plan.status != "executed":
         raise PlanError(f"plan {plan.plan_id[:8]} is {plan.status}; only an executed plan can be rolled back")
     return plan
-
-
-def _approver(args: argparse.Namespace, settings: Settings, console: Any) -> Callable[[Any], Any] | None:
-    from kubecopilot.plans.model import ApprovalDecision
-    from kubecopilot.ui.plan_view import prompt_approval
-
-    by = f"user:{settings.user}"
-    if args.yes:
-        def approve_unless_high(plan: Any) -> ApprovalDecision:
-            _show(plan, console)
-            if plan.risk.level == "high":
-                return ApprovalDecision(approved=False, by=by, reason="--yes cannot approve a high-risk plan")
-            return ApprovalDecision(approved=True, by=f"{by} (--yes --allow-writes)")
-        return approve_unless_high
-    if sys.stdin.isatty():
-        return lambda plan: prompt_approval(plan, console, input, user=by)
-    return None
-
-
-def _show(plan: Any, console: Any) -> None:
-    from kubecopilot.ui.plan_view import render_plan
-
-    console.print(render_plan(plan))
 
 
 def _print_report(report: Any, output: str, console: Any) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from kubecopilot.commands.plans import _print_report, approve_command, ledger_service
@@ -59,6 +58,9 @@ def run_reject(args: argparse.Namespace, settings: Settings) -> int:
 def run_approve(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
+    from kubecopilot.ui.approval import Approver, WriteFlags, terminal_reader
+
+    flags = WriteFlags.of(args)
     console = Console(stderr=args.output == "json")
     _pending_or_fail(ledger_service(settings), args.plan_id)  # fail fast, before connecting to a cluster
     from kubecopilot.app import App
@@ -66,13 +68,14 @@ def run_approve(args: argparse.Namespace, settings: Settings) -> int:
     with App.open(settings) as app:
         service = app.plans
         plan = _pending_or_fail(service, args.plan_id)
-        approver = _approver(args, settings, console)
-        if approver is None:
+        approver = Approver(console, user=settings.user, flags=flags, read_line=terminal_reader(console))
+        if not approver.can_ask():
             from kubecopilot.ui.plan_view import render_plan
 
             console.print(render_plan(plan, show_diff=True))
             raise PlanNotApproved(f"plan {plan.plan_id[:8]} needs a person to approve it and nobody can be asked here",
-                                  hint="run it in a terminal, or pass --yes (and --confirm-name NAME for high risk)")
+                                  hint="run it in a terminal, or pass --yes --allow-writes "
+                                       "(and --confirm-name NAME for high risk)")
         if not service.decide(plan, approver):
             raise PlanNotApproved(f"plan {plan.plan_id[:8]} was not approved; it is {service.get(plan.plan_id).status}")
         console.print(f"Plan {plan.plan_id[:8]} approved by user:{settings.user}.", highlight=False)
@@ -104,25 +107,3 @@ def _pending_or_fail(service: Any, plan_id: str) -> Any:
     if plan.status != "pending":
         raise PlanError(f"plan {plan.plan_id[:8]} is {plan.status}; only a pending plan can be approved")
     return plan
-
-
-def _approver(args: argparse.Namespace, settings: Settings, console: Any) -> Any:
-    """``--yes`` (high risk only with ``--confirm-name``), else the three-layer question in a terminal, else None."""
-    from rich.text import Text  # the prompt as plain text: as markup, "[y]es / [n]o" would lose its brackets
-
-    from kubecopilot.plans.model import ApprovalDecision
-    from kubecopilot.ui.plan_view import prompt_approval, render_plan
-
-    by = f"user:{settings.user}"
-    if args.yes:
-        def approve(plan: Any) -> ApprovalDecision:
-            console.print(render_plan(plan, show_diff=True))
-            if plan.risk.level == "high" and args.confirm_name != plan.resource.name:
-                console.print(f"High risk: --confirm-name {plan.resource.name} is needed; the plan stays pending.",
-                              highlight=False)
-                return ApprovalDecision(approved=False, by=by, interrupted=True, reason="no typed name")
-            return ApprovalDecision(approved=True, by=f"{by} (--yes)", typed_name=args.confirm_name)
-        return approve
-    if sys.stdin.isatty():
-        return lambda plan: prompt_approval(plan, console, lambda prompt: console.input(Text(prompt)), user=by)
-    return None

@@ -19,6 +19,7 @@ from rich.text import Text
 from kubecopilot.dialogue.turns import Answer, DiagnosisBlock, ErrorTurn, PlanProposal, Turn
 from kubecopilot.errors import KubeCopilotError
 from kubecopilot.messages import Language, say
+from kubecopilot.ui.approval import INTERACTIVE, Approver
 from kubecopilot.ui.completion import NameIndex
 from kubecopilot.ui.progress import StepTimer
 from kubecopilot.ui.reader import LineReader
@@ -132,18 +133,11 @@ class Repl:
 
     def decide(self, plan_id: str) -> Turn | None:
         """The three-layer approval prompt, then execution (with a spinner) if approved."""
-        from kubecopilot.ui.plan_view import prompt_approval
-
-        def approve(plan: Any) -> Any:
-            decision = prompt_approval(plan, self.console, self.read_answer, user=f"user:{self.app.settings.user}",
-                                       lang=self.lang)
-            if decision.approved:
-                self._start_status(say("progress_applying", self.lang))
-            return decision
-
+        approver = Approver(self.console, user=self.app.settings.user, flags=INTERACTIVE, read_line=self.read_answer,
+                            lang=self.lang, on_approved=lambda: self._start_status(say("progress_applying", self.lang)))
         self._stop_status()  # a slash command (/rollback) may have started one: never spin over a question
         try:
-            turn = self.guarded(lambda: self.app.conversation.approve(plan_id, approve), spin=False)
+            turn = self.guarded(lambda: self.app.conversation.approve(plan_id, approver), spin=False)
         finally:
             self._stop_status()
         if turn is None:
