@@ -6,8 +6,9 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
 from kubecopilot.dialogue.turns import Answer, Ask, Option, TableBlock
+from kubecopilot.messages import say
 from kubecopilot.ui.completion import NameIndex, ReplCompleter
-from kubecopilot.ui.slash import SLASH_HELP
+from kubecopilot.ui.slash import COMMANDS
 
 QUICK = ["list clusters", "cluster overview", "list namespaces", "unhealthy pods", "warning events", "refresh cache"]
 
@@ -21,7 +22,7 @@ def completer_with(**names: list[str]) -> ReplCompleter:
     index = NameIndex()
     for kind, values in names.items():
         index.add(kind, values)
-    return ReplCompleter(SLASH_HELP, QUICK, index, plan_ids=lambda: ["2789d849", "aecb4085"])
+    return ReplCompleter(COMMANDS, QUICK, index, plan_ids=lambda: ["2789d849", "aecb4085"])
 
 
 def test_slash_commands_complete_with_their_help():
@@ -29,8 +30,8 @@ def test_slash_commands_complete_with_their_help():
     assert completions(completer, "/r") == [("/refresh", -2), ("/rollback", -2)]
     found = list(completer.get_completions(Document("/ca"), CompleteEvent()))
     assert [c.text for c in found] == ["/cache"]
-    assert found[0].display_meta_text == SLASH_HELP["/cache"]
-    assert [text for text, _ in completions(completer, "/")] == list(SLASH_HELP)
+    assert found[0].display_meta_text == say("slash_help_cache", "en")
+    assert [text for text, _ in completions(completer, "/")] == [command.name for command in COMMANDS]
 
 
 def test_slash_arguments_complete_from_namespaces_clusters_and_plan_ids():

@@ -34,16 +34,11 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.output == "json":
         print(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
         return ExitCode.OK
-    from rich import box
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title="Audit ledger", caption=mask_url_credentials(settings.audit_url), title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("#", "at", "plan", "event", "actor", "status", "detail"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("#", "at", "plan"))
-    for e in entries:
-        detail = json.dumps(e.detail, ensure_ascii=False) if e.detail else ""
-        table.add_row(str(e.seq), e.at, e.plan_id[:8], e.event, e.actor, e.status, detail)
+    from kubecopilot.ui.tables import audit_table
+
+    table = audit_table(entries, title="Audit ledger", caption=mask_url_credentials(settings.audit_url), detail=True)
     Console().print(table if entries else "The audit ledger is empty.")
     return ExitCode.OK
 

@@ -70,7 +70,10 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
         return ExitCode.OK
     from rich.console import Console
 
-    Console().print(_pending_table(service, pending) if pending else "No plans are waiting. (--all lists every plan)")
+    from kubecopilot.ui.plan_view import pending_plans_table
+
+    Console().print(pending_plans_table(pending, service.second_person) if pending
+                    else "No plans are waiting. (--all lists every plan)")
     return ExitCode.OK
 
 
@@ -97,28 +100,6 @@ def _pending_row(service: Any, plan: Any, expires: Any) -> dict[str, Any]:
             "expiresAt": iso_utc(expires), "fourEyes": service.second_person(plan),
             "next": approve_command(plan.plan_id) if plan.status == "pending" else
             f"kubecopilot plans apply {plan.plan_id[:8]}"}
-
-
-def _pending_table(service: Any, pending: list[Any]) -> Any:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    from kubecopilot.ui.plan_view import RISK_TEXT_STYLES, STATUS_STYLES
-
-    table = Table(title="Plans waiting", title_justify="left", box=box.SIMPLE_HEAD,
-                  caption="kubecopilot plans show ID · approve ID · reject ID")
-    for column in ("id", "requested by", "action", "resource", "risk", "status", "expires (UTC)", "needs"):
-        table.add_column(column, no_wrap=column in ("id", "expires (UTC)"), overflow="fold")
-    for plan, expires in pending:
-        needs = "a second person" if service.second_person(plan) else "approval"
-        if plan.status == "confirmed":
-            needs = f"apply (approved by {plan.audit.confirmed_by})"
-        table.add_row(plan.plan_id[:8], plan.audit.requested_by, plan.action, plan.resource.label(),
-                      Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, "")),
-                      Text(plan.status, style=STATUS_STYLES.get(plan.status, "")),
-                      expires.strftime("%Y-%m-%d %H:%M"), needs)
-    return table
 
 
 class _NoCluster:

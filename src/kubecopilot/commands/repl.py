@@ -124,7 +124,7 @@ def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool,
     from kubecopilot.ui.completion import NameIndex, ReplCompleter
     from kubecopilot.ui.reader import PlainReader, PromptReader
     from kubecopilot.ui.repl import Repl
-    from kubecopilot.ui.slash import SLASH_HELP
+    from kubecopilot.ui.slash import COMMANDS
     from kubecopilot.ui.toolbar import toolbar
 
     names = NameIndex()
@@ -135,10 +135,10 @@ def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool,
                 default_cluster=cluster, on_ready=on_ready)
     if interactive:
         quick = [command for _, command in QUICK_COMMANDS]
-        completer = ReplCompleter(SLASH_HELP, quick, names, plan_ids=lambda: plan_ids(app))
+        completer = ReplCompleter(COMMANDS, quick, names, plan_ids=lambda: plan_ids(app))
         repl.reader = PromptReader(history_file=settings.history_file, completer=completer,
                                    bottom_toolbar=toolbar(repl.toolbar_fields), input=input, output=output)
-    repl.slash.menu("")
+    repl.show(app.conversation.menu())
     return repl.run()
 
 

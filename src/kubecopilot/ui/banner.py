@@ -46,6 +46,19 @@ def model_line(app: Any) -> tuple[str, str | None]:
     return f"offline ({reason}): {OFFLINE_WORKS}", None
 
 
+def model_report(app: Any, brain_state: str) -> RenderableType:
+    """What /model says: the model (or why it is off), how far the crew got, and how to change it."""
+    text, hint = model_line(app)
+    lines = [Text.assemble(("model: ", "bold"), text)]
+    if not app.offline:
+        lines.append(Text(f"status: {brain_state}", style="dim"))
+    if hint:
+        lines.append(Text(hint, style="dim"))
+    lines.append(Text("Change it with --model, KUBECOPILOT_MODEL or llm.model in the config file "
+                      "(any litellm model string); --offline turns the LLM off.", style="dim"))
+    return Group(*lines)
+
+
 def cluster_line(app: Any, cluster: str | None) -> str:
     name = cluster or "(server default)"
     if app.sandbox is not None:

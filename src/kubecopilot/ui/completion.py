@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from kubecopilot.dialogue.turns import Answer, Ask, TableBlock, Turn
+from kubecopilot.messages import say
+
+if TYPE_CHECKING:  # the table imports this module (NameIndex): a type only here
+    from kubecopilot.ui.slash import SlashCommand
 
 NAME_COLUMNS = {"NAME": "name", "NAMESPACE": "namespace", "名称": "name", "命名空间": "namespace"}
 # Which Ask slots hold which kind of name; a workload option's value is "deployment/cart-service".
@@ -69,12 +74,17 @@ class NameIndex:
 
 
 class ReplCompleter(Completer):
-    """``/`` → slash commands (then their argument); otherwise quick commands for the whole line, names for a word."""
+    """``/`` → slash commands (then their argument); otherwise quick commands for the whole line, names for a word.
 
-    def __init__(self, slash_commands: dict[str, str], quick_commands: list[str], names: NameIndex,
+    The slash commands are ``ui.slash.COMMANDS``: each one's help line is its completion hint, and its ``argument``
+    says what its argument completes from (namespaces, clusters or plan ids)."""
+
+    def __init__(self, slash_commands: Sequence[SlashCommand], quick_commands: list[str], names: NameIndex,
                  plan_ids: Callable[[], list[str]] = list) -> None:
-        self.slash_commands, self.quick_commands, self.names = slash_commands, quick_commands, names
-        self.plan_ids = plan_ids
+        self.slash_commands = {c.name: c for c in slash_commands}
+        self.quick_commands, self.names = quick_commands, names
+        self.arguments: dict[str, Callable[[], list[str]]] = {
+            "namespace": lambda: names.get("namespace"), "cluster": lambda: names.get("cluster"), "plan": plan_ids}
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
         text = document.text_before_cursor
@@ -91,16 +101,16 @@ class ReplCompleter(Completer):
             yield from _matching(self.names.get("name", "namespace"), word, -len(word))
 
     def _slash(self, text: str) -> Iterator[Completion]:
-        command, space, arg = text.partition(" ")
+        name, space, arg = text.partition(" ")
         if not space:
-            for name, help_text in self.slash_commands.items():
-                if name.startswith(command):
-                    yield Completion(name, start_position=-len(command), display_meta=help_text)
+            for command in self.slash_commands.values():
+                if command.name.startswith(name):
+                    yield Completion(command.name, start_position=-len(name), display_meta=say(command.help_key, "en"))
             return
-        choices = {"/ns": lambda: self.names.get("namespace"), "/cluster": lambda: self.names.get("cluster"),
-                   "/rollback": self.plan_ids, "/approve": self.plan_ids}.get(command)
-        if choices is not None:
-            yield from _matching(choices(), arg.strip(), -len(arg.lstrip()))
+        typed = self.slash_commands.get(name)
+        argument = typed.argument if typed is not None else None
+        if argument is not None:
+            yield from _matching(self.arguments[argument](), arg.strip(), -len(arg.lstrip()))
 
 
 def _matching(candidates: Iterable[str], typed: str, start: int, meta: str | None = None) -> Iterator[Completion]:

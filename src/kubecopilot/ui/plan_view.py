@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import json
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from rich import box
@@ -171,6 +172,24 @@ def plans_table(plans: Iterable[OperationPlan], *, lang: Language = "en") -> Tab
         risk = Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, ""))
         table.add_row(plan.plan_id[:8], created, plan.action, plan.resource.label(), risk,
                       Text(plan.status, style=STATUS_STYLES.get(plan.status, "")))
+    return table
+
+
+def pending_plans_table(pending: Iterable[tuple[OperationPlan, datetime]],
+                        second_person: Callable[[OperationPlan], str | None]) -> Table:
+    """The plans still waiting (for an approval, or approved and waiting to run), with what each one needs."""
+    table = Table(title="Plans waiting", title_justify="left", box=box.SIMPLE_HEAD,
+                  caption="kubecopilot plans show ID · approve ID · reject ID")
+    for column in ("id", "requested by", "action", "resource", "risk", "status", "expires (UTC)", "needs"):
+        table.add_column(column, no_wrap=column in ("id", "expires (UTC)"), overflow="fold")
+    for plan, expires in pending:
+        needs = "a second person" if second_person(plan) else "approval"
+        if plan.status == "confirmed":
+            needs = f"apply (approved by {plan.audit.confirmed_by})"
+        table.add_row(plan.plan_id[:8], plan.audit.requested_by, plan.action, plan.resource.label(),
+                      Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, "")),
+                      Text(plan.status, style=STATUS_STYLES.get(plan.status, "")),
+                      expires.strftime("%Y-%m-%d %H:%M"), needs)
     return table
 
 

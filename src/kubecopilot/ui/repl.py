@@ -11,19 +11,29 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.status import Status
 from rich.text import Text
 
 from kubecopilot.dialogue.turns import Answer, DiagnosisBlock, ErrorTurn, PlanProposal, Turn
 from kubecopilot.errors import KubeCopilotError
 from kubecopilot.messages import Language, say
+from kubecopilot.ui import slash
 from kubecopilot.ui.approval import INTERACTIVE, Approver
+from kubecopilot.ui.banner import model_report
 from kubecopilot.ui.completion import NameIndex
 from kubecopilot.ui.progress import StepTimer
 from kubecopilot.ui.reader import LineReader
 from kubecopilot.ui.render import render_proposal, render_turn
+
+if TYPE_CHECKING:
+    from kubecopilot.app import App
+    from kubecopilot.diagnosis.models import Diagnosis
+    from kubecopilot.dialogue.session import Session
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 EXIT_WORDS = frozenset({"exit", "quit", "bye", "退出", "再见", ":q"})
@@ -31,25 +41,26 @@ CLEAR_WORDS = frozenset({"clear", "cls", "清屏"})  # what a shell user types o
 
 
 class Repl:
-    def __init__(self, app: Any, console: Console, reader: LineReader, *, names: NameIndex | None = None,
+    def __init__(self, app: App, console: Console, reader: LineReader, *, names: NameIndex | None = None,
                  default_cluster: str | None = None, on_ready: Callable[[Repl], None] | None = None) -> None:
-        from kubecopilot.ui.slash import SlashCommands  # slash commands need the Repl; keep the import one-way
-
         self.app, self.console, self.reader = app, console, reader
         self.names = names or NameIndex()
         self.default_cluster = default_cluster
         self.on_ready = on_ready or (lambda repl: None)  # called whenever we wait for the person (tests, benchmark)
         self.brain_state = "offline" if app.offline else "not loaded yet"
-        self.slash = SlashCommands(self)
-        self._status: Any = None
+        self.slash = slash.SlashContext(
+            console=console, conversation=app.conversation, gateway=app.gateway, plans=app.plans, names=self.names,
+            server=app.mcp_url, default_cluster=default_cluster, show=self.show, decide=self.decide,
+            model=self.model_report)
+        self._status: Status | None = None
         self._spinning = False
         self.steps = StepTimer()  # the step the spinner shows, with its seconds
-        self._last_diagnosis: Any = None
+        self._last_diagnosis: Diagnosis | None = None
         self.warm_thread: threading.Thread | None = None
         app.conversation.progress = self.progress
 
     @property
-    def session(self) -> Any:
+    def session(self) -> Session:
         return self.app.conversation.session
 
     @property
@@ -64,7 +75,7 @@ class Repl:
         empty_interrupts, first = 0, True
         while True:
             self.on_ready(self)
-            shown, first = (self.warm_up_in_background if first else None), False
+            shown, first = (self._warm_up if first else None), False
             try:
                 line = self.reader.read(self.prompt(), shown)
             except EOFError:
@@ -91,9 +102,20 @@ class Repl:
             return False
         if text.lower() in CLEAR_WORDS:
             text = "/clear"
-        if text.startswith("/") or text in ("?", "？"):
-            return self.slash.run(text)
+        if slash.is_slash(text):
+            return self.slash_command(text)
         self.turn(lambda: self.app.conversation.handle(text))
+        return True
+
+    def slash_command(self, text: str) -> bool:
+        """Run one slash command from the table; False for /quit."""
+        name, command, arg = slash.parse(text)
+        if command is None:
+            self.show(slash.unknown(name, self.lang))
+            return True
+        if command.leaves:
+            return False
+        self.guarded(lambda: command.run(self.slash, arg), name.lstrip("/"))
         return True
 
     def prompt(self) -> list[tuple[str, str]]:
@@ -114,8 +136,8 @@ class Repl:
             return self.decide(turn.plan_id)
         return turn
 
-    def guarded(self, produce: Callable[[], Any], what: str | None = None, *, plan_before: str | None = None,
-                spin: bool = True) -> Any:
+    def guarded(self, produce: Callable[[], T], what: str | None = None, *, plan_before: str | None = None,
+                spin: bool = True) -> T | None:
         """``produce()`` under the spinner (unless it asks the person something); Ctrl-C and errors become a calm
         message and None."""
         try:
@@ -226,6 +248,9 @@ class Repl:
 
     # --- status for the toolbar and /model ----------------------------------------------------------------------
 
+    def model_report(self) -> RenderableType:
+        return model_report(self.app, self.brain_state)
+
     def toolbar_fields(self) -> list[tuple[str, str]]:
         session = self.session
         return [
@@ -241,15 +266,18 @@ class Repl:
         name = self.app.settings.llm.model.rsplit("/", 1)[-1]
         return name if self.brain_state == "ready" else f"{name} ({self.brain_state})"
 
+    def _warm_up(self) -> None:
+        self.warm_up_in_background()
+
     def warm_up_in_background(self) -> threading.Thread | None:
         """Import crewAI and build the crew after the prompt is up, so the first LLM turn does not pay for it."""
-        brain = self.app.brain
-        if brain is None or not hasattr(brain, "warm_up"):
+        warm_up: Callable[[], None] | None = getattr(self.app.brain, "warm_up", None)  # CrewBrain's, not the protocol's
+        if warm_up is None:
             return None
 
         def warm() -> None:
             try:
-                brain.warm_up()
+                warm_up()
             except Exception as exc:  # noqa: BLE001 - reported in the toolbar and /model; a turn will retry
                 log.debug("warm-up failed", exc_info=True)
                 self.brain_state = f"not ready: {exc}"
@@ -262,7 +290,7 @@ class Repl:
         return self.warm_thread
 
 
-def last_diagnosis(turn: Turn) -> Any:
+def last_diagnosis(turn: Turn) -> Diagnosis | None:
     if isinstance(turn, PlanProposal):
         return turn.diagnosis
     if isinstance(turn, Answer):
