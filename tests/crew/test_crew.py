@@ -92,6 +92,40 @@ def test_output_that_never_validates_becomes_a_typed_error_after_three_retries()
     assert len(llm.calls) == 4  # the first answer plus 3 retries
 
 
+AGENT_SETTINGS = ("max_iter", "allow_delegation", "max_retry_limit", "cache", "verbose")
+
+
+def test_agents_and_tasks_take_their_settings_from_the_yaml_as_crewai_config():
+    agents = yaml.safe_load(data_path("agents.yaml").read_text())
+    tasks = yaml.safe_load(data_path("tasks.yaml").read_text())
+    crew = crew_with(ScriptedLLM(model="scripted"))
+    for name, entry in agents.items():
+        assert set(AGENT_SETTINGS) <= set(entry), name  # said in the YAML: crewAI's defaults (max_iter 25) never apply
+        built = getattr(crew, name)()
+        assert {key: getattr(built, key) for key in AGENT_SETTINGS} == {key: entry[key] for key in AGENT_SETTINGS}
+        assert built.allow_delegation is False and built.max_retry_limit == 0
+    for name, entry in tasks.items():
+        assert getattr(crew, name)().guardrail_max_retries == entry["guardrail_max_retries"], name
+
+
+def test_the_guardrail_retries_are_the_tasks_yaml_entry():
+    llm = ScriptedLLM(model="scripted", script=["garbage"] * 10)
+    crew = crew_with(llm)
+    crew.tasks_config["understand_request"]["guardrail_max_retries"] = 1  # what CrewBase loaded from tasks.yaml
+    with pytest.raises(LLMOutputInvalid) as raised:
+        crew.run("understand_request", understand_inputs())
+    assert len(llm.calls) == 2 and "invalid output 2 times" in raised.value.message
+
+
+def test_an_error_that_mentions_a_guardrail_is_not_taken_for_invalid_output():
+    """Exhaustion is known by its type: a provider's refusal that says "guardrail" stays what it is."""
+    llm = ScriptedLLM(model="scripted", script=[RuntimeError("the provider's content guardrail blocked this")])
+    with pytest.raises(Exception) as raised:
+        crew_with(llm).run("understand_request", understand_inputs())
+    assert not isinstance(raised.value, LLMOutputInvalid)
+    assert "content guardrail" in str(raised.value)
+
+
 def test_a_semantic_check_rejects_and_the_reason_goes_back_to_the_model():
     verification = {"ok": True, "summary": "ok", "checks": [], "next_steps": []}
     llm = ScriptedLLM(model="scripted", script=[json.dumps(verification), json.dumps({**verification, "ok": False})])

@@ -8,11 +8,12 @@ is the sandbox over real SSE.
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from kubecopilot.crew.crew import AGENT_MAX_ITER
 from kubecopilot.crew.hooks import uninstall
 from kubecopilot.dialogue.turns import DiagnosisBlock, ErrorTurn
 from kubecopilot.errors import LLMBadResponse, LLMKeyRefused, LLMUnavailable
+from kubecopilot.resources import data_path
 from kubecopilot.testing import openai_stub as replies
 from kubecopilot.testing.openai_stub import OpenAIStub
 
@@ -91,4 +92,5 @@ def test_an_endless_tool_call_loop_is_cut_off_and_the_rules_diagnose(shared_sand
     assert block.diagnosis.source == "rules" and block.diagnosis.category == "OOMKilled"
     assert any("answered by the offline rules" in notice for notice in turn.notices), turn.notices
     # Bounded: the diagnostician's iterations, once (a loop is not a transient fault, so it is not retried).
-    assert len(stub.requests) <= AGENT_MAX_ITER["diagnostician"] + 2
+    max_iter = yaml.safe_load(data_path("agents.yaml").read_text())["diagnostician"]["max_iter"]
+    assert len(stub.requests) <= max_iter + 2

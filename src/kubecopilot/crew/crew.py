@@ -1,21 +1,28 @@
 """The crew: four agents and four tasks from the top-level ``agents.yaml`` / ``tasks.yaml`` (one method per key).
 
 Each call runs ONE task with its one agent (routing is done by code, see ``kubecopilot.dialogue.engine``), so a
-diagnosis costs one task's LLM calls, not a manager re-planning every step. Task text comes from the prompt
-registry; outputs are validated by a pydantic guardrail that feeds the error back, at most 3 times.
+diagnosis costs one task's LLM calls, not a manager re-planning every step. The agents' and tasks' settings
+(``max_iter``, ``allow_delegation``, ``guardrail_max_retries``, …) are their YAML entries, handed to crewAI as
+``config`` the way its project template does; only what is built at run time (the LLM, the tools, the task text
+from the prompt registry, the guardrail) is passed here. Outputs are validated by a pydantic guardrail that feeds
+the error back, ``guardrail_max_retries`` times.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: crewAI inspects a guardrail's signature at run time and refuses
+# a return annotation it cannot read as ``tuple[bool, Any]`` (a postponed annotation is a string).
 
 import re
 from collections.abc import Callable
 from typing import Any
 
 from crewai import Agent, Crew, Process, Task
+from crewai.crews.crew_output import CrewOutput
+from crewai.lite_agent_output import LiteAgentOutput
 from crewai.project import CrewBase, agent, task
+from crewai.tasks.task_output import TaskOutput
 from pydantic import BaseModel, ValidationError
 
-from kubecopilot.errors import LLMOutputInvalid
+from kubecopilot.errors import ConfigError, LLMOutputInvalid
 from kubecopilot.prompting.prompts import PromptRegistry, PromptSpec, registry
 from kubecopilot.resources import data_path
 
@@ -34,13 +41,55 @@ def _quiet_event_bus() -> None:
 
 _quiet_event_bus()
 
-MAX_OUTPUT_RETRIES = 3
-AGENT_MAX_ITER = {"coordinator": 2, "diagnostician": 4, "planner": 3, "remediator": 2}
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
 
 ToolsFor = Callable[[list[str]], list[Any]]  # an agent's capabilities (agents.yaml) → its tools
 LLMFor = Callable[[PromptSpec], Any]  # a task's registry entry → the LLM with its temperature and maxTokens
 Check = Callable[[BaseModel], None]
+
+
+class GuardrailExhausted(Exception):
+    """The guardrail rejected the last answer crewAI would ask for: the task's output never validated."""
+
+    def __init__(self, attempts: int, last_error: str) -> None:
+        super().__init__(f"invalid output {attempts} times; last: {last_error}")
+        self.attempts, self.last_error = attempts, last_error
+
+
+class OutputGuardrail:
+    """A task's guardrail: the output must parse as the registry's schema model and pass the run's ``check``; a
+    rejection goes back to the model with the reason.
+
+    When retries run out crewAI raises a bare ``Exception``; so that running out is known by its type, this guardrail
+    counts its rejections and raises ``GuardrailExhausted`` itself on the last one (crewAI lets a guardrail's own
+    exception through). ``retries`` is the task's ``guardrail_max_retries``, set once crewAI has built the task.
+    crewAI takes ``validate`` (it reads a guardrail's source for its events, so it must be a function)."""
+
+    def __init__(self, model: type[BaseModel], check: Check | None) -> None:
+        self.model, self.check = model, check
+        self.retries = 0
+        self.rejected = 0
+
+    def validate(self, output: TaskOutput | LiteAgentOutput) -> tuple[bool, Any]:
+        text = _json_text(output.raw)
+        reason = self._rejection(text)
+        if reason is None:
+            return True, text
+        self.rejected += 1
+        if self.rejected > self.retries:
+            raise GuardrailExhausted(self.rejected, reason)
+        return False, reason
+
+    def _rejection(self, text: str) -> str | None:
+        try:
+            parsed = self.model.model_validate_json(text)
+            if self.check is not None:
+                self.check(parsed)
+        except ValidationError as exc:
+            return f"Invalid output: {_errors(exc)}. Answer with ONE JSON object matching the schema."
+        except Exception as exc:  # noqa: BLE001 - a semantic check (e.g. the plan does not validate) says why
+            return f"Rejected: {getattr(exc, 'message', str(exc))}. Propose a different, valid answer."
+        return None
 
 
 @CrewBase
@@ -102,28 +151,29 @@ class KubeCopilotCrew:
         crew = Crew(agents=[one.agent], tasks=[one], process=Process.sequential, verbose=False)
         try:
             output = crew.kickoff(inputs=inputs)
-        except Exception as exc:
-            if "guardrail" in str(exc).lower():
-                raise LLMOutputInvalid(f"the {task_name} step returned invalid output {MAX_OUTPUT_RETRIES + 1} times",
-                                       hint=str(exc).rsplit("Last error:", 1)[-1].strip()[:300]) from None
-            raise
+        except GuardrailExhausted as exc:
+            raise LLMOutputInvalid(f"the {task_name} step returned invalid output {exc.attempts} times",
+                                   hint=exc.last_error[:300]) from None
+        if not isinstance(output, CrewOutput):  # a streaming crew: never built here
+            raise TypeError(f"the {task_name} step streamed; KubeCopilot runs its crew without streaming")
         return self._model(task_name).model_validate_json(_json_text(output.raw))
 
     def _agent(self, name: str) -> Agent:
-        config = dict(self.agents_config[name])
+        config = _entry(self.agents_config, "agents.yaml", name)
         capabilities = config.pop("capabilities", []) or []
         spec = next(s for s in self.prompts.specs.values() if s.agent == name)
         llm = self.llm_for(spec) if self.llm_for is not None else self.llm
-        # max_retry_limit=0: our tenacity policy is the one retry loop (crewAI's counter also accumulates across
-        # runs of a reused agent, which would make retries depend on history).
-        return Agent(config=config, llm=llm, tools=self.tools_for(list(capabilities)), allow_delegation=False,
-                     max_iter=AGENT_MAX_ITER.get(name, 3), max_retry_limit=0, verbose=False, cache=False)
+        return Agent(config=config, llm=llm, tools=self.tools_for(list(capabilities)))
 
     def _task(self, name: str, check: Check | None = None) -> Task:
-        config = dict(self.tasks_config[name])
+        config = _entry(self.tasks_config, "tasks.yaml", name)
         spec = self.prompts.spec(config.pop("prompt"))
-        config["description"] = self.prompts.text(spec.id)
-        return Task(config=config, guardrail=self._guardrail(name, check), guardrail_max_retries=MAX_OUTPUT_RETRIES)
+        expected = str(config.pop("expected_output"))
+        guardrail = OutputGuardrail(self._model(name), check)
+        built = Task(config=config, description=self.prompts.text(spec.id), expected_output=expected,
+                     guardrail=guardrail.validate)
+        guardrail.retries = built.guardrail_max_retries  # tasks.yaml's, as crewAI read it
+        return built
 
     def _agent_of(self, task_name: str) -> str:
         return self.prompts.for_task(task_name).agent
@@ -131,20 +181,12 @@ class KubeCopilotCrew:
     def _model(self, task_name: str) -> type[BaseModel]:
         return self.prompts.for_task(task_name).schema_model()
 
-    def _guardrail(self, task_name: str, check: Check | None) -> Callable[[Any], tuple[bool, Any]]:
-        def validate(output):  # type: ignore[no-untyped-def]  # crewAI rejects string annotations on guardrails
-            text = _json_text(output.raw)
-            try:
-                model = self._model(task_name).model_validate_json(text)
-                if check is not None:
-                    check(model)
-            except ValidationError as exc:
-                return False, f"Invalid output: {_errors(exc)}. Answer with ONE JSON object matching the schema."
-            except Exception as exc:  # a semantic check (e.g. the plan does not validate) says why
-                return False, f"Rejected: {getattr(exc, 'message', str(exc))}. Propose a different, valid answer."
-            return True, text
 
-        return validate
+def _entry(table: object, file: str, name: str) -> dict[str, Any]:
+    """A copy of one entry of a crew YAML file, as ``@CrewBase`` loaded it (it replaces the path with the dict)."""
+    if not isinstance(table, dict) or not isinstance(table.get(name), dict):
+        raise ConfigError(f"{file} has no entry {name!r}")
+    return dict(table[name])
 
 
 def _json_text(raw: str) -> str:
