@@ -32,6 +32,7 @@ COMMANDS = (
     "kubecopilot.commands.ask",
     "kubecopilot.commands.diagnose",
     "kubecopilot.commands.scan",
+    "kubecopilot.commands.prompts",
 )
 
 

@@ -103,6 +103,10 @@ class KubeCopilotCrew:
         self.tools_for = tools_for
         self.prompts = prompts or registry()
         self.llm_for = llm_for  # None: ``llm`` for every task (a scripted test model)
+        unapproved = [spec.source_id for spec in self.prompts.specs.values() if not spec.approved]
+        if unapproved:  # the registry's governance: only a reviewed prompt reaches a model
+            raise ConfigError(f"prompt {', '.join(unapproved)} is not approved for use",
+                              hint="review it and set \"approved\": true in prompts/manifest.json, or run --offline")
 
     # --- agents (agents.yaml) ---------------------------------------------------------------------------------
 

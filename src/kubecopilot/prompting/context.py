@@ -15,15 +15,6 @@ from kubecopilot.messages import language_name
 from kubecopilot.prompting.prompts import registry
 from kubecopilot.prompting.sanitizer import Sanitizer
 
-ALLOWED_ACTIONS = """\
-- set_resources: container + limits/requests, e.g. {"memory": "256Mi"} (Deployment)
-- set_image: container + image (Deployment)
-- restart: rolling restart (Deployment)
-- rollback: back to the previous revision's pod template (Deployment)
-- scale: replicas (Deployment)
-- delete_pod: one Pod, recreated by its ReplicaSet
-- json_patch: RFC 6902 operations on the Deployment's spec (e.g. a probe path), only when nothing above fits"""
-
 LOG_LINES = 40
 
 
@@ -44,7 +35,6 @@ def diagnose_inputs(evidence: Evidence, findings: Diagnosis, language: str, sani
         "cluster": evidence.cluster or "current",
         "evidence": sanitizer.redact(format_evidence(evidence)),
         "findings": sanitizer.redact(findings.model_dump_json(include={"category", "root_cause", "confidence", "suggested_fix"})),
-        "allowed_actions": ALLOWED_ACTIONS,
         "language": language_name(language),
         "schema": registry().schema_json("diagnose"),
     }
@@ -55,7 +45,6 @@ def plan_inputs(request: str, resource: dict[str, Any], diagnosis: Diagnosis | N
         "request": sanitizer.redact(request),
         "resource": sanitizer.redact(json.dumps(trim_resource(resource), ensure_ascii=False)),
         "diagnosis": sanitizer.redact(diagnosis.model_dump_json(exclude={"evidence"})) if diagnosis else "none",
-        "allowed_actions": ALLOWED_ACTIONS,
         "schema": registry().schema_json("plan-change"),
     }
 

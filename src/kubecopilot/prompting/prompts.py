@@ -2,6 +2,8 @@
 
 Every LLM task loads its text from here, and every plan an LLM helped make records ``sourcePromptId``
 (``id@version``). ``tests/dialogue/test_prompts.py`` checks that manifest, files, placeholders and schemas agree.
+Text several templates share (the actions a plan may take) is ``prompts/shared/<name>.md``; a template's
+``{name}`` placeholder is filled with it here, so the placeholders left are the prompt's declared inputs.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ class PromptSpec(BaseModel):
     # never used would mislead. temperature and maxTokens ARE applied, per task (kubecopilot.crew.crew).
     temperature: float = Field(ge=0.0, le=2.0)
     max_tokens: int = Field(alias="maxTokens", gt=0)
-    env_allowlist: list[str] = Field(alias="envAllowlist")
     risk_tier: Literal["low", "medium", "high"] = Field(alias="riskTier")
     category: str
     owner: str
@@ -72,6 +73,8 @@ class PromptRegistry:
         self.folder = folder or data_path("prompts")
         raw = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
         self.specs = {entry["id"]: PromptSpec.model_validate(entry) for entry in raw}
+        self.shared = {path.stem: path.read_text(encoding="utf-8").rstrip("\n")
+                       for path in sorted((self.folder / "shared").glob("*.md"))}
 
     def spec(self, prompt_id: str) -> PromptSpec:
         return self.specs[prompt_id]
@@ -80,7 +83,9 @@ class PromptRegistry:
         return next(s for s in self.specs.values() if s.task == task)
 
     def text(self, prompt_id: str) -> str:
-        return (self.folder / self.spec(prompt_id).file).read_text(encoding="utf-8")
+        """The template with the shared texts filled in."""
+        template = (self.folder / self.spec(prompt_id).file).read_text(encoding="utf-8")
+        return PLACEHOLDER.sub(lambda m: self.shared.get(m.group(1), m.group(0)), template)
 
     def placeholders(self, prompt_id: str) -> set[str]:
         return set(PLACEHOLDER.findall(self.text(prompt_id)))

@@ -1,4 +1,4 @@
-"""The terminal tables the REPL and the CLI share: the server's tools, the read cache, the audit ledger.
+"""The terminal tables the REPL and the CLI share: the server's tools, the read cache, the audit ledger, the prompts.
 
 One function per table, used by both the slash command and the CLI command that show it (``/tools`` and
 ``kubecopilot tools``, ``/audit`` and ``kubecopilot audit list``), so the two never drift apart. Plan tables live
@@ -16,8 +16,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from kubecopilot.dialogue.turns import TableBlock
 from kubecopilot.messages import Language, say
-from kubecopilot.ui.render import human_age
+from kubecopilot.ui.render import human_age, render_table
 
 if TYPE_CHECKING:  # types only: the ledger module loads SQLAlchemy
     from kubecopilot.plans.ledger import LedgerEntry
@@ -75,3 +76,11 @@ def cache_tables(cache: ReadCache, lang: Language = "en") -> RenderableType:
             stats.add_row(policy, str(s["entries"]), str(s["hits"]), str(s["misses"]), human_age(s["ttl_s"]))
     body = table if entries else Text(say("slash_cache_empty", lang), style="dim")
     return Group(body, stats if stats.row_count else Text(say("slash_no_reads", lang), style="dim"))
+
+
+def prompts_table(rows: Sequence[dict[str, str]], source: str) -> RenderableType:
+    """The prompt registry, one row per prompt (``kubecopilot prompts``); the columns are the rows' keys. One card per
+    prompt in a terminal too narrow for the columns."""
+    columns = list(rows[0]) if rows else ["prompt"]
+    block = TableBlock(title="Prompt registry", columns=columns, rows=[list(row.values()) for row in rows])
+    return Group(render_table(block), Text(source, style="dim"))
