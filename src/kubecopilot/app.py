@@ -34,8 +34,20 @@ class SandboxSource(Protocol):
 
 
 def needs_sandbox(settings: Settings) -> bool:
-    """No MCP server configured: KubeCopilot runs on its built-in sandbox."""
-    return settings.mcp.url is None and not settings.mcp.command
+    """No MCP server configured, and no kubeconfig to start one for: KubeCopilot runs on its built-in sandbox."""
+    return settings.mcp.url is None and not settings.mcp.command and settings.mcp.kubeconfig is None
+
+
+def with_launched_server(settings: Settings) -> Settings:
+    """A kubeconfig but no server: the stdio command of a supported server started for it (``tools.launch``)."""
+    mcp = settings.mcp
+    if mcp.url is not None or mcp.command or mcp.kubeconfig is None:
+        return settings
+    from kubecopilot.tools.launch import launch_target
+
+    target = launch_target(mcp.kubeconfig, mcp.context, allow_writes=mcp.server_writes, scratch=None)
+    launched = mcp.model_copy(update={"transport": "stdio", "command": list(target.command), "env": dict(target.env)})
+    return settings.model_copy(update={"mcp": launched})
 
 
 def start_sandbox(settings: Settings) -> SandboxProcess:
@@ -90,6 +102,7 @@ class App:
         start the built-in sandbox now. The App owns the sandbox process from here on."""
         from kubecopilot.tools.factory import connect_gateway
 
+        settings = with_launched_server(settings)
         process = sandbox.get() if sandbox is not None else start_sandbox(settings) if needs_sandbox(settings) else None
         url = process.url if process is not None else settings.mcp.url
         try:

@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kubecopilot {__version__}")
     _add_global_flags(parser)
+    parser.add_argument("--allow-writes", action="store_true",
+                        help="with --kubeconfig: the server started offers write tools (changes still need your approval)")
     parser.set_defaults(handler="kubecopilot.commands.repl:run")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMANDS:
@@ -61,6 +63,9 @@ def _add_global_flags(parser: argparse.ArgumentParser, *, after_command: bool = 
     unset: dict[str, Any] = {"default": argparse.SUPPRESS} if after_command else {}
     g.add_argument("--mcp-url", help="MCP server URL (…/sse → SSE, …/mcp → streamable HTTP); default: built-in sandbox",
                    **unset)
+    g.add_argument("--kubeconfig", help="start a supported public MCP server (kubernetes-mcp-server or mcp-server-kubernetes, "
+                   "installed) for this kubeconfig over stdio, read-only unless --allow-writes", **unset)
+    g.add_argument("--context", help="the kubeconfig context to use (default: its current one)", **unset)
     g.add_argument("--model", help="litellm model string (default openrouter/google/gemini-2.5-flash)", **unset)
     g.add_argument("--offline", action="store_true", help="no LLM: rule engine and analyzers only",
                    **(unset or {"default": None}))
@@ -79,7 +84,9 @@ def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
 
 def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """CLI flags as dotted settings paths (highest precedence)."""
-    return {"mcp.url": args.mcp_url, "llm.model": args.model, "offline": args.offline}
+    return {"mcp.url": args.mcp_url, "llm.model": args.model, "offline": args.offline,
+            "mcp.kubeconfig": args.kubeconfig, "mcp.context": args.context,
+            "mcp.server_writes": getattr(args, "allow_writes", None) or None}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,6 +69,10 @@ class MCPSettings(_Section):
     connect_timeout: float = 10.0
     call_timeout: float = 30.0
     profile: str = "auto"  # a shipped profile name, a path to a profile YAML, or auto-detect
+    # No URL or command but a kubeconfig: KubeCopilot starts a supported public server for it over stdio.
+    kubeconfig: Path | None = None
+    context: str | None = None  # a context of that kubeconfig other than its current one
+    server_writes: bool = False  # that server offers write tools (else it runs read-only)
 
 
 class LLMSettings(_Section):
@@ -236,6 +240,8 @@ ENV_VARS: dict[str, str] = {
     "KUBECOPILOT_MCP_URL": "mcp.url",
     "KUBECOPILOT_MCP_TRANSPORT": "mcp.transport",
     "KUBECOPILOT_MCP_COMMAND": "mcp.command",
+    "KUBECOPILOT_KUBECONFIG": "mcp.kubeconfig",
+    "KUBECOPILOT_KUBE_CONTEXT": "mcp.context",
     "KUBECOPILOT_MCP_PROFILE": "mcp.profile",
     "KUBECOPILOT_CONNECT_TIMEOUT": "mcp.connect_timeout",
     "KUBECOPILOT_CALL_TIMEOUT": "mcp.call_timeout",

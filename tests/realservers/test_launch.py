@@ -3,6 +3,9 @@ read-only unless writes are allowed — and reads the cluster through it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,25 @@ def test_a_kubeconfig_is_all_it_takes(npm_ready, served, kubeconfig, kube_env, m
         client.close()
     pods = {p["metadata"]["name"] for p in served.cluster.cluster().store.list("Pod", "dev")}
     assert sum(name in text for name in pods) == len(pods), text[:500]
+
+
+def test_kubecopilot_with_a_kubeconfig_answers_from_the_cluster_in_one_command(npm_ready, served, kubeconfig, kube_env):
+    which = installed_from_the_cache("kms-0.0.67")
+    bin_dir = str(Path(str(which("kubernetes-mcp-server"))).parent)
+    env = {**os.environ, **kube_env, "PATH": os.pathsep.join([bin_dir, kube_env["PATH"]]), "KUBECOPILOT_HOME": kube_env["HOME"]}
+    env.pop("KUBECOPILOT_MCP_URL", None)
+    done = subprocess.run([sys.executable, "-m", "kubecopilot", "--kubeconfig", str(kubeconfig), "--offline",
+                           "ask", "list pods in namespace dev", "--output", "json"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    pods = {p["metadata"]["name"] for p in served.cluster.cluster().store.list("Pod", "dev")}
+    assert all(name in done.stdout for name in pods), done.stdout[:1000]
+
+
+def test_with_no_server_installed_the_command_says_what_to_install(kubeconfig, tmp_path):
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path), "KUBECOPILOT_HOME": str(tmp_path)}
+    env.pop("KUBECOPILOT_MCP_URL", None)
+    done = subprocess.run([sys.executable, "-m", "kubecopilot", "--kubeconfig", str(kubeconfig), "--offline",
+                           "ask", "list pods in namespace dev"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 78, done.stderr
+    assert "npm install -g kubernetes-mcp-server" in done.stderr

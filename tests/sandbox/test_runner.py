@@ -101,7 +101,7 @@ def test_stdio_transport_serves_on_stdin_stdout():
 def test_cli_announces_itself_and_its_kubernetes_api_and_stops_cleanly_on_ctrl_c(tmp_path):
     kubeconfig = tmp_path / "kube" / "config"
     cmd = [sys.executable, "-m", "kubecopilot", "sandbox", "--port", "0", "--scenario", "minimal",
-           "--transport", "streamable-http", "--kubeconfig", str(kubeconfig)]
+           "--transport", "streamable-http", "--write-kubeconfig", str(kubeconfig)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()  # printed (and flushed) once the server accepts connections

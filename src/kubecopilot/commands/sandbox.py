@@ -19,7 +19,8 @@ def add_parser(sub: Any) -> None:
         "announced; stdio serves on stdin/stdout",
     )
     p.add_argument(
-        "--kubeconfig",
+        "--write-kubeconfig",
+        dest="write_kubeconfig",
         default=None,
         metavar="PATH",
         help="also write a kubeconfig for the sandbox's Kubernetes API (one context per cluster), e.g. for "

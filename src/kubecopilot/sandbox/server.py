@@ -212,8 +212,8 @@ def run_cli(args: argparse.Namespace, settings: Any) -> int:
     scenario = args.scenario or getattr(settings, "sandbox_scenario", None) or "default"
     world = ClusterSet(scenario)
     if args.transport == "stdio":
-        if getattr(args, "kubeconfig", None):
-            raise UsageError("--kubeconfig needs an HTTP transport: the Kubernetes API is served on the sandbox's port",
+        if getattr(args, "write_kubeconfig", None):
+            raise UsageError("--write-kubeconfig needs an HTTP transport: the Kubernetes API is served on the sandbox's port",
                              hint="use --transport sse or streamable-http")
         anyio.run(_serve_stdio, world)
         return 0
@@ -222,7 +222,7 @@ def run_cli(args: argparse.Namespace, settings: Any) -> int:
     url = url_for(args.host, port, args.transport)
 
     base = url.rsplit("/", 1)[0]
-    kubeconfig = getattr(args, "kubeconfig", None)
+    kubeconfig = getattr(args, "write_kubeconfig", None)
 
     def announce() -> None:
         print(f"KubeCopilot sandbox (scenario {scenario}, {len(world.tools)} tools) listening on {url}", flush=True)
@@ -239,7 +239,7 @@ def _kube_api_line(world: ClusterSet, base: str, kubeconfig: str | None) -> str:
 
     if kubeconfig is None:
         return (f"Kubernetes API: {api_url(base, world.current)} (one per cluster under {base}/k8s/; "
-                "--kubeconfig PATH writes a kubeconfig for kubectl)")
+                "--write-kubeconfig PATH writes a kubeconfig for kubectl)")
     path = write_kubeconfig(world, base, kubeconfig)
     return f"Kubernetes API: {api_url(base, world.current)}; kubeconfig written to {path} (KUBECONFIG={path} kubectl get pods -n dev)"
 
