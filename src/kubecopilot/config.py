@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
@@ -18,6 +18,9 @@ from kubecopilot.errors import ConfigError
 from kubecopilot.redaction import mask_url_credentials
 
 DEFAULT_MCP_URL = "http://localhost:8001/sse"
+# Bounds of numeric settings: a value outside them is a ConfigError (exit 78), never an overflow deep inside.
+MAX_SECONDS = 86400.0  # timeouts and deadlines: a day
+MAX_PLAN_TTL = 366 * 86400.0  # how long a plan may wait, and cache TTLs: a year
 DEFAULT_MODEL = "openrouter/google/gemini-2.5-flash"
 
 # Default cache TTLs in seconds, per cache policy (SPEC §4). Logs and describe are never cached.
@@ -66,8 +69,8 @@ class MCPSettings(_Section):
     command: list[str] | None = None  # stdio server command line
     env: dict[str, str] = Field(default_factory=dict)  # extra environment for a stdio server
     headers: dict[str, SecretStr] = Field(default_factory=dict)
-    connect_timeout: float = 10.0
-    call_timeout: float = 30.0
+    connect_timeout: float = Field(default=10.0, gt=0, le=MAX_SECONDS, allow_inf_nan=False)
+    call_timeout: float = Field(default=30.0, gt=0, le=MAX_SECONDS, allow_inf_nan=False)
     profile: str = "auto"  # a shipped profile name, a path to a profile YAML, or auto-detect
 
 
@@ -75,10 +78,11 @@ class LLMSettings(_Section):
     model: str = DEFAULT_MODEL
     base_url: str | None = None
     api_key: SecretStr | None = None  # normally read from the provider's variable (e.g. OPENROUTER_API_KEY)
-    temperature: float | None = None  # None: the prompt registry's value
-    timeout: float = 60.0
-    max_retries: int = 3
-    turn_deadline: float = Field(default=45.0, gt=0)  # seconds a turn may spend waiting for the model, all calls
+    temperature: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)  # None: the prompt's value
+    timeout: float = Field(default=60.0, gt=0, le=MAX_SECONDS, allow_inf_nan=False)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    # seconds a turn may spend waiting for the model, all calls
+    turn_deadline: float = Field(default=45.0, gt=0, le=MAX_SECONDS, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _request_within_its_turn(self) -> LLMSettings:
@@ -89,8 +93,9 @@ class LLMSettings(_Section):
 
 
 class CacheSettings(_Section):
-    ttl: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_TTLS))
-    maxsize: int = 512
+    ttl: dict[str, Annotated[float, Field(ge=0, le=MAX_PLAN_TTL, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: dict(DEFAULT_TTLS))
+    maxsize: int = Field(default=512, ge=1, le=1_000_000)
 
 
 class ToolSettings(_Section):
@@ -120,8 +125,9 @@ class FourEyesSettings(_Section):
 
 class PlanSettings(_Section):
     whitelist: list[tuple[str, str]] = Field(default_factory=lambda: list(DEFAULT_WHITELIST))
-    verify_timeout: float = 60.0
-    pending_ttl: float = Field(default=86400.0, gt=0)  # seconds a plan waits for approval before it expires
+    verify_timeout: float = Field(default=60.0, ge=0, le=MAX_SECONDS, allow_inf_nan=False)
+    # seconds a plan waits for approval before it expires (at most a year: an expiry must be a date)
+    pending_ttl: float = Field(default=86400.0, gt=0, le=MAX_PLAN_TTL, allow_inf_nan=False)
     four_eyes: FourEyesSettings = Field(default_factory=FourEyesSettings)
 
     def four_eyes_rules(self) -> list[tuple[list[str], list[str]]]:
