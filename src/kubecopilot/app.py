@@ -18,6 +18,7 @@ from kubecopilot.dialogue.sanitizer import Sanitizer
 from kubecopilot.dialogue.session import Session
 from kubecopilot.plans.policy import FourEyesPolicy
 from kubecopilot.plans.service import PlanService
+from kubecopilot.plans.trust import trust_config
 from kubecopilot.tools.factory import connect_gateway
 from kubecopilot.tools.gateway import ToolGateway
 from kubecopilot.tools.ops import ClusterOps
@@ -84,7 +85,7 @@ class App:
         plans = PlanService(ClusterOps(gateway), ledger, gateway.approvals, whitelist=settings.plans.whitelist,
                             user=settings.user, verify_timeout=settings.plans.verify_timeout,
                             policy=FourEyesPolicy.of(settings.plans.four_eyes_rules()),
-                            pending_ttl=settings.plans.pending_ttl)
+                            pending_ttl=settings.plans.pending_ttl, trust=trust_config(settings))
         sanitizer = Sanitizer.from_settings(settings.redaction)
         usable, reason = settings.llm_status()
         if brain is None and usable:

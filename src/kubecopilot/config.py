@@ -8,11 +8,13 @@ environment variable is listed in ``.env.example``. Secrets are ``SecretStr`` an
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from kubecopilot.errors import ConfigError
 from kubecopilot.redaction import mask_url_credentials
@@ -129,6 +131,10 @@ class PlanSettings(_Section):
     # seconds a plan waits for approval before it expires (at most a year: an expiry must be a date)
     pending_ttl: float = Field(default=86400.0, gt=0, le=MAX_PLAN_TTL, allow_inf_nan=False)
     four_eyes: FourEyesSettings = Field(default_factory=FourEyesSettings)
+    # The team file (who may sign, the team's four-eyes rules); recorded in the ledger by the first process that
+    # opens it with one. None: the ledger's record, or a ledger of one person.
+    team_file: str | None = None
+    signing_key: Path | None = None  # this person's ed25519 key; None: $KUBECOPILOT_HOME/signing_key (made on use)
 
     def four_eyes_rules(self) -> list[tuple[list[str], list[str]]]:
         """The active rules as (risk levels, namespace patterns); none when the policy is off."""
@@ -153,9 +159,14 @@ class RedactionSettings(_Section):
 
 
 class SessionSettings(_Section):
-    user: str | None = None  # recorded as requestedBy; default: the login name
+    user: str | None = None  # a display name (who signs is the key); default: the login name
     cluster: str | None = None
     namespace: str | None = None
+
+    @field_validator("user")
+    @classmethod
+    def _display_name(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_name(value)
 
 
 class Settings(_Section):
@@ -193,8 +204,8 @@ class Settings(_Section):
         import getpass
 
         try:
-            return getpass.getuser()  # $USER, $LOGNAME …, then the password database
-        except (OSError, KeyError):
+            return normalise_name(getpass.getuser())  # $USER, $LOGNAME …, then the password database
+        except (OSError, KeyError, ValueError):
             return "unknown"
 
     def llm_key(self) -> SecretStr | None:
@@ -224,6 +235,22 @@ class Settings(_Section):
         data["audit"]["url"] = mask_url_credentials(data["audit"].get("url"))
         data["llm"]["base_url"] = mask_url_credentials(data["llm"].get("base_url"))
         return data
+
+
+_USER_PREFIX = re.compile(r"^(?:user\s*:\s*)+", re.IGNORECASE)
+
+
+def normalise_name(raw: str) -> str:
+    """A person's display name: NFKC, no control or invisible characters, single spaces, no ``user:`` prefix, lower
+    case — so " alice", "ａｌｉｃｅ", "ali\u200bce" and "user: alice" are one name. Names are only shown; who signed
+    is decided by keys (``plans.identity``). ``ValueError`` when nothing is left: a blank name names nobody."""
+    text = unicodedata.normalize("NFKC", str(raw))
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zs", "Zl", "Zp") else ch for ch in text
+                   if unicodedata.category(ch) not in ("Cf", "Cs", "Co", "Cn"))
+    text = _USER_PREFIX.sub("", " ".join(text.split())).strip().casefold()
+    if not text:
+        raise ValueError(f"{raw!r} is not a name: it is blank once spaces and invisible characters are removed")
+    return text
 
 
 def config_home() -> Path:
@@ -256,6 +283,8 @@ ENV_VARS: dict[str, str] = {
     "KUBECOPILOT_VERIFY_TIMEOUT": "plans.verify_timeout",
     "KUBECOPILOT_PLAN_TTL": "plans.pending_ttl",
     "KUBECOPILOT_FOUR_EYES": "plans.four_eyes.enabled",
+    "KUBECOPILOT_TEAM_FILE": "plans.team_file",
+    "KUBECOPILOT_SIGNING_KEY": "plans.signing_key",
     "KUBECOPILOT_REDACTION": "redaction.enabled",
     "KUBECOPILOT_USER": "session.user",
     "KUBECOPILOT_CLUSTER": "session.cluster",
@@ -309,7 +338,8 @@ def _parse_env_value(dotted: str, raw: str) -> Any:
         import shlex
 
         return shlex.split(raw)
-    if dotted in {"mcp.url", "llm.model", "llm.base_url", "llm.api_key", "audit.url", "session.user"}:
+    if dotted in {"mcp.url", "llm.model", "llm.base_url", "llm.api_key", "audit.url", "session.user",
+                  "plans.team_file", "plans.signing_key"}:
         return raw  # never YAML-parse free strings (a key could look like a number)
     try:
         return yaml.safe_load(raw)

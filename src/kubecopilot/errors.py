@@ -55,6 +55,12 @@ class ConfigError(KubeCopilotError):
     exit_code = ExitCode.CONFIG
 
 
+class SignerUnknown(ConfigError):
+    """This person's signing key is not in the team file the ledger records: what they sign would not count."""
+
+    code = "signer_unknown"
+
+
 class UsageError(KubeCopilotError):
     """Flags that do not go together (e.g. ``--yes`` without ``--allow-writes``); exit 2 like argparse's."""
 
@@ -174,6 +180,18 @@ class PlanExpired(PlanNotApproved):
     """Nobody decided (or nobody executed an approved plan) before its expiry; the ledger recorded the expiry."""
 
     code = "plan_expired"
+
+
+class ApprovalNotVerified(PlanError):
+    """What the ledger says about a plan is not a person's signed approval of exactly this content: the history is
+    not created → one confirmation, a signature is missing or invalid or by a key the team does not list, the content
+    differs from what was signed, or the hash chain up to the approval is broken. Refused, and recorded."""
+
+    code = "approval_not_verified"
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, **kw: Any) -> None:
+        super().__init__(message, problems=list(problems or []), **kw)
+        self.problems = list(problems or [])
 
 
 class StatusConflict(PlanError):

@@ -30,7 +30,10 @@ def add_parser(sub: Any) -> None:
     show = command(actions, "show", f"{REVIEW}:run_show", "one plan in three layers, its status and its history")
     approve = command(actions, "approve", f"{REVIEW}:run_approve",
                       "approve a pending plan (from any terminal): drift check, then it is applied")
-    approve.add_argument("--yes", action="store_true", help="approve without the question (no terminal needed)")
+    approve.add_argument("--yes", action="store_true",
+                         help="approve without the question (no terminal needed); needs --allow-writes")
+    approve.add_argument("--allow-writes", action="store_true",
+                         help="allow this non-interactive run to approve (and, unless --no-apply, change the cluster)")
     approve.add_argument("--confirm-name", metavar="NAME",
                          help="with --yes on a high-risk plan: the resource's name, as you would type it")
     approve.add_argument("--no-apply", action="store_true",
@@ -41,6 +44,7 @@ def add_parser(sub: Any) -> None:
     for action in (show, approve, reject, apply):
         action.add_argument("plan_id", metavar="PLAN_ID", help="plan id or a unique prefix of one")
         add_output_flag(action)
+    command(actions, "key", f"{REVIEW}:run_key", "your signing key: the line the team file lists for you")
     r = command(sub, "rollback", "kubecopilot.commands.plans:run_rollback",
                 "undo an executed plan: makes a new plan from the live object and asks for approval")
     r.add_argument("plan_id", metavar="PLAN_ID", help="plan id or a unique prefix of one (see `kubecopilot plans`)")
@@ -58,10 +62,11 @@ def ledger_service(settings: Settings) -> Any:
     from kubecopilot.plans.ledger import AuditLedger
     from kubecopilot.plans.policy import FourEyesPolicy
     from kubecopilot.plans.service import PlanService
+    from kubecopilot.plans.trust import trust_config
 
     return PlanService(_NoCluster(), AuditLedger(settings.audit_url), _NoApprovals(), whitelist=settings.plans.whitelist,
                        user=settings.user, policy=FourEyesPolicy.of(settings.plans.four_eyes_rules()),
-                       pending_ttl=settings.plans.pending_ttl)
+                       pending_ttl=settings.plans.pending_ttl, trust=trust_config(settings))
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -59,6 +59,8 @@ def run_reject(args: argparse.Namespace, settings: Settings) -> int:
 def run_approve(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
 
+    if args.yes and not args.allow_writes:
+        raise PlanNotApproved("--yes only approves together with --allow-writes", hint="add --allow-writes")
     console = Console(stderr=args.output == "json")
     _pending_or_fail(ledger_service(settings), args.plan_id)  # fail fast, before connecting to a cluster
     from kubecopilot.app import App
@@ -75,7 +77,7 @@ def run_approve(args: argparse.Namespace, settings: Settings) -> int:
                                   hint="run it in a terminal, or pass --yes (and --confirm-name NAME for high risk)")
         if not service.decide(plan, approver):
             raise PlanNotApproved(f"plan {plan.plan_id[:8]} was not approved; it is {service.get(plan.plan_id).status}")
-        console.print(f"Plan {plan.plan_id[:8]} approved by user:{settings.user}.", highlight=False)
+        console.print(f"Plan {plan.plan_id[:8]} approved by user:{service.trust.name}.", highlight=False)
         if args.no_apply:
             console.print(f"Apply it with: kubecopilot plans apply {plan.plan_id[:8]}", highlight=False)
             return ExitCode.OK
@@ -92,6 +94,19 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
     with App.open(settings) as app:
         report = app.plans.execute(app.plans.get(args.plan_id).plan_id)
     return _print_report(report, args.output, console)
+
+
+def run_key(args: argparse.Namespace, settings: Settings) -> int:
+    """Your public key as the team file's line for you, its fingerprint, and whether the ledger's team lists it."""
+    trust = ledger_service(settings).trust
+    key = trust.key.public
+    print(f"{trust.user} {key.openssh}")
+    print(f"# {key.fingerprint} · private key: {trust.key.path}", file=sys.stderr)
+    if trust.team is not None:
+        listed = trust.team.name_of(key)
+        print(f"# the ledger's team file {trust.team.location} " + (f"lists it as {listed}" if listed else
+              "does not list it: add the line above to it"), file=sys.stderr)
+    return ExitCode.OK
 
 
 def _pending_or_fail(service: Any, plan_id: str) -> Any:
