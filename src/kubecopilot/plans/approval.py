@@ -101,6 +101,7 @@ def audit_problems(entries: Sequence[Any], trust: Trust) -> list[tuple[int, str]
     problems: list[tuple[int, str]] = []
     signing_began = False
     seen: dict[str, list[str]] = {}
+    proposals: dict[str, tuple[SignedRow, str | None]] = {}  # plan → its signed proposal, and why four-eyes applies
     for entry in entries:
         if entry.event not in DECISION_OF_EVENT:
             seen.setdefault(entry.plan_id, []).append(entry.event)
@@ -109,9 +110,16 @@ def audit_problems(entries: Sequence[Any], trust: Trust) -> list[tuple[int, str]
         signing_began = signing_began or signed
         if signing_began:
             try:
-                signed_row(entry, trust)
+                row = signed_row(entry, trust)
             except BadSignature as exc:
                 problems.append((entry.seq, f"row #{entry.seq} ({entry.event} by {entry.actor}): {exc}"))
+            else:
+                if entry.event == "created":
+                    proposals[entry.plan_id] = (row, (entry.detail or {}).get("fourEyes")
+                                                or trust.policy.reason(entry.plan))
+                proposed, why = proposals.get(entry.plan_id, (None, None))
+                if entry.event == "confirmed" and proposed and why and trust.same_person(proposed.signer, row.signer):
+                    problems.append((entry.seq, f"row #{entry.seq}: {row.person} approved their own plan ({why})"))
         history = seen.setdefault(entry.plan_id, [])
         if entry.event == "confirmed" and history != ["created"]:
             problems.append((entry.seq, f"row #{entry.seq} confirms plan {entry.plan_id[:8]} after "
