@@ -17,6 +17,7 @@ from typing import Any
 import jsonpatch
 
 from kubecopilot.errors import MCPTimeout, ToolFailed, WriteRefused
+from kubecopilot.k8s import revisions_of
 
 Key = tuple[str, str, str]
 
@@ -154,6 +155,12 @@ class FakeCluster:
 
     def planned_delete(self, ref):
         return "delete", {"name": ref.name, "namespace": ref.namespace}
+
+    def revisions_of(self, ref) -> list[dict[str, Any]]:
+        """ReplicaSets put here that the workload controls by uid (none unless a test puts some)."""
+        workload = self.read_object(ref)
+        return [copy.deepcopy(o) for o in revisions_of(workload, [o for k, o in self.objects.items()
+                                                                   if k[0] == "ReplicaSet" and k[1] == ref.namespace])]
 
     def pods_of(self, ref) -> list[dict[str, Any]]:
         owner = ref.name if ref.kind == "ReplicaSet" else f"{ref.name}-rs"

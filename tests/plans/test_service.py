@@ -106,7 +106,8 @@ def test_only_pending_plans_can_be_decided(service):
 
 def test_rollback_makes_a_new_plan_from_the_current_object(service, cluster, ledger):
     plan = service.propose(WORKER, lambda o: build_set_image(o, "worker", "example/worker:2"))
-    service.decide(plan, yes)
+    assert plan.risk.level == "high"  # an image this workload never ran: the name must be typed
+    service.decide(plan, functools.partial(yes, typed="report-worker"))
     service.execute(plan)
     cluster.edit("Deployment", "dev", "report-worker", lambda o: o["spec"].update(replicas=3))  # unrelated change
     undo = service.rollback(plan.plan_id[:8])
@@ -116,7 +117,7 @@ def test_rollback_makes_a_new_plan_from_the_current_object(service, cluster, led
     assert detail.pop("signature")["decision"] == "propose"
     assert detail == {"rollbackOf": plan.plan_id, "expiresAt": "2025-01-13T06:19:55.000Z"}
     assert f"Roll back plan {plan.plan_id}" in undo.ai_rationale
-    service.decide(undo, yes)
+    service.decide(undo, functools.partial(yes, typed="report-worker"))  # the fake keeps no ReplicaSets: unknown
     service.execute(undo)
     now = cluster.get("Deployment", "dev", "report-worker")
     assert now["spec"]["template"]["spec"]["containers"][0]["image"] == "example/app:1.0"

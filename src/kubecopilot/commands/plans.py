@@ -136,7 +136,7 @@ class _NoCluster:
     def _none(self, *_: Any, **__: Any) -> Any:
         raise CapabilityMissing("this command works on the audit ledger only; it has no cluster connection")
 
-    read_object = apply_patch = delete = pods_of = planned_patch = planned_delete = _none
+    read_object = apply_patch = delete = pods_of = revisions_of = planned_patch = planned_delete = _none
 
 
 class _NoApprovals:

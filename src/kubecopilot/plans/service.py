@@ -109,9 +109,7 @@ class PlanService:
         plan = plan.model_copy(update={"audit": audit, "ai_rationale": ai_rationale or plan.ai_rationale,
                                        "resource": plan.resource.model_copy(update={"cluster": cluster})})
         plan = validate_plan(plan, self.whitelist)
-        context = RiskContext(namespace_labels=self._namespace_labels(plan.resource.namespace, cluster),
-                              prompt_risk_tier=prompt_risk_tier, verify_timeout_s=self.verify_timeout)
-        plan = plan.model_copy(update={"risk": assess(plan, context, self._rules)})
+        plan = plan.model_copy(update={"risk": assess(plan, self._context(plan, prompt_risk_tier), self._rules)})
         # The expiry and the four-eyes requirement are fixed when the plan is made, for every process that reads it.
         record = {**(detail or {}), "expiresAt": iso_utc(self._clock() + timedelta(seconds=self.pending_ttl))}
         second = self.trust.policy.reason(plan) or self.policy.reason(plan)
@@ -321,9 +319,21 @@ class PlanService:
             detail={"rollbackOf": original.plan_id})
 
     def _revalidate(self, plan: OperationPlan) -> OperationPlan:
-        context = RiskContext(namespace_labels=self._namespace_labels(plan.resource.namespace, plan.resource.cluster),
-                              verify_timeout_s=self.verify_timeout)
-        return revalidate(plan, self.whitelist, context, self._rules)
+        return revalidate(plan, self.whitelist, self._context(plan), self._rules)
+
+    def _context(self, plan: OperationPlan, prompt_risk_tier: str | None = None) -> RiskContext:
+        """What the risk rules need beyond the plan: namespace labels, the prompt's tier, the workload's revisions."""
+        ref = plan.resource
+        return RiskContext(namespace_labels=self._namespace_labels(ref.namespace, ref.cluster),
+                           prompt_risk_tier=prompt_risk_tier, verify_timeout_s=self.verify_timeout,
+                           revision_templates=self._revision_templates(ref))
+
+    def _revision_templates(self, ref: ResourceRef) -> tuple[dict[str, Any], ...]:
+        try:
+            revisions = self.ops.revisions_of(ref)
+        except KubeCopilotError:
+            return ()  # unknown: only the current template's images count as run here
+        return tuple(rs["spec"]["template"] for rs in revisions if (rs.get("spec") or {}).get("template"))
 
     def _labels_from_cluster(self, namespace: str, cluster: str | None) -> dict[str, str]:
         try:
