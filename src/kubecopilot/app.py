@@ -85,7 +85,8 @@ class App:
         plans = PlanService(ClusterOps(gateway), ledger, gateway.approvals, whitelist=settings.plans.whitelist,
                             user=settings.user, verify_timeout=settings.plans.verify_timeout,
                             policy=FourEyesPolicy.of(settings.plans.four_eyes_rules()),
-                            pending_ttl=settings.plans.pending_ttl, trust=trust_config(settings))
+                            pending_ttl=settings.plans.pending_ttl, trust=trust_config(settings),
+                            write_settle=settings.plans.write_settle)
         sanitizer = Sanitizer.from_settings(settings.redaction)
         usable, reason = settings.llm_status()
         if brain is None and usable:

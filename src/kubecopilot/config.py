@@ -128,6 +128,8 @@ class FourEyesSettings(_Section):
 class PlanSettings(_Section):
     whitelist: list[tuple[str, str]] = Field(default_factory=lambda: list(DEFAULT_WHITELIST))
     verify_timeout: float = Field(default=60.0, ge=0, le=MAX_SECONDS, allow_inf_nan=False)
+    # after a write got no answer: how long to read the object back for it before saying "unknown"
+    write_settle: float = Field(default=30.0, ge=0, le=MAX_SECONDS, allow_inf_nan=False)
     # seconds a plan waits for approval before it expires (at most a year: an expiry must be a date)
     pending_ttl: float = Field(default=86400.0, gt=0, le=MAX_PLAN_TTL, allow_inf_nan=False)
     four_eyes: FourEyesSettings = Field(default_factory=FourEyesSettings)
@@ -281,6 +283,7 @@ ENV_VARS: dict[str, str] = {
     "KUBECOPILOT_OFFLINE": "offline",
     "KUBECOPILOT_AUDIT_URL": "audit.url",
     "KUBECOPILOT_VERIFY_TIMEOUT": "plans.verify_timeout",
+    "KUBECOPILOT_WRITE_SETTLE": "plans.write_settle",
     "KUBECOPILOT_PLAN_TTL": "plans.pending_ttl",
     "KUBECOPILOT_FOUR_EYES": "plans.four_eyes.enabled",
     "KUBECOPILOT_TEAM_FILE": "plans.team_file",

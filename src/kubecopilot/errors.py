@@ -204,6 +204,13 @@ class PlanExecutionFailed(PlanError):
     code = "plan_execution_failed"
 
 
+class WriteOutcomeUnknown(PlanExecutionFailed):
+    """A write got no answer (timeout, dropped connection) and reading the object back did not show it applied
+    within the settle time: it may still land. Nothing more was written; the ledger records "unknown"."""
+
+    code = "write_outcome_unknown"
+
+
 class PlanNotFound(PlanError):
     code = "plan_not_found"
     exit_code = ExitCode.ERROR

@@ -63,7 +63,7 @@ class PlanService:
                  executor: PlanExecutor | None = None, verify_timeout: float = 60.0, rules: RuleSet | None = None,
                  namespace_labels: Callable[[str, str | None], dict[str, str]] | None = None,
                  policy: FourEyesPolicy | None = None, pending_ttl: float = 86400.0,
-                 trust: Trust | TrustConfig | None = None) -> None:
+                 trust: Trust | TrustConfig | None = None, write_settle: float = 30.0) -> None:
         self.ops, self.ledger, self.approvals = ops, ledger, approvals
         self.policy, self.pending_ttl = policy or FourEyesPolicy(), pending_ttl
         self.whitelist = list(whitelist)
@@ -71,7 +71,8 @@ class PlanService:
         self._trust_source = trust or TrustConfig()
         self._trust = trust if isinstance(trust, Trust) else None
         self._clock, self._rules, self.verify_timeout = clock, rules, verify_timeout
-        self.executor = executor or PlanExecutor(ops, ledger, verify_timeout=verify_timeout, now=clock)
+        self.executor = executor or PlanExecutor(ops, ledger, verify_timeout=verify_timeout, now=clock,
+                                                 write_settle=write_settle)
         self._namespace_labels = namespace_labels or self._labels_from_cluster
 
     @property
