@@ -40,11 +40,12 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     from rich.table import Table
 
     table = Table(title="Audit ledger", caption=mask_url_credentials(settings.audit_url), title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("#", "at", "plan", "event", "actor", "status", "detail"):
+    for column in ("#", "at", "plan", "event", "actor", "status", "signed", "detail"):
         table.add_column(column, overflow="fold", no_wrap=column in ("#", "at", "plan"))
     for e in entries:
-        detail = json.dumps(e.detail, ensure_ascii=False) if e.detail else ""
-        table.add_row(str(e.seq), e.at, e.plan_id[:8], e.event, e.actor, e.status, detail)
+        rest = {k: v for k, v in (e.detail or {}).items() if k != "signature"}
+        detail = json.dumps(rest, ensure_ascii=False) if rest else ""
+        table.add_row(str(e.seq), e.at, e.plan_id[:8], e.event, e.actor, e.status, _signed(e.detail), detail)
     Console().print(table if entries else "The audit ledger is empty.")
     return ExitCode.OK
 
@@ -77,3 +78,17 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         for seq, what in problems:
             print(f"  row #{seq}: {what}" if seq else f"  {what}")
     return ExitCode.OK if ok else ExitCode.ERROR
+
+
+def _signed(detail: dict[str, Any] | None) -> str:
+    """Who signed the row, as the signature says (``audit verify`` checks it): name and the key's fingerprint."""
+    block = (detail or {}).get("signature")
+    if not isinstance(block, dict):
+        return ""
+    from kubecopilot.plans.identity import PublicKey
+
+    try:
+        fingerprint = PublicKey.parse(str(block.get("key", ""))).fingerprint
+    except ValueError:
+        fingerprint = "unreadable key"
+    return f"{block.get('name')} {fingerprint[:15]}…"

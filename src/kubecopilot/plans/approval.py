@@ -112,19 +112,18 @@ def audit_problems(entries: Sequence[Any], trust: Trust) -> list[tuple[int, str]
             try:
                 row = signed_row(entry, trust)
             except BadSignature as exc:
-                problems.append((entry.seq, f"row #{entry.seq} ({entry.event} by {entry.actor}): {exc}"))
+                problems.append((entry.seq, f"{entry.event} by {entry.actor}: {exc}"))
             else:
                 if entry.event == "created":
                     proposals[entry.plan_id] = (row, (entry.detail or {}).get("fourEyes")
                                                 or trust.policy.reason(entry.plan))
                 proposed, why = proposals.get(entry.plan_id, (None, None))
                 if entry.event == "confirmed" and proposed and why and trust.same_person(proposed.signer, row.signer):
-                    problems.append((entry.seq, f"row #{entry.seq}: {row.person} approved their own plan ({why})"))
+                    problems.append((entry.seq, f"{row.person} approved their own plan ({why})"))
         history = seen.setdefault(entry.plan_id, [])
         if entry.event == "confirmed" and history != ["created"]:
-            problems.append((entry.seq, f"row #{entry.seq} confirms plan {entry.plan_id[:8]} after "
-                                        f"{' → '.join(history) or 'nothing'} (a confirmation follows its proposal "
-                                        "alone)"))
+            problems.append((entry.seq, f"confirms plan {entry.plan_id[:8]} after {' → '.join(history) or 'nothing'} "
+                                        "(a confirmation follows its proposal alone)"))
         history.append(entry.event)
     return problems
 

@@ -1,8 +1,8 @@
 """Redaction of plan snapshots before they are stored: the audit ledger keeps what rollback needs, not secrets.
 
 A plan's ``diff.before`` is the whole object as read, so a Deployment's snapshot carries its env values (database
-passwords, API tokens), bearer JWTs in args or annotations, and a Secret's data. ``redact_plan`` replaces those
-values with ``[REDACTED]`` everywhere EXCEPT at and under the paths the plan patches: rollback restores exactly
+passwords, API tokens), bearer JWTs in args or annotations, emails and tokens in annotations, and a Secret's data.
+``redact_plan`` replaces those values with ``[REDACTED]`` everywhere EXCEPT at and under the paths the plan patches: rollback restores exactly
 those paths from ``before``, so they keep their values. The rules are the shared set in ``kubecopilot.redaction``.
 
 The executor's drift check compares ``before`` with the live object; ``fill_redacted`` puts the live values into the
