@@ -123,6 +123,7 @@ class App:
         from kubecopilot.dialogue.session import Session
         from kubecopilot.plans.policy import FourEyesPolicy
         from kubecopilot.plans.service import PlanService
+        from kubecopilot.plans.trust import trust_config
         from kubecopilot.prompting.sanitizer import Sanitizer
         from kubecopilot.tools.ops import ClusterOps
 
@@ -131,7 +132,8 @@ class App:
                             whitelist=settings.plans.whitelist, user=settings.user,
                             verify_timeout=settings.plans.verify_timeout,
                             policy=FourEyesPolicy.of(settings.plans.four_eyes_rules()),
-                            pending_ttl=settings.plans.pending_ttl)
+                            pending_ttl=settings.plans.pending_ttl, trust=trust_config(settings),
+                            write_settle=settings.plans.write_settle)
         sanitizer = Sanitizer.from_settings(settings.redaction)
         usable, reason = settings.llm_status()
         if brain is None and usable:

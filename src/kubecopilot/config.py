@@ -8,16 +8,21 @@ environment variable is listed in ``.env.example``. Secrets are ``SecretStr`` an
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from kubecopilot.errors import ConfigError
 from kubecopilot.redaction import mask_url_credentials
 
 DEFAULT_MCP_URL = "http://localhost:8001/sse"
+# Bounds of numeric settings: a value outside them is a ConfigError (exit 78), never an overflow deep inside.
+MAX_SECONDS = 86400.0  # timeouts and deadlines: a day
+MAX_PLAN_TTL = 366 * 86400.0  # how long a plan may wait, and cache TTLs: a year
 DEFAULT_MODEL = "openrouter/google/gemini-2.5-flash"
 
 # Default cache TTLs in seconds, per cache policy (SPEC §4). Logs and describe are never cached.
@@ -66,8 +71,8 @@ class MCPSettings(_Section):
     command: list[str] | None = None  # stdio server command line
     env: dict[str, str] = Field(default_factory=dict)  # extra environment for a stdio server
     headers: dict[str, SecretStr] = Field(default_factory=dict)
-    connect_timeout: float = 10.0
-    call_timeout: float = 30.0
+    connect_timeout: float = Field(default=10.0, gt=0, le=MAX_SECONDS, allow_inf_nan=False)
+    call_timeout: float = Field(default=30.0, gt=0, le=MAX_SECONDS, allow_inf_nan=False)
     profile: str = "auto"  # a shipped profile name, a path to a profile YAML, or auto-detect
     # No URL or command but a kubeconfig: KubeCopilot starts a supported public server for it over stdio.
     kubeconfig: Path | None = None
@@ -79,10 +84,11 @@ class LLMSettings(_Section):
     model: str = DEFAULT_MODEL
     base_url: str | None = None
     api_key: SecretStr | None = None  # normally read from the provider's variable (e.g. OPENROUTER_API_KEY)
-    temperature: float | None = None  # None: the prompt registry's value
-    timeout: float = 60.0
-    max_retries: int = 3
-    turn_deadline: float = Field(default=45.0, gt=0)  # seconds a turn may spend waiting for the model, all calls
+    temperature: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)  # None: the prompt's value
+    timeout: float = Field(default=60.0, gt=0, le=MAX_SECONDS, allow_inf_nan=False)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    # seconds a turn may spend waiting for the model, all calls
+    turn_deadline: float = Field(default=45.0, gt=0, le=MAX_SECONDS, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _request_within_its_turn(self) -> LLMSettings:
@@ -93,8 +99,9 @@ class LLMSettings(_Section):
 
 
 class CacheSettings(_Section):
-    ttl: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_TTLS))
-    maxsize: int = 512
+    ttl: dict[str, Annotated[float, Field(ge=0, le=MAX_PLAN_TTL, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: dict(DEFAULT_TTLS))
+    maxsize: int = Field(default=512, ge=1, le=1_000_000)
 
 
 class ToolSettings(_Section):
@@ -124,9 +131,16 @@ class FourEyesSettings(_Section):
 
 class PlanSettings(_Section):
     whitelist: list[tuple[str, str]] = Field(default_factory=lambda: list(DEFAULT_WHITELIST))
-    verify_timeout: float = 60.0
-    pending_ttl: float = Field(default=86400.0, gt=0)  # seconds a plan waits for approval before it expires
+    verify_timeout: float = Field(default=60.0, ge=0, le=MAX_SECONDS, allow_inf_nan=False)
+    # after a write got no answer: how long to read the object back for it before saying "unknown"
+    write_settle: float = Field(default=30.0, ge=0, le=MAX_SECONDS, allow_inf_nan=False)
+    # seconds a plan waits for approval before it expires (at most a year: an expiry must be a date)
+    pending_ttl: float = Field(default=86400.0, gt=0, le=MAX_PLAN_TTL, allow_inf_nan=False)
     four_eyes: FourEyesSettings = Field(default_factory=FourEyesSettings)
+    # The team file (who may sign, the team's four-eyes rules); recorded in the ledger by the first process that
+    # opens it with one. None: the ledger's record, or a ledger of one person.
+    team_file: str | None = None
+    signing_key: Path | None = None  # this person's ed25519 key; None: $KUBECOPILOT_HOME/signing_key (made on use)
 
     def four_eyes_rules(self) -> list[tuple[list[str], list[str]]]:
         """The active rules as (risk levels, namespace patterns); none when the policy is off."""
@@ -151,9 +165,14 @@ class RedactionSettings(_Section):
 
 
 class SessionSettings(_Section):
-    user: str | None = None  # recorded as requestedBy; default: the login name
+    user: str | None = None  # a display name (who signs is the key); default: the login name
     cluster: str | None = None
     namespace: str | None = None
+
+    @field_validator("user")
+    @classmethod
+    def _display_name(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_name(value)
 
 
 class Settings(_Section):
@@ -191,8 +210,8 @@ class Settings(_Section):
         import getpass
 
         try:
-            return getpass.getuser()  # $USER, $LOGNAME …, then the password database
-        except (OSError, KeyError):
+            return normalise_name(getpass.getuser())  # $USER, $LOGNAME …, then the password database
+        except (OSError, KeyError, ValueError):
             return "unknown"
 
     def llm_key(self) -> SecretStr | None:
@@ -222,6 +241,22 @@ class Settings(_Section):
         data["audit"]["url"] = mask_url_credentials(data["audit"].get("url"))
         data["llm"]["base_url"] = mask_url_credentials(data["llm"].get("base_url"))
         return data
+
+
+_USER_PREFIX = re.compile(r"^(?:user\s*:\s*)+", re.IGNORECASE)
+
+
+def normalise_name(raw: str) -> str:
+    """A person's display name: NFKC, no control or invisible characters, single spaces, no ``user:`` prefix, lower
+    case — so " alice", "ａｌｉｃｅ", "ali\u200bce" and "user: alice" are one name. Names are only shown; who signed
+    is decided by keys (``plans.identity``). ``ValueError`` when nothing is left: a blank name names nobody."""
+    text = unicodedata.normalize("NFKC", str(raw))
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zs", "Zl", "Zp") else ch for ch in text
+                   if unicodedata.category(ch) not in ("Cf", "Cs", "Co", "Cn"))
+    text = _USER_PREFIX.sub("", " ".join(text.split())).strip().casefold()
+    if not text:
+        raise ValueError(f"{raw!r} is not a name: it is blank once spaces and invisible characters are removed")
+    return text
 
 
 def config_home() -> Path:
@@ -254,8 +289,11 @@ ENV_VARS: dict[str, str] = {
     "KUBECOPILOT_OFFLINE": "offline",
     "KUBECOPILOT_AUDIT_URL": "audit.url",
     "KUBECOPILOT_VERIFY_TIMEOUT": "plans.verify_timeout",
+    "KUBECOPILOT_WRITE_SETTLE": "plans.write_settle",
     "KUBECOPILOT_PLAN_TTL": "plans.pending_ttl",
     "KUBECOPILOT_FOUR_EYES": "plans.four_eyes.enabled",
+    "KUBECOPILOT_TEAM_FILE": "plans.team_file",
+    "KUBECOPILOT_SIGNING_KEY": "plans.signing_key",
     "KUBECOPILOT_REDACTION": "redaction.enabled",
     "KUBECOPILOT_USER": "session.user",
     "KUBECOPILOT_CLUSTER": "session.cluster",
@@ -309,7 +347,8 @@ def _parse_env_value(dotted: str, raw: str) -> Any:
         import shlex
 
         return shlex.split(raw)
-    if dotted in {"mcp.url", "llm.model", "llm.base_url", "llm.api_key", "audit.url", "session.user"}:
+    if dotted in {"mcp.url", "llm.model", "llm.base_url", "llm.api_key", "audit.url", "session.user",
+                  "plans.team_file", "plans.signing_key"}:
         return raw  # never YAML-parse free strings (a key could look like a number)
     try:
         return yaml.safe_load(raw)

@@ -55,6 +55,12 @@ class ConfigError(KubeCopilotError):
     exit_code = ExitCode.CONFIG
 
 
+class SignerUnknown(ConfigError):
+    """This person's signing key is not in the team file the ledger records: what they sign would not count."""
+
+    code = "signer_unknown"
+
+
 class UsageError(KubeCopilotError):
     """Flags that do not go together (e.g. ``--yes`` without ``--allow-writes``); exit 2 like argparse's."""
 
@@ -176,6 +182,18 @@ class PlanExpired(PlanNotApproved):
     code = "plan_expired"
 
 
+class ApprovalNotVerified(PlanError):
+    """What the ledger says about a plan is not a person's signed approval of exactly this content: the history is
+    not created → one confirmation, a signature is missing or invalid or by a key the team does not list, the content
+    differs from what was signed, or the hash chain up to the approval is broken. Refused, and recorded."""
+
+    code = "approval_not_verified"
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, **kw: Any) -> None:
+        super().__init__(message, problems=list(problems or []), **kw)
+        self.problems = list(problems or [])
+
+
 class StatusConflict(PlanError):
     """A state change lost a race: another process decided the plan first (the ledger's ``append_if``)."""
 
@@ -184,6 +202,13 @@ class StatusConflict(PlanError):
 
 class PlanExecutionFailed(PlanError):
     code = "plan_execution_failed"
+
+
+class WriteOutcomeUnknown(PlanExecutionFailed):
+    """A write got no answer (timeout, dropped connection) and reading the object back did not show it applied
+    within the settle time: it may still land. Nothing more was written; the ledger records "unknown"."""
+
+    code = "write_outcome_unknown"
 
 
 class PlanNotFound(PlanError):

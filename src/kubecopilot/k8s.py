@@ -10,7 +10,7 @@ can use them without importing each other. Copies of these rules had started to 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -158,3 +158,40 @@ def selector_query(selector: Mapping[str, Any] | None) -> str | None:
     """A ``labelSelector`` argument for a list call: the equality part only, which every server understands. It may
     select more than the selector does (expressions are left out), so filter the answer with ``selector_matches``."""
     return ",".join(f"{k}={v}" for k, v in sorted(equality_labels(selector).items())) or None
+
+
+# --- revisions ------------------------------------------------------------------------------------------------------
+
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def controlled_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
+    """Whether ``owner`` is ``obj``'s controller, by uid: the one ownerReference with ``controller: true`` carries
+    the owner's kind and uid. A name alone proves nothing (anyone can create a ReplicaSet that names a Deployment)."""
+    uid = (owner.get("metadata") or {}).get("uid")
+    if not uid:
+        return False
+    refs = (obj.get("metadata") or {}).get("ownerReferences") or []
+    controller = next((r for r in refs if isinstance(r, Mapping) and r.get("controller")), None)
+    return controller is not None and controller.get("uid") == uid and controller.get("kind") == owner.get("kind")
+
+
+def revision(obj: Mapping[str, Any]) -> int:
+    """The ``deployment.kubernetes.io/revision`` annotation as a number; 0 when absent or not a number."""
+    try:
+        return int(((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0"))
+    except (TypeError, ValueError):
+        return 0
+
+
+def revisions_of(workload: Mapping[str, Any], replicasets: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The workload's own revisions: ReplicaSets it controls (by uid) that carry a revision number, oldest first."""
+    owned = [rs for rs in replicasets if controlled_by(rs, workload) and revision(rs) > 0]
+    return sorted(owned, key=revision)
+
+
+def previous_revision(workload: Mapping[str, Any], replicasets: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The newest of the workload's own revisions older than its current one: what ``kubectl rollout undo`` uses."""
+    current = revision(workload)
+    older = [rs for rs in revisions_of(workload, replicasets) if revision(rs) < current]
+    return older[-1] if older else None

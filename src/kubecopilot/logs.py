@@ -72,6 +72,10 @@ def configure(verbose: bool) -> SecretScrubber:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     _scrubber.drop_third_party = not verbose
+    # Library warnings (pydantic's serializer warnings inside crewAI, deprecations …) are log lines like any other:
+    # scrubbed, and shown only with --verbose. Printed raw they could carry a key, and they alarm without reason.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.WARNING if verbose else logging.CRITICAL + 1)
     for handler in logging.getLogger().handlers:
         if _scrubber not in handler.filters:
             handler.addFilter(_scrubber)

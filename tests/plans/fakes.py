@@ -17,6 +17,7 @@ from typing import Any
 import jsonpatch
 
 from kubecopilot.errors import MCPTimeout, ToolFailed, WriteRefused
+from kubecopilot.k8s import revisions_of
 
 Key = tuple[str, str, str]
 
@@ -81,7 +82,9 @@ class FakeCluster:
         self.writes: list[tuple[str, str, Any]] = []
         self.fail_on_write: int | None = None
         self.interrupt_on_write: int | None = None
-        self.land_then_fail_on_write: int | None = None
+        self.land_then_fail_on_write: int | None = None  # applies, then the answer is lost (a timeout)
+        self.land_then_refuse_on_write: int | None = None  # applies, then answers with an error
+        self.lose_on_write: int | None = None  # the answer is lost and the write never lands
         self.healthy: Callable[[dict[str, Any]], bool] = lambda pod: True
         self._rv = itertools.count(100)
         self._pod_ids = itertools.count(1)
@@ -121,6 +124,8 @@ class FakeCluster:
         obj = self.objects.get((ref.kind, ref.namespace, ref.name))
         if obj is None:
             raise ToolFailed(f"{ref.kind} {ref.namespace}/{ref.name} not found")
+        if number == self.lose_on_write:
+            raise MCPTimeout("patch_resource did not answer within 30 s")
         if ref.resource_version and ref.resource_version != obj["metadata"]["resourceVersion"]:
             raise ToolFailed("Operation cannot be fulfilled: the object has been modified")
         new = jsonpatch.JsonPatch(patch).apply(obj)
@@ -137,6 +142,8 @@ class FakeCluster:
             self._reconcile(new)
         if number == self.land_then_fail_on_write:
             raise MCPTimeout("patch_resource timed out after 30s")
+        if number == self.land_then_refuse_on_write:
+            raise ToolFailed("etcdserver: request timed out")
         return copy.deepcopy(new)
 
     def delete(self, ref, approval):
@@ -154,6 +161,12 @@ class FakeCluster:
 
     def planned_delete(self, ref):
         return "delete", {"name": ref.name, "namespace": ref.namespace}
+
+    def revisions_of(self, ref) -> list[dict[str, Any]]:
+        """ReplicaSets put here that the workload controls by uid (none unless a test puts some)."""
+        workload = self.read_object(ref)
+        return [copy.deepcopy(o) for o in revisions_of(workload, [o for k, o in self.objects.items()
+                                                                   if k[0] == "ReplicaSet" and k[1] == ref.namespace])]
 
     def pods_of(self, ref) -> list[dict[str, Any]]:
         owner = ref.name if ref.kind == "ReplicaSet" else f"{ref.name}-rs"

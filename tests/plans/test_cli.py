@@ -84,7 +84,8 @@ def test_audit_verify_ok_then_tampered(two_plans, ledger, capsys):
     assert main(["audit", "verify"]) == ExitCode.OK
     out = capsys.readouterr().out
     assert out.startswith("ok: 3 rows, hash chain intact (head ")
-    head = out.split("head ")[1].rstrip(")\n")
+    head = out.splitlines()[0].split("head ")[1].rstrip(")")
+    assert out.splitlines()[1] == "signed decisions: 0 of 3, each by a key that counts here (the others predate signing)"
     assert main(["audit", "verify", "--expect-head", head]) == ExitCode.OK
     capsys.readouterr()
     with sqlite3.connect(ledger.engine.url.database) as conn:

@@ -123,13 +123,50 @@ def test_a_failing_second_step_rolls_back_the_first(cluster, ledger, executor):
     assert ledger.latest(plan.plan_id).audit.timestamps.reverted_at is not None
 
 
-def test_a_step_that_landed_although_the_call_failed_is_rolled_back(cluster, executor):
+def test_a_step_the_server_refused_but_applied_is_read_back_and_rolled_back(cluster, ledger, executor):
     before = spec_of(cluster, "cart")
     plan, token = approved(build_scale(cluster.get("Deployment", "dev", "cart"), 3), cluster)
-    cluster.land_then_fail_on_write = 1  # the server applied it, then the call timed out
+    cluster.land_then_refuse_on_write = 1  # the server applied it, then answered with an error
     report = executor.execute(plan, token)
     assert report.outcome == "reverted" and report.rolled_back_steps == ["step-1"]
     assert spec_of(cluster, "cart") == before
+    failed = ledger.history(plan.plan_id)[1]
+    assert (failed.event, failed.detail["outcome"], failed.detail["serverShows"]) == (
+        "failed", "applied", {"/spec/replicas": 3})
+
+
+def test_a_step_the_server_refused_is_not_applied_and_the_ledger_says_so(cluster, ledger, executor):
+    plan, token = approved(build_scale(cluster.get("Deployment", "dev", "cart"), 3), cluster)
+    cluster.fail_on_write = 1
+    assert executor.execute(plan, token).outcome == "reverted"
+    failed = ledger.history(plan.plan_id)[1]
+    assert (failed.detail["outcome"], failed.detail["serverShows"]) == ("not applied", {"/spec/replicas": 2})
+
+
+def test_a_write_whose_answer_was_lost_but_landed_counts_as_applied(cluster, ledger, executor):
+    plan, token = approved(build_scale(cluster.get("Deployment", "dev", "cart"), 3), cluster)
+    cluster.land_then_fail_on_write = 1  # the server applied it; the answer was lost (timeout)
+    report = executor.execute(plan, token)
+    assert report.outcome == "executed" and report.applied_steps == ["step-1"] and len(cluster.writes) == 1
+    assert "step-1: applied (its answer was lost" in report.message
+    assert cluster.get("Deployment", "dev", "cart")["spec"]["replicas"] == 3
+    assert ledger.history(plan.plan_id)[-1].detail["readBack"]["step-1"].startswith("applied")
+
+
+def test_a_write_whose_answer_was_lost_and_that_never_showed_is_unknown(cluster, ledger, executor, clock):
+    from kubecopilot.errors import WriteOutcomeUnknown
+
+    plan, token = approved(build_scale(cluster.get("Deployment", "dev", "cart"), 3), cluster)
+    cluster.lose_on_write = 1
+    with pytest.raises(WriteOutcomeUnknown, match=r"whether it is applied is unknown: the server shows "
+                                                  r"/spec/replicas = 2 \(not visible after 30 s; it may still be "
+                                                  r"applied\)"):
+        executor.execute(plan, token)
+    assert clock.sleeps and sum(clock.sleeps) == 30  # read back every 2 s for the settle time, not once
+    assert events(ledger, plan) == ["executing", "failed"]  # not "reverted": nothing says it did not land
+    detail = ledger.history(plan.plan_id)[-1].detail
+    assert (detail["outcome"], detail["serverShows"], detail["step"]) == ("unknown", {"/spec/replicas": 2}, "step-1")
+    assert len(cluster.writes) == 1  # no rollback write raced it
 
 
 def test_ctrl_c_mid_execution_rolls_back_and_says_so(cluster, ledger, executor):

@@ -68,10 +68,14 @@ def test_scaling_by_more_than_twice_up_or_down(old, new, fires):
     assert any(f.startswith("changes replicas by more than 2×") for f in risk.factors) is fires
 
 
-def test_image_change_names_the_container_and_both_images():
-    risk = assess(build_set_image(deployment("web", image="nginx:1.25"), "app", "nginx:1.27-alpine"))
+def test_an_image_a_revision_already_ran_is_medium_and_any_other_is_high():
+    plan = build_set_image(deployment("web", image="nginx:1.25"), "app", "nginx:1.27-alpine")
+    ran = {"spec": {"containers": [{"name": "app", "image": "nginx:1.27-alpine"}]}}
+    risk = assess(plan, RiskContext(revision_templates=(ran,)))
     assert "changes the image of container app (nginx:1.25 → nginx:1.27-alpine)" in risk.factors
     assert risk.level == "medium"
+    never = assess(plan)
+    assert never.level == "high" and any(f.startswith("changes an image this workload never ran") for f in never.factors)
 
 
 @pytest.mark.parametrize("limits, requests, fires", [
@@ -127,3 +131,41 @@ def test_rules_are_data_a_custom_set_changes_the_outcome():
     data["thresholds"] = {"medium": 0.01, "high": 0.02}
     risk = assess(build_restart(deployment("cart", replicas=1)), rules=RuleSet.model_validate(data).check())
     assert risk.level == "high"
+
+
+def test_changed_leaves_sees_through_how_a_patch_is_spelled():
+    from kubecopilot.plans.safe_changes import changed_leaves
+
+    before = {"spec": {"containers": [{"name": "a", "image": "x:1"}], "replicas": 1}}
+    after = {"spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y"}], "replicas": 1,
+                      "hostNetwork": True, "volumes": []}}
+    assert changed_leaves(before, after) == {"/spec/containers/1/image": (None, "y"),
+                                             "/spec/containers/1/name": (None, "b"),
+                                             "/spec/hostNetwork": (None, True), "/spec/volumes": (None, [])}
+    assert changed_leaves(after, before)["/spec/hostNetwork"] == (True, None)
+
+
+def test_a_template_that_becomes_one_of_the_workloads_revisions_is_known():
+    obj = deployment("web", image="web:2")
+    obj["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "MODE", "value": "new"}]
+    old = {"metadata": {"labels": {"app": "web", "pod-template-hash": "abc"}},
+           "spec": {"containers": [{"name": "app", "image": "web:1", "resources": {"limits": {"memory": "128Mi"}}}]}}
+    patch = [{"op": "replace", "path": "/spec/template/spec", "value": old["spec"]}]
+    assert assess(build_json_patch(obj, patch), RiskContext(revision_templates=(old,))).level != "high"
+    assert assess(build_json_patch(obj, patch)).level == "high"  # no revision known: env and image are not safe
+
+
+def test_only_a_controller_reference_with_the_owners_uid_makes_a_revision():
+    from kubecopilot.k8s import controlled_by, previous_revision
+
+    dep = {"kind": "Deployment", "metadata": {"name": "web", "uid": "u-1",
+                                              "annotations": {"deployment.kubernetes.io/revision": "3"}}}
+
+    def rs(name, revision, **ref):
+        return {"kind": "ReplicaSet", "metadata": {"name": name, "annotations": {
+            "deployment.kubernetes.io/revision": str(revision)}, "ownerReferences": [
+            {"kind": "Deployment", "name": "web", "controller": True, **ref}]}}
+
+    real, by_name, other_uid = rs("web-a", 1, uid="u-1"), rs("web-evil", 2), rs("web-b", 2, uid="u-9")
+    assert controlled_by(real, dep) and not controlled_by(by_name, dep) and not controlled_by(other_uid, dep)
+    assert previous_revision(dep, [by_name, other_uid, real]) is real

@@ -63,7 +63,8 @@ def test_reject_touches_nothing_and_is_recorded(service, cluster, ledger):
     plan = service.propose(CART, lambda o: build_scale(o, 3))
     assert service.decide(plan, no) is False
     assert cluster.writes == [] and service.get(plan.plan_id).status == "rejected"
-    assert ledger.history(plan.plan_id)[-1].detail == {"reason": "not during the release"}
+    detail = ledger.history(plan.plan_id)[-1].detail
+    assert detail.pop("signature")["decision"] == "reject" and detail == {"reason": "not during the release"}
     with pytest.raises(PlanNotApproved):
         service.execute(plan)
 
@@ -105,15 +106,18 @@ def test_only_pending_plans_can_be_decided(service):
 
 def test_rollback_makes_a_new_plan_from_the_current_object(service, cluster, ledger):
     plan = service.propose(WORKER, lambda o: build_set_image(o, "worker", "example/worker:2"))
-    service.decide(plan, yes)
+    assert plan.risk.level == "high"  # an image this workload never ran: the name must be typed
+    service.decide(plan, functools.partial(yes, typed="report-worker"))
     service.execute(plan)
     cluster.edit("Deployment", "dev", "report-worker", lambda o: o["spec"].update(replicas=3))  # unrelated change
     undo = service.rollback(plan.plan_id[:8])
     assert undo.plan_id != plan.plan_id and undo.status == "pending" and undo.action == "update"
     assert undo.diff.before["spec"]["replicas"] == 3
-    assert ledger.history(undo.plan_id)[0].detail == {"rollbackOf": plan.plan_id, "expiresAt": "2025-01-13T06:19:55.000Z"}
+    detail = ledger.history(undo.plan_id)[0].detail
+    assert detail.pop("signature")["decision"] == "propose"
+    assert detail == {"rollbackOf": plan.plan_id, "expiresAt": "2025-01-13T06:19:55.000Z"}
     assert f"Roll back plan {plan.plan_id}" in undo.ai_rationale
-    service.decide(undo, yes)
+    service.decide(undo, functools.partial(yes, typed="report-worker"))  # the fake keeps no ReplicaSets: unknown
     service.execute(undo)
     now = cluster.get("Deployment", "dev", "report-worker")
     assert now["spec"]["template"]["spec"]["containers"][0]["image"] == "example/app:1.0"

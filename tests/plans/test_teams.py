@@ -1,7 +1,8 @@
 """Teams on one ledger: plans outlive the process that made them, four-eyes approval, expiry.
 
-Each person is their own PlanService (their own process in real life) on one shared ledger, on SQLite and on a real
-PostgreSQL server. The cluster is the in-memory FakeCluster; the CLI against the sandbox is in test_teams_cli.py.
+Each person is their own PlanService (their own process and signing key in real life) on one shared ledger whose
+team file lists alice, bob and carol, on SQLite and on a real PostgreSQL server. The cluster is the in-memory
+FakeCluster; the CLI against the sandbox is in test_teams_cli.py.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from datetime import timedelta
 
 import pytest
 
-from kubecopilot.config import DEFAULT_WHITELIST
-from kubecopilot.errors import FourEyesRequired, PlanDrifted, PlanError, PlanExpired
+from kubecopilot.config import DEFAULT_WHITELIST, normalise_name
+from kubecopilot.errors import ApprovalNotVerified, FourEyesRequired, PlanDrifted, PlanError, PlanExpired
 from kubecopilot.plans.builders import build_restart, build_scale
 from kubecopilot.plans.executor import PlanExecutor
 from kubecopilot.plans.ledger import AuditLedger
 from kubecopilot.plans.model import ApprovalDecision, ResourceRef
-from kubecopilot.plans.policy import FourEyesPolicy, identity
+from kubecopilot.plans.policy import FourEyesPolicy
 from kubecopilot.plans.service import PlanService
+from kubecopilot.plans.trust import TrustConfig
+from kubecopilot.testing.team import TeamSetup
 
 CART = ResourceRef(kind="Deployment", namespace="dev", name="cart")
 CHECKOUT = ResourceRef(kind="Deployment", namespace="production", name="checkout")
@@ -32,14 +35,22 @@ def shared(ledger_url):
 
 
 @pytest.fixture
-def person(shared, cluster, clock):
-    """person("bob") → Bob's PlanService on the shared ledger (policy: the team's, unless told otherwise)."""
+def team(tmp_path):
+    return TeamSetup.create(tmp_path / "team", "alice", "bob", "carol")
 
-    def make(user: str, policy: FourEyesPolicy | None = TEAM_POLICY, ttl: float = 3600) -> PlanService:
-        executor = PlanExecutor(cluster, shared, clock=clock.monotonic, sleep=clock.sleep, now=clock.now,
+
+@pytest.fixture
+def person(shared, cluster, clock, team):
+    """person("bob") → Bob's PlanService on the shared ledger, with his key and the team file (local policy: the
+    team's defaults, unless told otherwise)."""
+
+    def make(user: str, policy: FourEyesPolicy | None = TEAM_POLICY, ttl: float = 3600, led=None) -> PlanService:
+        ledger = led or shared
+        executor = PlanExecutor(cluster, ledger, clock=clock.monotonic, sleep=clock.sleep, now=clock.now,
                                 verify_timeout=30, poll_interval=1)
-        return PlanService(cluster, shared, cluster.approvals, whitelist=DEFAULT_WHITELIST, user=user, clock=clock.now,
-                           executor=executor, verify_timeout=30, policy=policy, pending_ttl=ttl)
+        trust = team.config(user) if led is None else TrustConfig(signing_key=team.keys[user])
+        return PlanService(cluster, ledger, cluster.approvals, whitelist=DEFAULT_WHITELIST, user=user, clock=clock.now,
+                           executor=executor, verify_timeout=30, policy=policy, pending_ttl=ttl, trust=trust)
 
     return make
 
@@ -78,7 +89,9 @@ def test_a_second_person_approves_from_their_own_process_and_is_recorded(person,
     assert bob.decide(bob.get(plan.plan_id[:8]), says_yes("bob"))
     confirmed = shared.history(plan.plan_id)[-1]
     assert (confirmed.event, confirmed.actor, confirmed.plan.audit.confirmed_by) == ("confirmed", "user:bob", "user:bob")
+    signature = confirmed.detail.pop("signature")
     assert confirmed.detail == {"fourEyes": shared.created_detail(plan.plan_id)["fourEyes"], "requestedBy": "user:alice"}
+    assert (signature["decision"], signature["name"]) == ("approve", "bob")
     # Anyone's process can execute the approved plan: it grants its own token after reading the ledger.
     report = alice.execute(plan.plan_id)
     assert report.outcome == "executed" and approvals.grants[plan.plan_id].name == "checkout"
@@ -94,8 +107,8 @@ def test_a_high_risk_plan_anywhere_needs_a_second_person_and_low_risk_in_dev_doe
     assert alice.decide(low, says_yes("alice"))  # her own low-risk dev change: as today
 
 
-def test_without_a_policy_one_person_works_as_today(person):
-    solo = person("alice", policy=None)
+def test_without_a_team_file_or_policy_one_person_works_as_today(person, ledger):
+    solo = person("alice", policy=None, led=ledger)
     plan = solo.propose(CHECKOUT, restart_checkout)
     assert solo.second_person(plan) is None
     assert solo.decide(plan, says_yes("alice")) and solo.execute(plan).outcome == "executed"
@@ -108,32 +121,36 @@ def test_the_requirement_recorded_at_creation_binds_a_process_without_a_policy(p
         alice_elsewhere.decide(plan, says_yes("alice"))
 
 
-def test_the_identity_behind_an_approval_flag_is_still_the_requester(person):
+def test_whatever_name_the_answer_gives_the_approver_is_the_key_that_signs(person, shared):
     alice = person("alice", policy=None)
     plan = person("alice").propose(CHECKOUT, restart_checkout)
 
-    def yes_flag(_plan):
-        return ApprovalDecision(approved=True, by="user:Alice (--yes --allow-writes)")
+    def yes_as_bob(_plan):
+        return ApprovalDecision(approved=True, by="user:bob (--yes --allow-writes)")
 
     with pytest.raises(FourEyesRequired):
-        alice.decide(plan, yes_flag)
-    assert identity("user:Alice (--yes)") == identity("alice") == "user:alice"
+        alice.decide(plan, yes_as_bob)
+    assert [e.event for e in shared.history(plan.plan_id)] == ["created"]
+    assert normalise_name("user: Alice") == normalise_name("\tａｌｉ\u200bce ") == "alice"
 
 
 def test_a_forged_self_approval_in_the_ledger_is_not_executed(person, shared, approvals):
     alice = person("alice")
     plan = alice.propose(CHECKOUT, restart_checkout)
-    shared.append(plan.transition("confirmed", confirmed_by="user:alice"), "confirmed", "user:alice")
-    with pytest.raises(FourEyesRequired, match="approved by its own requester"):
+    shared.append(plan.transition("confirmed", confirmed_by="user:bob"), "confirmed", "user:bob")
+    with pytest.raises(ApprovalNotVerified, match=r"row #\d+ \(confirmed by user:bob\): it is not signed"):
         person("bob").execute(plan.plan_id)
     assert approvals.grants == {}  # no token was ever issued
+    last = shared.history(plan.plan_id)[-1]
+    assert (last.event, last.detail["reason"], last.detail["stage"]) == ("failed", "approval not verified", "execution")
 
 
 def test_the_requester_may_withdraw_their_plan(person, shared):
     alice = person("alice")
     plan = alice.propose(CHECKOUT, restart_checkout)
     assert alice.reject(plan.plan_id[:8], "user:alice", "wrong namespace").status == "rejected"
-    assert shared.history(plan.plan_id)[-1].detail == {"reason": "wrong namespace"}
+    detail = shared.history(plan.plan_id)[-1].detail
+    assert detail["reason"] == "wrong namespace" and detail["signature"]["decision"] == "reject"
     with pytest.raises(PlanError, match="is rejected"):
         person("bob").decide(plan, says_yes("bob"))
 

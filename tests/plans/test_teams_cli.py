@@ -1,7 +1,8 @@
 """A team on one ledger, through the CLI: Alice asks, Bob lists, shows and approves from his own terminal.
 
 Every KubeCopilot here points at the same ledger URL (a SQLite file, then a database on a real PostgreSQL server) and
-the same sandbox cluster over SSE; who is who comes from KUBECOPILOT_USER, as on each person's machine.
+the same sandbox cluster over SSE; who is who is each person's signing key (KUBECOPILOT_SIGNING_KEY, as on each
+person's machine) and the team file that lists alice, bob and carol; KUBECOPILOT_USER is only a display name.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,31 +19,40 @@ from kubecopilot.cli import main
 from kubecopilot.errors import ExitCode
 from kubecopilot.plans.builders import build_scale
 from kubecopilot.plans.ledger import AuditLedger
+from kubecopilot.testing.team import TeamSetup
 
 from .fakes import deployment
 
+MEMBERS = ("alice", "bob", "carol")
 
-def share(monkeypatch, url: str) -> str:
+
+def share(monkeypatch, url: str, root) -> str:
+    members = TeamSetup.create(root / "team", *MEMBERS)
     monkeypatch.setenv("KUBECOPILOT_AUDIT_URL", url)
-    monkeypatch.setenv("KUBECOPILOT_FOUR_EYES", "true")
+    monkeypatch.setenv("KUBECOPILOT_TEAM_FILE", str(members.file))
     monkeypatch.setenv("COLUMNS", "160")
     return url
 
 
 @pytest.fixture
-def team(monkeypatch, postgres_server):
-    """The team setup the README describes: every KubeCopilot on one PostgreSQL URL, four-eyes on."""
-    return share(monkeypatch, postgres_server.create_database())
+def team(monkeypatch, postgres_server, tmp_path):
+    """The team setup the README describes: every KubeCopilot on one PostgreSQL URL and one team file."""
+    return share(monkeypatch, postgres_server.create_database(), tmp_path)
 
 
 @pytest.fixture
-def team_on_both(monkeypatch, ledger_url):
+def team_on_both(monkeypatch, ledger_url, tmp_path):
     """The same on SQLite (one shared file) and on PostgreSQL."""
-    return share(monkeypatch, ledger_url)
+    return share(monkeypatch, ledger_url, tmp_path)
+
+
+def key_of(user: str) -> str:
+    return str(Path(os.environ["KUBECOPILOT_TEAM_FILE"]).parent / user / "signing_key")
 
 
 def as_user(monkeypatch, capsys, handle, user: str, *argv: str) -> tuple[int, str, str]:
     monkeypatch.setenv("KUBECOPILOT_USER", user)
+    monkeypatch.setenv("KUBECOPILOT_SIGNING_KEY", key_of(user))
     code = main([*argv, "--mcp-url", handle.url, "--offline"])
     out, err = capsys.readouterr()
     return code, out, err
@@ -86,6 +97,15 @@ def test_alice_asks_bob_reviews_and_approves_from_his_terminal(team_on_both, mon
     assert events == [("created", "user:alice"), ("confirmed", "user:bob (--yes --allow-writes)"), ("executing", "system"),
                       ("executed", "system")]
     assert ledger.latest(plan_id).audit.confirmed_by == "user:bob (--yes --allow-writes)" and ledger.verify().ok
+    assert main(["audit", "verify"]) == ExitCode.OK and "signed decisions: 2 of 2, each by a key that counts here\n" in capsys.readouterr().out
+
+
+def test_yes_approves_only_with_allow_writes(team, monkeypatch, capsys, sandbox):
+    plan_id = alice_asks_for_a_high_risk_change(monkeypatch, capsys, sandbox)
+    code, _, err = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "approve", plan_id[:8], "--yes",
+                           "--confirm-name", "cart-service-v1")
+    assert code == 2 and "--yes only approves together with --allow-writes" in err  # a usage error
+    assert [e.event for e in AuditLedger(team).history(plan_id)] == ["created"] and replicas(sandbox) == 1
 
 
 def test_high_risk_needs_the_typed_name_even_with_yes(team, monkeypatch, capsys, sandbox):
@@ -128,7 +148,8 @@ def test_an_expired_plan_leaves_the_list_and_the_ledger_says_so(team, monkeypatc
 
 def test_approval_in_a_separate_process_with_only_the_ledger_url_in_common(team, monkeypatch, capsys, sandbox):
     plan_id = alice_asks_for_a_high_risk_change(monkeypatch, capsys, sandbox)
-    env = {**os.environ, "KUBECOPILOT_USER": "bob", "KUBECOPILOT_AUDIT_URL": team, "KUBECOPILOT_FOUR_EYES": "true"}
+    env = {**os.environ, "KUBECOPILOT_USER": "bob", "KUBECOPILOT_AUDIT_URL": team, "KUBECOPILOT_SIGNING_KEY":
+           key_of("bob")}
     proc = subprocess.run([sys.executable, "-m", "kubecopilot", "plans", "approve", plan_id[:8], "--yes",
                            "--allow-writes", "--confirm-name", "cart-service-v1", "--no-apply", "--mcp-url", sandbox.url, "--offline"],
                           env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
@@ -169,7 +190,8 @@ def test_in_the_repl_the_requester_is_told_to_ask_a_colleague_whose_repl_can_app
     def yes(user):
         return lambda plan: ApprovalDecision(approved=True, by=f"user:{user}", typed_name=plan.resource.name)
 
-    alice, bob = (app_for(sandbox, **{"session.user": user}) for user in ("alice", "bob"))
+    alice, bob = (app_for(sandbox, **{"session.user": user, "plans.signing_key": key_of(user)})
+                  for user in ("alice", "bob"))
     try:
         proposal = alice.conversation.handle("scale cart-service-v1 to 0")
         assert isinstance(proposal, PlanProposal) and proposal.risk_level == "high"

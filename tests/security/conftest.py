@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 
+from kubecopilot.cli import main
 from kubecopilot.config import load_settings
 from kubecopilot.plans.executor import PlanExecutor
 from kubecopilot.plans.ledger import AuditLedger
 from kubecopilot.plans.service import PlanService
 from kubecopilot.sandbox.runner import SandboxHandle, start_sandbox
 from kubecopilot.sandbox.world import ClusterSet
+from kubecopilot.testing.team import TeamSetup
 from kubecopilot.tools.factory import connect_gateway
 from kubecopilot.tools.gateway import ToolGateway
 from kubecopilot.tools.ops import ClusterOps
@@ -75,3 +77,52 @@ def deployment(handle: SandboxHandle, name: str, namespace: str = "dev", cluster
 def namespaces(handle: SandboxHandle) -> set[str]:
     listing = json.loads(handle.cluster.call("list_namespaces", {}))
     return {item["metadata"]["name"] for item in listing["items"]}
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the run (initdb + pg_ctl on a temp dir, a free loopback port)."""
+    import os
+
+    from kubecopilot.testing.postgres import PostgresUnavailable, start_postgres
+
+    try:
+        pg = start_postgres()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request, tmp_path) -> str:
+    """A fresh, empty ledger on each backend: a SQLite file, and a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'audit.sqlite'}"
+    return str(request.getfixturevalue("postgres_server").create_database())
+
+
+@pytest.fixture
+def team(monkeypatch, ledger_url, tmp_path) -> TeamSetup:
+    """The documented shared-ledger setup: one ledger URL and one team file (alice, bob, carol) for everyone.
+    KUBECOPILOT_FOUR_EYES is on as the adversarial run had it; what counts now is the team file's policy."""
+    members = TeamSetup.create(tmp_path / "team", "alice", "bob", "carol")
+    monkeypatch.setenv("KUBECOPILOT_AUDIT_URL", ledger_url)
+    monkeypatch.setenv("KUBECOPILOT_TEAM_FILE", str(members.file))
+    monkeypatch.setenv("KUBECOPILOT_FOUR_EYES", "true")
+    monkeypatch.setenv("COLUMNS", "160")
+    return members
+
+
+def as_user(monkeypatch, capsys, handle: SandboxHandle, team: TeamSetup, user: str, *argv: str,
+            key_of: str | None = None, **env: str) -> tuple[int, str, str]:
+    """``kubecopilot ARGV`` as ``user`` would run it on their machine: their name, their key (or ``key_of``'s)."""
+    monkeypatch.setenv("KUBECOPILOT_USER", user)
+    monkeypatch.setenv("KUBECOPILOT_SIGNING_KEY", str(team.keys[key_of or user]))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code = main([*argv, "--mcp-url", handle.url, "--offline"])
+    out, err = capsys.readouterr()
+    return code, out, err

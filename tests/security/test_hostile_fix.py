@@ -87,3 +87,14 @@ def test_a_resumed_conversation_keeps_the_diagnosed_targets(server):
         turn = resumed.flows.propose(elsewhere, rationale="", diagnosis=session.last_diagnosis)
         assert turn.kind == "error" and "nothing that can be changed" in turn.message
     assert deployment(server, "cart-service-v1") == cart
+
+
+@pytest.mark.parametrize("where", ["livenessProbe", "lifecycle"])
+def test_a_shell_in_a_probe_or_hook_is_never_auto_approved(server, monkeypatch, capsys, where):
+    worker = deployment(server, "report-worker")
+    value = {"exec": {"command": SHELL}} if where == "livenessProbe" else {"postStart": {"exec": {"command": SHELL}}}
+    fix = {"action": "json_patch", "kind": "Deployment", "namespace": "dev", "name": "report-worker",
+           "patch": [{"op": "add", "path": f"/spec/template/spec/containers/0/{where}", "value": value}]}
+    code, turn = ask_fix(server, monkeypatch, capsys, fix)
+    assert code != 0 and turn["kind"] == "plan" and turn["risk_level"] == "high", turn
+    assert deployment(server, "report-worker") == worker  # nothing applied

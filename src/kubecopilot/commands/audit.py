@@ -19,7 +19,8 @@ def add_parser(sub: Any) -> None:
     listing.add_argument("--plan", metavar="ID", help="only this plan (id or unique prefix)")
     add_output_flag(listing)
     verify = command(actions, "verify", "kubecopilot.commands.audit:run_verify",
-                     "check the hash chain: exit 0 when intact, 1 when a row was edited, deleted or reordered")
+                     "check the hash chain and the signed decisions: exit 0 when intact, 1 when a row was edited, "
+                     "deleted or reordered, or a decision is not signed by a key that counts")
     verify.add_argument("--expect-head", metavar="HASH",
                         help="also require this head hash (one you noted earlier, e.g. from a previous verify)")
     add_output_flag(verify)
@@ -44,19 +45,28 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from kubecopilot.plans.approval import audit_problems, signature_count
     from kubecopilot.plans.ledger import AuditLedger
+    from kubecopilot.plans.trust import open_trust, trust_config
 
-    report = AuditLedger(settings.audit_url).verify()
-    problems = list(report.problems)
+    ledger = AuditLedger(settings.audit_url)
+    report = ledger.verify()
+    trust = open_trust(ledger, trust_config(settings), settings.user)
+    entries = ledger.history()
+    problems = list(report.problems) + audit_problems(entries, trust)
+    signed, decisions = signature_count(entries)
     if args.expect_head and args.expect_head != report.head:
         problems.append((0, f"the head is {report.head}, not the expected {args.expect_head}: the ledger was "
                             "rewritten or rolled back since that hash was noted"))
     ok = not problems
     if args.output == "json":
-        print(json.dumps({"ok": ok, "rows": report.rows, "head": report.head,
+        print(json.dumps({"ok": ok, "rows": report.rows, "head": report.head, "decisions": decisions,
+                          "signedDecisions": signed,
                           "problems": [{"seq": seq, "problem": what} for seq, what in problems]}, indent=2))
     elif ok:
         print(f"ok: {report.rows} rows, hash chain intact (head {report.head})")
+        print(f"signed decisions: {signed} of {decisions}, each by a key that counts here"
+              + (" (the others predate signing)" if signed < decisions else ""))
     else:
         print(f"TAMPERED: {len(problems)} problem(s) in {report.rows} rows")
         for seq, what in problems:

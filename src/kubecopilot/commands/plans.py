@@ -38,6 +38,7 @@ def add_parser(sub: Any) -> None:
     for action in (show, approve, reject, apply):
         action.add_argument("plan_id", metavar="PLAN_ID", help="plan id or a unique prefix of one")
         add_output_flag(action)
+    command(actions, "key", f"{REVIEW}:run_key", "your signing key: the line the team file lists for you")
     r = command(sub, "rollback", "kubecopilot.commands.plans:run_rollback",
                 "undo an executed plan: makes a new plan from the live object and asks for approval")
     r.add_argument("plan_id", metavar="PLAN_ID", help="plan id or a unique prefix of one (see `kubecopilot plans`)")
@@ -54,10 +55,11 @@ def ledger_service(settings: Settings) -> Any:
     from kubecopilot.plans.ledger import AuditLedger
     from kubecopilot.plans.policy import FourEyesPolicy
     from kubecopilot.plans.service import PlanService
+    from kubecopilot.plans.trust import trust_config
 
     return PlanService(_NoCluster(), AuditLedger(settings.audit_url), _NoApprovals(), whitelist=settings.plans.whitelist,
                        user=settings.user, policy=FourEyesPolicy.of(settings.plans.four_eyes_rules()),
-                       pending_ttl=settings.plans.pending_ttl)
+                       pending_ttl=settings.plans.pending_ttl, trust=trust_config(settings))
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -108,7 +110,7 @@ class _NoCluster:
     def _none(self, *_: Any, **__: Any) -> Any:
         raise CapabilityMissing("this command works on the audit ledger only; it has no cluster connection")
 
-    read_object = apply_patch = delete = pods_of = planned_patch = planned_delete = _none
+    read_object = apply_patch = delete = pods_of = revisions_of = planned_patch = planned_delete = _none
 
 
 class _NoApprovals:

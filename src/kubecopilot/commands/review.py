@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from kubecopilot.commands.plans import _print_report, approve_command, ledger_service
@@ -78,7 +79,7 @@ def run_approve(args: argparse.Namespace, settings: Settings) -> int:
                                        "(and --confirm-name NAME for high risk)")
         if not service.decide(plan, approver):
             raise PlanNotApproved(f"plan {plan.plan_id[:8]} was not approved; it is {service.get(plan.plan_id).status}")
-        console.print(f"Plan {plan.plan_id[:8]} approved by user:{settings.user}.", highlight=False)
+        console.print(f"Plan {plan.plan_id[:8]} approved by user:{service.trust.name}.", highlight=False)
         if args.no_apply:
             console.print(f"Apply it with: kubecopilot plans apply {plan.plan_id[:8]}", highlight=False)
             return ExitCode.OK
@@ -95,6 +96,19 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
     with App.open(settings) as app:
         report = app.plans.execute(app.plans.get(args.plan_id).plan_id)
     return _print_report(report, args.output, console)
+
+
+def run_key(args: argparse.Namespace, settings: Settings) -> int:
+    """Your public key as the team file's line for you, its fingerprint, and whether the ledger's team lists it."""
+    trust = ledger_service(settings).trust
+    key = trust.key.public
+    print(f"{trust.user} {key.openssh}")
+    print(f"# {key.fingerprint} · private key: {trust.key.path}", file=sys.stderr)
+    if trust.team is not None:
+        listed = trust.team.name_of(key)
+        print(f"# the ledger's team file {trust.team.location} " + (f"lists it as {listed}" if listed else
+              "does not list it: add the line above to it"), file=sys.stderr)
+    return ExitCode.OK
 
 
 def _pending_or_fail(service: Any, plan_id: str) -> Any:

@@ -8,13 +8,15 @@ extra quotes); None means no whitelisted change is known to cure it, and the ana
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from kubecopilot.diagnosis.conditions import Subject, owned_by
+from kubecopilot.diagnosis.conditions import Subject
 from kubecopilot.diagnosis.models import EvidenceQuote, FixAction, FixSpec
-from kubecopilot.k8s import labels_of, selector_matches
+from kubecopilot.k8s import controlled_by, labels_of, selector_matches
+from kubecopilot.k8s import previous_revision as previous_revision  # revisions by owner uid (k8s.controlled_by)
+from kubecopilot.k8s import revision as revision
 from kubecopilot.quantity import parse_quantity
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -171,7 +173,7 @@ def _workload_container(s: Subject) -> Mapping[str, Any]:
 
 
 def _owned_replicasets(s: Subject, workload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [rs for rs in s.evidence.replicasets if owned_by(rs, workload)]
+    return [rs for rs in s.evidence.replicasets if controlled_by(rs, workload)]  # by uid, never by name
 
 
 def _template_containers(obj: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
@@ -180,20 +182,6 @@ def _template_containers(obj: Mapping[str, Any] | None) -> list[Mapping[str, Any
 
 def _pod_spec(obj: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return (((obj or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
-
-
-def previous_revision(workload: Mapping[str, Any], replicasets: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The workload's newest ReplicaSet older than its current revision: what ``kubectl rollout undo`` goes back to."""
-    current = revision(workload)
-    older = [rs for rs in replicasets if owned_by(rs, workload) and 0 < revision(rs) < current]
-    return max(older, key=revision) if older else None
-
-
-def revision(obj: Mapping[str, Any]) -> int:
-    try:
-        return int(((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION, "0"))
-    except ValueError:
-        return 0
 
 
 def _spec(workload: Mapping[str, Any], action: FixAction, **fields: Any) -> FixSpec:

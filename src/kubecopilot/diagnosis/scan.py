@@ -127,12 +127,14 @@ class _Values(dict[str, str]):
 
 
 def diagnosis_for(gateway: Gateway, *, namespace: str, target: str, cluster: str | None = None,
-                  language: str = "en") -> Diagnosis | None:
-    """The most severe scan finding about ``target`` (a workload, or an object it is grouped with), preferring
-    one with a fix; None when the scan has nothing to say about it."""
+                  language: str = "en", kind: str | None = None) -> Diagnosis | None:
+    """The most severe scan finding about ``target`` of ``kind`` (a workload, or an object of that kind grouped
+    with one), preferring one with a fix; None when the scan has nothing to say about it. Matched by kind and name:
+    another kind of object that happens to have the name (a PodDisruptionBudget called like a Deployment) is not
+    the target, and its fix (for whatever workload it selects) is not offered."""
     report = scan(gateway, namespace=namespace or None, cluster=cluster, language=language)
-    groups = [g for g in report.groups if g.workload.rsplit("/", 1)[-1] == target
-              or any(f.object.rsplit("/", 1)[-1] == target for f in g.findings)]
+    groups = [g for g in report.groups if _names(g.workload, kind, target)
+              or (kind and any(_names(f.object, kind, target) for f in g.findings))]
     if not groups:
         return None
     findings = groups[0].findings
@@ -140,3 +142,9 @@ def diagnosis_for(gateway: Gateway, *, namespace: str, target: str, cluster: str
     return Diagnosis(summary=best.summary, root_cause=best.explanation, category=cast(Any, best.category),
                      evidence=best.evidence, confidence=best.confidence, suggested_fix=best.suggested_fix,
                      fix=best.fix, best_practice=None, source="rules")
+
+
+def _names(ref: str, kind: str | None, name: str) -> bool:
+    """Whether ``Kind/namespace/name`` is ``name`` of ``kind`` (no kind: a workload group of that name)."""
+    ref_kind, _, rest = ref.partition("/")
+    return rest.rsplit("/", 1)[-1] == name and (ref_kind.lower() == kind.lower() if kind else True)

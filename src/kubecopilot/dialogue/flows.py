@@ -52,7 +52,7 @@ class Flows:
         self.notices.extend(evidence.notes)
         diagnosis = analyze(evidence, language=self.lang)
         if diagnosis.category in ("Healthy", "Unknown"):  # not a pod failure: a Service, claim, quota, budget …?
-            diagnosis = diagnosis_for(self.ctx.gateway, namespace=namespace or "", target=name,
+            diagnosis = diagnosis_for(self.ctx.gateway, namespace=namespace or "", target=name, kind=kind or None,
                                       cluster=self.ctx.session.cluster, language=self.lang) or diagnosis
         self.rules_diagnosis = diagnosis
         # What a fix may change: what was diagnosed, or what the rules (code, not the model) found to fix.

@@ -2,7 +2,10 @@
 
 Guarantees: a plan runs only when confirmed; an idempotencyKey that already ran never runs again (claimed in the
 ledger atomically, so two processes cannot both run it); nothing is written when the object drifted; a failure or
-Ctrl-C part-way rolls back the applied steps in reverse and the ledger says so — never half-applied silently.
+Ctrl-C part-way rolls back the applied steps in reverse and the ledger says so — never half-applied silently. A write
+whose answer was lost (timeout, dropped connection) is read back before anything is said (``plans.readback``):
+applied → the run goes on; still not visible after ``write_settle`` seconds → ``WriteOutcomeUnknown`` with what the
+server shows, and the ledger records "unknown" — never "reverted" for a write that may still land.
 """
 
 from __future__ import annotations
@@ -15,10 +18,21 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from kubecopilot.errors import Interrupted, KubeCopilotError, PlanDrifted, PlanError, PlanExecutionFailed, PlanNotApproved
+from kubecopilot.errors import (
+    Interrupted,
+    KubeCopilotError,
+    MCPDisconnected,
+    MCPTimeout,
+    PlanDrifted,
+    PlanError,
+    PlanExecutionFailed,
+    PlanNotApproved,
+    WriteOutcomeUnknown,
+)
 from kubecopilot.plans.model import OperationPlan, ResourceRef, Step, utcnow
-from kubecopilot.plans.patches import PatchConflict, apply_ops, as_dicts, diff_ops, resolve, without_status
+from kubecopilot.plans.patches import PatchConflict, apply_ops, as_dicts, diff_ops, without_status
 from kubecopilot.plans.ports import ClusterOps
+from kubecopilot.plans.readback import ReadBack, read_back
 from kubecopilot.plans.redact import fill_redacted
 from kubecopilot.plans.verify import ConditionResult, verify_post_conditions
 
@@ -44,9 +58,10 @@ class ExecutionReport(BaseModel):
 class PlanExecutor:
     def __init__(self, ops: ClusterOps, ledger: AuditLedger, *, actor: str = "system", verify_timeout: float = 60.0,
                  poll_interval: float = 1.0, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, now: Callable[[], datetime] = utcnow) -> None:
+                 sleep: Callable[[float], None] = time.sleep, now: Callable[[], datetime] = utcnow,
+                 write_settle: float = 30.0) -> None:
         self.ops, self.ledger, self.actor = ops, ledger, actor
-        self.verify_timeout, self.poll_interval = verify_timeout, poll_interval
+        self.verify_timeout, self.poll_interval, self.write_settle = verify_timeout, poll_interval, write_settle
         self._clock, self._sleep, self._now = clock, sleep, now
 
     def execute(self, plan: OperationPlan, approval: Any) -> ExecutionReport:
@@ -71,13 +86,19 @@ class PlanExecutor:
 
     def _run(self, plan: OperationPlan, current: dict[str, Any], approval: Any) -> ExecutionReport:
         applied: list[Step] = []
+        lost: dict[str, str] = {}  # steps whose answer was lost, and what reading them back showed
         step: Step | None = None
         expected: dict[str, Any] | None = None
         try:
             for step in plan.steps:
                 expected = None if step.action == "delete" else apply_ops(current, step.patch)
-                current = self._apply_step(plan, step, current, expected, approval)
+                try:
+                    current = self._apply_step(plan, step, current, expected, approval)
+                except (MCPTimeout, MCPDisconnected) as exc:
+                    current = self._answer_lost(plan, step, expected, exc, applied, lost)
                 applied.append(step)
+        except WriteOutcomeUnknown:
+            raise  # recorded already; rolling back now could race the write that may still land
         except KeyboardInterrupt:
             undone = self._undo(plan, applied, step, expected, approval, "interrupted (Ctrl-C)")
             raise Interrupted(f"interrupted during execution; {len(undone)} applied step(s) rolled back "
@@ -91,8 +112,36 @@ class PlanExecutor:
                                    message=f"step {step.id if step else '?'} failed ({reason}); "
                                            f"{len(undone)} step(s) rolled back")
         executed = plan.transition("executed", executed_at=self._now(), executed_by=self.actor)
-        self.ledger.append(executed, "executed", self.actor, {"steps": [s.id for s in applied]})
-        return self._verify(executed, [s.id for s in applied])
+        detail: dict[str, Any] = {"steps": [s.id for s in applied]}
+        if lost:
+            detail["readBack"] = lost
+        self.ledger.append(executed, "executed", self.actor, detail)
+        report = self._verify(executed, [s.id for s in applied])
+        if lost:
+            report.message += " (" + "; ".join(f"{sid}: {what}" for sid, what in lost.items()) + ")"
+        return report
+
+    def _answer_lost(self, plan: OperationPlan, step: Step, expected: dict[str, Any] | None, exc: KubeCopilotError,
+                     applied: list[Step], lost: dict[str, str]) -> dict[str, Any]:
+        """The write's answer was lost: applied (read back) → the object as it is now; else record and raise."""
+        seen = self._read_back(plan, step, expected, lost=True)
+        if seen.outcome == "applied" and (seen.obj is not None or step.action == "delete"):
+            lost[step.id] = f"applied (its answer was lost: {exc.message}; read back from the server)"
+            return seen.obj if seen.obj is not None else {}
+        failed = plan.transition("failed", failed_at=self._now())
+        self.ledger.append(failed, "failed", self.actor, {
+            "error": exc.message, "step": step.id, "outcome": "unknown", "serverShows": seen.shows,
+            "note": seen.note, "applied": [s.id for s in applied]})
+        done = f"; step(s) {', '.join(s.id for s in applied)} were applied before it" if applied else ""
+        raise WriteOutcomeUnknown(
+            f"the write of {step.id} to {plan.resource.label()} got no answer ({exc.message}); whether it is applied "
+            f"is unknown: {seen.describe()}{done}",
+            hint=f"look at the object before anything else; `kubecopilot plans show {plan.plan_id[:8]}` shows the "
+                 "ledger", step=step.id, server_shows=seen.shows)
+
+    def _read_back(self, plan: OperationPlan, step: Step, expected: dict[str, Any] | None, *, lost: bool) -> ReadBack:
+        return read_back(self.ops, plan.resource, step, expected, lost=lost, settle_s=self.write_settle,
+                         interval_s=self.poll_interval, clock=self._clock, sleep=self._sleep)
 
     def _apply_step(self, plan: OperationPlan, step: Step, current: dict[str, Any],
                     expected: dict[str, Any] | None, approval: Any) -> dict[str, Any]:
@@ -110,10 +159,14 @@ class PlanExecutor:
               expected: dict[str, Any] | None, approval: Any, reason: str) -> list[str]:
         """Roll back in reverse; record failed, then reverted (or failed with what could not be undone)."""
         to_undo = list(applied)
-        if failing is not None and failing not in applied and self._landed(plan, failing, expected):
-            to_undo.append(failing)  # the call failed (e.g. timed out) but the server applied it
+        detail: dict[str, Any] = {"error": reason, "step": failing.id if failing else None}
+        if failing is not None and failing not in applied and failing.action != "delete":
+            seen = self._read_back(plan, failing, expected, lost=False)
+            detail.update(outcome=seen.outcome, serverShows=seen.shows)
+            if seen.outcome == "applied":
+                to_undo.append(failing)  # the call failed but the server applied it
         failed = plan.transition("failed", failed_at=self._now())
-        self.ledger.append(failed, "failed", self.actor, {"error": reason, "step": failing.id if failing else None})
+        self.ledger.append(failed, "failed", self.actor, detail)
         undone: list[str] = []
         problems: list[str] = []
         for step in reversed(to_undo):
@@ -149,19 +202,6 @@ class PlanExecutor:
         except PatchConflict as exc:
             raise PlanError(f"its rollback patch no longer applies: {exc}") from None
         self.ops.apply_patch(_ref_at(plan.resource, current), as_dicts(step.rollback_patch), after, approval)
-
-    def _landed(self, plan: OperationPlan, step: Step, expected: dict[str, Any] | None) -> bool:
-        """Whether a step whose call failed was applied anyway: every path it sets holds its new value."""
-        if expected is None or step.action == "delete":
-            return False
-        try:
-            now = self.ops.read_object(plan.resource)
-        except Exception:  # noqa: BLE001 - unknown state: assume not landed; a later plan's drift check will tell
-            return False
-        missing = object()
-        # Compare only the step's own paths: controllers may add annotations (revision, …) as a side effect.
-        return all(resolve(now, op.path, missing) == resolve(expected, op.path, missing)
-                   for op in step.patch or [] if op.op != "test")
 
     # --- checks ----------------------------------------------------------------------------------------------
 

@@ -22,19 +22,22 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
-from kubecopilot.errors import AuditUnreadable, ConfigError, PlanNotFound, StatusConflict
+from kubecopilot.errors import ConfigError, PlanNotFound, StatusConflict
+from kubecopilot.plans.ledger_engine import _engine, unreadable
+from kubecopilot.plans.ledger_engine import engine_url as engine_url  # where callers have always found it
 from kubecopilot.plans.model import OperationPlan, utcnow
 from kubecopilot.plans.redact import redact_plan
 
 LEDGER_SCHEMA_VERSION = 1
 GENESIS = "0" * 64
-EVENTS = ("created", "confirmed", "rejected", "expired", "executing", "executed", "failed", "reverted")
+EVENTS = ("created", "confirmed", "rejected", "expired", "executing", "executed", "failed", "reverted", "team")
+# The rows that record where the team file is (``record_team``) carry this plan id; they are no plan's history.
+TEAM_RECORD = "00000000-0000-0000-0000-000000000000"
 OPEN_STATUSES = ("pending", "confirmed")  # plans still waiting for a decision or for their execution
 
 _meta = sa.MetaData()
@@ -152,14 +155,38 @@ class AuditLedger:
             self._append(conn, plan, "executing", actor, None)
             return Claim(True)
 
+    def record_team(self, location: str, digest: str, actor: str) -> LedgerEntry:
+        """Record where the team file is. Once: the first record stands, and is what this returns ever after."""
+        with self.engine.begin() as conn:
+            self._lock_head(conn)
+            first = conn.execute(sa.select(EVENTS_TABLE).where(EVENTS_TABLE.c.plan_id == TEAM_RECORD)
+                                 .order_by(EVENTS_TABLE.c.seq).limit(1)).first()
+            if first is not None:
+                return _entry(first)
+            row = {"plan_id": TEAM_RECORD, "event": "team", "actor": actor, "status": "recorded",
+                   "idempotency_key": None, "plan_json": "{}",
+                   "detail_json": _canonical({"teamFile": location, "sha256": digest})}
+            return self._insert(conn, row)
+
+    def team_record(self) -> LedgerEntry | None:
+        """The first (the only one that counts) record of the team file, or None: a ledger of one person."""
+        query = (sa.select(EVENTS_TABLE).where(EVENTS_TABLE.c.plan_id == TEAM_RECORD)
+                 .order_by(EVENTS_TABLE.c.seq).limit(1))
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return _entry(row) if row is not None else None
+
     def _append(self, conn: Connection, plan: OperationPlan, event: str, actor: str,
                 detail: dict[str, Any] | None) -> LedgerEntry:
+        return self._insert(conn, {
+            "plan_id": plan.plan_id, "event": event, "actor": actor, "status": plan.status,
+            "idempotency_key": plan.audit.idempotency_key or plan.plan_id,
+            "plan_json": redact_plan(plan).to_json(),  # no secret values at rest; rollback's paths are kept
+            "detail_json": _canonical(detail) if detail is not None else None})
+
+    def _insert(self, conn: Connection, fields: dict[str, Any]) -> LedgerEntry:
         head = self._lock_head(conn)
-        row = {"seq": head.seq + 1, "plan_id": plan.plan_id, "event": event, "actor": actor,
-               "at": _iso(self._clock()), "status": plan.status,
-               "idempotency_key": plan.audit.idempotency_key or plan.plan_id,
-               "plan_json": redact_plan(plan).to_json(),  # no secret values at rest; rollback's paths are kept
-               "detail_json": _canonical(detail) if detail is not None else None, "prev_hash": head.hash}
+        row = {"seq": head.seq + 1, **fields, "at": _iso(self._clock()), "prev_hash": head.hash}
         row["hash"] = row_hash(row)
         conn.execute(EVENTS_TABLE.insert().values(**row))
         conn.execute(HEAD.update().where(HEAD.c.id == 1).values(seq=row["seq"], count=head._mapping["count"] + 1,
@@ -189,7 +216,7 @@ class AuditLedger:
     def plans(self) -> list[OperationPlan]:
         """The latest state of every plan, oldest plan first."""
         last = (sa.select(sa.func.max(EVENTS_TABLE.c.seq).label("last"), sa.func.min(EVENTS_TABLE.c.seq).label("first"))
-                .group_by(EVENTS_TABLE.c.plan_id).subquery())
+                .where(EVENTS_TABLE.c.plan_id != TEAM_RECORD).group_by(EVENTS_TABLE.c.plan_id).subquery())
         query = (sa.select(EVENTS_TABLE.c.plan_json).join(last, EVENTS_TABLE.c.seq == last.c.last)
                  .order_by(last.c.first))
         with self._read() as conn:
@@ -218,7 +245,8 @@ class AuditLedger:
     def resolve(self, prefix: str) -> str:
         """The full plan id for an id or a unique prefix of one (as printed by ``kubecopilot plans``)."""
         prefix = prefix.strip().lower()
-        query = sa.select(EVENTS_TABLE.c.plan_id).distinct().where(EVENTS_TABLE.c.plan_id.startswith(prefix))
+        query = sa.select(EVENTS_TABLE.c.plan_id).distinct().where(EVENTS_TABLE.c.plan_id.startswith(prefix),
+                                                                  EVENTS_TABLE.c.plan_id != TEAM_RECORD)
         with self._read() as conn:
             ids = list(conn.execute(query.limit(2)).scalars()) if len(prefix) >= 4 else []
         if len(ids) != 1:
@@ -234,6 +262,16 @@ class AuditLedger:
         return _entry(row) if row else None
 
     # --- integrity -------------------------------------------------------------------------------------------
+
+    def chain_problems(self, through: int) -> list[tuple[int, str]]:
+        """What is wrong with the hash chain from the first row up to row ``through`` (and that row exists)."""
+        with self._read() as conn:
+            rows = list(conn.execute(sa.select(EVENTS_TABLE).where(EVENTS_TABLE.c.seq <= through)
+                                     .order_by(EVENTS_TABLE.c.seq)).mappings())
+        problems = _chain_problems(rows)
+        if not rows or rows[-1]["seq"] != through:
+            problems.append((through, f"row #{through} is not in the ledger"))
+        return problems
 
     def verify(self) -> VerifyReport:
         with self._read() as conn:
@@ -281,15 +319,6 @@ class AuditLedger:
         self.engine.dispose()
 
 
-def _typed_errors(engine: Engine, url: str) -> None:
-    """Every database error of this engine surfaces as ``AuditUnreadable`` (no SQLAlchemy traceback reaches a
-    person), wherever it happens: opening, reading, verifying or appending."""
-
-    @sa.event.listens_for(engine, "handle_error")
-    def _typed(context: Any) -> None:
-        raise unreadable(url, context.original_exception)
-
-
 def row_hash(row: dict[str, Any]) -> str:
     material = {k: row[k] for k in ("seq", "plan_id", "event", "actor", "at", "status", "idempotency_key",
                                     "plan_json", "detail_json", "prev_hash")}
@@ -329,52 +358,3 @@ def _canonical(data: Any) -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def unreadable(url: str, exc: BaseException) -> AuditUnreadable:
-    """A database failure as a typed error; the URL's password is masked by the error itself."""
-    cause = getattr(exc, "orig", None) or exc
-    return AuditUnreadable(f"the audit ledger {url} cannot be opened or read: {str(cause).splitlines()[0]}",
-                           hint="check audit.url / KUBECOPILOT_AUDIT_URL; a corrupt SQLite file can be moved aside "
-                                "(a new ledger starts empty)")
-
-
-def engine_url(url: str) -> sa.engine.URL:
-    """The URL with a driver SQLAlchemy can load: a bare ``postgresql://`` (or ``postgres://``, as many tools write
-    it) means psycopg 3, the driver KubeCopilot ships, not SQLAlchemy's default psycopg2."""
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url.removeprefix("postgres://")
-    parsed = sa.engine.make_url(url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
-def _engine(url: str) -> Engine:
-    parsed = engine_url(url)
-    if not parsed.get_backend_name().startswith("sqlite"):
-        engine = sa.create_engine(parsed, pool_pre_ping=True)
-        _typed_errors(engine, url)
-        return engine
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
-    _typed_errors(engine, url)
-
-    @sa.event.listens_for(engine, "connect")
-    def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take transaction control away from pysqlite so "begin" below can say BEGIN IMMEDIATE (a write lock up
-        # front: two appenders never both read the same head).
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA busy_timeout = 30000")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _sqlite_begin(conn: Connection) -> None:
-        read_only = conn.get_execution_options().get("kc_read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-    return engine

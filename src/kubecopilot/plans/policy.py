@@ -6,7 +6,9 @@ requested it. Without rules (the default for one person on a laptop) approvals w
 team turns on by default are in ``kubecopilot.config`` (high risk anywhere, anything in a production namespace).
 
 The requirement is also written into the plan's "created" row (``fourEyes``), so a colleague whose own configuration
-has no policy still cannot approve it for the requester: the stricter of the two wins.
+has no policy still cannot approve it for the requester: the strictest wins. A team's rules come from its team file
+(``plans.team``); whether two signers are one person is decided by their keys there (``plans.trust``), never by
+the names they give.
 """
 
 from __future__ import annotations
@@ -52,13 +54,3 @@ class FourEyesPolicy:
             if rule.matches(plan):
                 return f"four-eyes policy: {rule.describe()} needs a second person"
         return None
-
-
-def identity(actor: str) -> str:
-    """The person behind an actor string: "user:alice (--yes --allow-writes)" → "user:alice"."""
-    who = actor.split(" (", 1)[0].strip().lower()
-    return who if ":" in who else f"user:{who}"
-
-
-def same_person(a: str, b: str) -> bool:
-    return identity(a) == identity(b)

@@ -29,6 +29,9 @@ class ClusterOps(Protocol):
     def planned_delete(self, ref: ResourceRef) -> tuple[str, dict[str, Any]]:
         """The exact (tool, arguments) ``delete`` will send."""
 
+    def revisions_of(self, ref: ResourceRef) -> list[dict[str, Any]]:
+        """The workload's own revisions (ReplicaSets it controls, by owner uid), fresh; [] when it has none."""
+
     def pods_of(self, ref: ResourceRef) -> list[dict[str, Any]]:
         """The pods a workload (Deployment, StatefulSet, ReplicaSet) owns, fresh."""
 

@@ -1,8 +1,8 @@
 """Redaction of plan snapshots before they are stored: the audit ledger keeps what rollback needs, not secrets.
 
 A plan's ``diff.before`` is the whole object as read, so a Deployment's snapshot carries its env values (database
-passwords, API tokens), bearer JWTs in args or annotations, and a Secret's data. ``redact_plan`` replaces those
-values with ``[REDACTED]`` everywhere EXCEPT at and under the paths the plan patches: rollback restores exactly
+passwords, API tokens), bearer JWTs in args or annotations, emails and tokens in annotations, and a Secret's data.
+``redact_plan`` replaces those values with ``[REDACTED]`` everywhere EXCEPT at and under the paths the plan patches: rollback restores exactly
 those paths from ``before``, so they keep their values. The rules are the shared set in ``kubecopilot.redaction``.
 
 The executor's drift check compares ``before`` with the live object; ``fill_redacted`` puts the live values into the
@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubecopilot.redaction import BUILTIN_RULES, SECRET, SECRET_KEY_NAME, keep_assigned, mask_rule_values
+from kubecopilot.redaction import BUILTIN_RULES, EMAIL, SECRET, SECRET_KEY_NAME, keep_assigned, mask_rule_values
 
 REDACTED = "[REDACTED]"
 _TEXT_RULES = tuple(r for r in BUILTIN_RULES if r.label == SECRET)
+# Annotations are free text people write anything into (an owner's email, a token for some webhook, the whole
+# last-applied manifest): they get the secret rules, the email rule, and the env rule by their key name.
+_ANNOTATION_RULES = _TEXT_RULES + tuple(r for r in BUILTIN_RULES if r.label == EMAIL)
 _MISSING = object()
 
 
@@ -63,6 +66,9 @@ def _walk(value: Any, path: str, keep: tuple[str, ...], is_secret: bool) -> Any:
             out = {k: v if _kept(f"{path}/{_escape(k)}", keep) else REDACTED for k, v in out.items()}
         if _is_secret_env(value) and not _kept(f"{path}/value", keep):
             out["value"] = REDACTED
+        if path.endswith("/metadata/annotations"):
+            out = {k: v if _kept(f"{path}/{_escape(k)}", keep) else _redact_annotation(k, value[k])
+                   for k, v in out.items()}
         return out
     if isinstance(value, list):
         return [_walk(v, f"{path}/{i}", keep, is_secret) for i, v in enumerate(value)]
@@ -76,6 +82,17 @@ def redact_text(text: str) -> str:
     for rule in _TEXT_RULES:
         text = mask_rule_values(rule, text, REDACTED)
     return text
+
+
+def _redact_annotation(key: Any, value: Any) -> Any:
+    """One annotation's value, redacted like an env entry's: by its key's name, and by what the text holds."""
+    if not isinstance(value, str):
+        return value
+    if SECRET_KEY_NAME.fullmatch(str(key).rsplit("/", 1)[-1]) and not keep_assigned(value):
+        return REDACTED
+    for rule in _ANNOTATION_RULES:
+        value = mask_rule_values(rule, value, REDACTED)
+    return value
 
 
 def _is_secret_env(entry: dict[str, Any]) -> bool:

@@ -21,6 +21,7 @@ from kubecopilot.errors import ConfigError
 from kubecopilot.plans.changes import LeafChange, leaf_changes
 from kubecopilot.plans.model import Risk, RiskLevel
 from kubecopilot.plans.patches import after_of, resolve
+from kubecopilot.plans.safe_changes import SafeChange, expand, outside
 from kubecopilot.quantity import parse_quantity
 from kubecopilot.resources import read_yaml
 
@@ -37,6 +38,9 @@ class RiskContext:
     expected_targets: tuple[Any, ...] | None = None  # what the person asked about (kind, namespace, name); None: any
     pods_affected: int | None = None
     verify_timeout_s: float = 60.0
+    # The pod templates of the workload's own revisions (ReplicaSets it controls, by uid): images they ran and
+    # templates they had are known; None or () — nothing is known beyond the current template.
+    revision_templates: tuple[dict[str, Any], ...] = ()
 
 
 class Rule(BaseModel):
@@ -55,6 +59,8 @@ class RuleSet(BaseModel):
     thresholds: dict[Literal["medium", "high"], float]
     rules: list[Rule]
     post_conditions: dict[str, str]
+    safe_changes: list[SafeChange] = Field(default_factory=list)
+    describe: dict[str, str] = Field(default_factory=dict)  # path pattern (a prefix) → what the factor calls it
 
     def check(self) -> RuleSet:
         for rule in self.rules:
@@ -80,6 +86,7 @@ def assess(plan: Any, context: RiskContext | None = None, rules: RuleSet | None 
     context = context or RiskContext()
     rules = rules or load_rules()
     facts = _Facts.of(plan, context)
+    facts.rules = rules
     fired: list[tuple[Rule, str]] = []
     for rule in rules.rules:
         params = {k: v for k, v in rule.when.items() if k != "type"}
@@ -140,6 +147,8 @@ class _Facts:
     before: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] | None = None
     expected_targets: tuple[Any, ...] | None = None
+    revision_templates: tuple[dict[str, Any], ...] = ()
+    rules: RuleSet | None = None
 
     @classmethod
     def of(cls, plan: Any, ctx: RiskContext) -> _Facts:
@@ -153,7 +162,7 @@ class _Facts:
                                                                                      old, new)
         return cls(plan, plan.action, plan.resource.kind, plan.resource.name, plan.resource.namespace,
                    dict(ctx.namespace_labels), ctx.prompt_risk_tier, old, new, owner, pods, ctx.verify_timeout_s,
-                   leaf_changes(plan), before, after, ctx.expected_targets)
+                   leaf_changes(plan), before, after, ctx.expected_targets, tuple(ctx.revision_templates or ()))
 
     def names(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "namespace": self.namespace}
@@ -272,6 +281,24 @@ def _sensitive_change(f: _Facts, paths: list[str], when_set: bool = False) -> di
     return None
 
 
+def _outside_safe_changes(f: _Facts) -> dict[str, Any] | None:
+    """Fires when the plan changes anything the allow-list (``safe_changes``) does not name: high unless known safe."""
+    if f.after is None or f.rules is None:
+        return None
+    found = outside(f.kind, f.before, f.after, f.rules.safe_changes, f.revision_templates)
+    if found is None:
+        return None
+    path, value = found
+    what = next((text for pattern, text in f.rules.describe.items()
+                 if any(_prefix(p, path) for p in expand(pattern, f.kind))), "a field KubeCopilot does not know")
+    return {"path": path, "value": "removed" if value is None else _short(value), "what": what}
+
+
+def _prefix(pattern: list[str], path: str) -> bool:
+    parts = path.strip("/").split("/")
+    return len(parts) >= len(pattern) and all(w in ("*", p) for w, p in zip(pattern, parts, strict=False))
+
+
 def _target_not_requested(f: _Facts) -> dict[str, Any] | None:
     if f.expected_targets is None:
         return None
@@ -320,6 +347,7 @@ CONDITIONS: dict[str, Callable[..., dict[str, Any] | None]] = {
     "replicas_scale_up_over": _replicas_scale_up_over,
     "replicas_over": _replicas_over,
     "sensitive_change": _sensitive_change,
+    "outside_safe_changes": _outside_safe_changes,
     "target_not_requested": _target_not_requested,
     "production_namespace": _production_namespace,
     "action_in": _action_in,

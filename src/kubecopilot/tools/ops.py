@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import yaml
 
 from kubecopilot.errors import CapabilityMissing, ToolFailed
-from kubecopilot.k8s import SERVER_OWNED_METADATA, selector_matches, selector_query
+from kubecopilot.k8s import SERVER_OWNED_METADATA, revisions_of, selector_matches, selector_query
 from kubecopilot.tools.gate import Approval
 from kubecopilot.tools.gateway import ToolGateway, ToolResult
 from kubecopilot.tools.parsers import parse_labels
@@ -97,6 +97,15 @@ class ClusterOps:
             "or restart",
             hint="use a server with a patch or create-or-update tool, or map one in a profile YAML",
         )
+
+    def revisions_of(self, ref: ResourceRef) -> list[dict[str, Any]]:
+        """The workload's own revisions, fresh: ReplicaSets it controls by uid (``k8s.revisions_of``), oldest first.
+        A server that lists ReplicaSets without their ownerReferences yields none: nothing is known, not guessed."""
+        if ref.kind != "Deployment":
+            return []
+        workload = self.read_object(ref)
+        listing = self.gateway.records("list_replicasets", fresh=True, namespace=ref.namespace, cluster=ref.cluster)
+        return [dict(rs) for rs in revisions_of(workload, [r.raw for r in listing.records if isinstance(r.raw, dict)])]
 
     def pods_of(self, ref: ResourceRef) -> list[dict[str, Any]]:
         """Live pods selected by a workload (for post-conditions such as "all Ready")."""

@@ -48,13 +48,14 @@ def tools_table(rows: list[dict[str, Any]], server: str, profile: str) -> str:
 def audit_table(entries: Sequence[LedgerEntry], *, title: str, caption: str, detail: bool = False) -> Table:
     """One row per ledger entry; ``detail`` adds each entry's detail as JSON (the CLI's full listing)."""
     table = Table(title=title, caption=caption, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
-    columns = ("#", "at", "plan", "event", "actor", "status") + (("detail",) if detail else ())
+    columns = ("#", "at", "plan", "event", "actor", "status", "signed") + (("detail",) if detail else ())
     for column in columns:
         table.add_column(column, overflow="fold", no_wrap=column in ("#", "at", "plan"))
     for e in entries:
-        cells = [str(e.seq), e.at, e.plan_id[:8], e.event, e.actor, e.status]
-        if detail:
-            cells.append(json.dumps(e.detail, ensure_ascii=False) if e.detail else "")
+        cells = [str(e.seq), e.at, e.plan_id[:8], e.event, e.actor, e.status, _signed(e.detail)]
+        if detail:  # the signature block is summed up in "signed"; `audit verify` checks it
+            rest = {k: v for k, v in (e.detail or {}).items() if k != "signature"}
+            cells.append(json.dumps(rest, ensure_ascii=False) if rest else "")
         table.add_row(*cells)
     return table
 
@@ -84,3 +85,17 @@ def prompts_table(rows: Sequence[dict[str, str]], source: str) -> RenderableType
     columns = list(rows[0]) if rows else ["prompt"]
     block = TableBlock(title="Prompt registry", columns=columns, rows=[list(row.values()) for row in rows])
     return Group(render_table(block), Text(source, style="dim"))
+
+
+def _signed(detail: dict[str, Any] | None) -> str:
+    """Who signed the row, as the signature says (``audit verify`` checks it): name and the key's fingerprint."""
+    block = (detail or {}).get("signature")
+    if not isinstance(block, dict):
+        return ""
+    from kubecopilot.plans.identity import PublicKey
+
+    try:
+        fingerprint = PublicKey.parse(str(block.get("key", ""))).fingerprint
+    except ValueError:
+        fingerprint = "unreadable key"
+    return f"{block.get('name')} {fingerprint[:15]}…"
