@@ -11,28 +11,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, PlanProposal
+from kubecopilot.testing.conversations import turn_text
 
 from .casefile import DiagnosisExpect, EndCheck, Expect, OptionsExpect, PlanExpect, Strings, ToolsExpect
 
+plain_text = turn_text  # every string in the turn, one per line (the held-out runner's rendering)
+
 KINDS = {"ask": Ask, "answer": Answer, "plan": PlanProposal, "error": ErrorTurn}
-
-
-def plain_text(turn: Any) -> str:
-    """Every string in the turn, one per line: a plain rendering that text checks can search."""
-    out: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            out.append(value)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(turn.model_dump(mode="json"))
-    return "\n".join(out)
 
 
 def headline(turn: Any) -> str:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -35,29 +34,6 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    """One real PostgreSQL server for the whole run (initdb + pg_ctl on a temp dir, a free loopback port)."""
-    from kubecopilot.testing.postgres import PostgresUnavailable, start_postgres
-
-    try:
-        server = start_postgres()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):  # .ci/run installs the server: a missing one there is a failure, not a skip
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger_url(request, tmp_path) -> str:
-    """A fresh, empty ledger URL on each backend: a SQLite file, and a new database on the PostgreSQL server."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'audit.sqlite'}"
-    return request.getfixturevalue("postgres_server").create_database()
 
 
 @pytest.fixture

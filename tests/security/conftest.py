@@ -79,31 +79,6 @@ def namespaces(handle: SandboxHandle) -> set[str]:
     return {item["metadata"]["name"] for item in listing["items"]}
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """One real PostgreSQL server for the run (initdb + pg_ctl on a temp dir, a free loopback port)."""
-    import os
-
-    from kubecopilot.testing.postgres import PostgresUnavailable, start_postgres
-
-    try:
-        pg = start_postgres()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-    yield pg
-    pg.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger_url(request, tmp_path) -> str:
-    """A fresh, empty ledger on each backend: a SQLite file, and a new database on the PostgreSQL server."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'audit.sqlite'}"
-    return str(request.getfixturevalue("postgres_server").create_database())
-
-
 @pytest.fixture
 def team(monkeypatch, ledger_url, tmp_path) -> TeamSetup:
     """The documented shared-ledger setup: one ledger URL and one team file (alice, bob, carol) for everyone.

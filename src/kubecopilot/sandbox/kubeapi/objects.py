@@ -4,7 +4,6 @@ values never leave the sandbox, as with its MCP tools) and list envelopes."""
 from __future__ import annotations
 
 import base64
-import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ import yaml
 from kubecopilot.sandbox import kinds
 from kubecopilot.sandbox.errors import APIError, BadRequest
 from kubecopilot.sandbox.kubeapi.paths import ResourcePath
+from kubecopilot.sandbox.ops import common
 
 if TYPE_CHECKING:
     from kubecopilot.sandbox.cluster import Cluster
@@ -75,12 +75,8 @@ class Reply:
 
 
 def export(obj: Obj) -> Obj:
-    if obj.get("kind") != "Secret":
-        return obj
-    out = copy.deepcopy(obj)
-    out["data"] = {key: REDACTED for key in out.get("data") or {}}
-    out.pop("stringData", None)
-    return out
+    """As the MCP tools export it, with the placeholder base64-encoded: the API's Secret data is base64."""
+    return common.export(obj, REDACTED)
 
 
 def list_of(kind: kinds.Kind, c: Cluster, items: list[Obj]) -> Obj:

@@ -57,14 +57,14 @@ def envelope(c: Cluster, kind: str, items: list[Obj]) -> dict[str, Any]:
     }
 
 
-def export(obj: Obj) -> Obj:
-    """What a tool may hand out: Secret values never leave the sandbox. Other objects are returned as stored —
-    every caller renders them to JSON at once — since copying each of thousands of listed pods is the bulk of a
-    large list's cost (the cluster scan lists them all)."""
+def export(obj: Obj, redacted: str = REDACTED) -> Obj:
+    """What a tool may hand out: Secret values never leave the sandbox (each reads ``redacted``). Other objects are
+    returned as stored — every caller renders them to JSON at once — since copying each of thousands of listed pods
+    is the bulk of a large list's cost (the cluster scan lists them all)."""
     if obj.get("kind") != "Secret":
         return obj
     out = copy.deepcopy(obj)
-    out["data"] = {key: REDACTED for key in out.get("data") or {}}
+    out["data"] = {key: redacted for key in out.get("data") or {}}
     out.pop("stringData", None)
     return out
 
