@@ -88,6 +88,7 @@ class PlanService:
         plan = plan.model_copy(update={"audit": audit, "ai_rationale": ai_rationale or plan.ai_rationale,
                                        "resource": plan.resource.model_copy(update={"cluster": cluster})})
         plan = validate_plan(plan, self.whitelist)
+        planned_calls(self.ops, plan, current)  # ChangeNotPossible: a server that cannot make it is found out now
         context = RiskContext(namespace_labels=self._namespace_labels(plan.resource.namespace, cluster),
                               prompt_risk_tier=prompt_risk_tier, verify_timeout_s=self.verify_timeout)
         plan = plan.model_copy(update={"risk": assess(plan, context, self._rules)})
@@ -110,6 +111,7 @@ class PlanService:
         if plan.status != "pending":
             raise PlanError(f"plan {plan.plan_id} is {plan.status}; only a pending plan can be approved or rejected")
         plan = self._revalidate(plan)  # a row from the ledger is data: nobody is asked about an invalid plan
+        planned_calls(self.ops, plan, plan.diff.before or {})  # nor about one this server cannot make
         second = self.second_person(plan)
         if second and approve_fn is not None:
             self._refuse_own_approval(plan, self.user, second)  # before asking: the answer could not count
