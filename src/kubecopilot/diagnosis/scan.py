@@ -85,7 +85,7 @@ def unread_of(snap: Snapshot) -> list[str]:
     is down fails every kind the same way), then the single objects that could not be read."""
     kinds_by_reason: dict[str, list[str]] = {}
     for kind, why in snap.missing.items():
-        kinds_by_reason.setdefault(why.replace(f"could not list {kind}: ", ""), []).append(kind)
+        kinds_by_reason.setdefault(" ".join(why.replace(f"could not list {kind}: ", "").split()), []).append(kind)
     lines = [f"could not check {', '.join(kinds)}: {why}" for why, kinds in kinds_by_reason.items()]
     return lines + [gap for gaps in snap.gaps.values() for gap in gaps]
 

@@ -129,8 +129,9 @@ def read_snapshot(gateway: Gateway, kinds: Iterable[str], *, namespace: str | No
 
 
 # What an API server that is down, or unreachable from the MCP server, makes every read say.
-_CONNECTION_FAILURES = ("connection refused", "no such host", "i/o timeout", "unable to connect", "no route to host",
-                        "connection reset", "the server is currently unable", "tls handshake timeout")
+_CONNECTION_FAILURES = ("connection refused", "was refused", "no such host", "i/o timeout", "unable to connect",
+                        "no route to host", "connection reset", "the server is currently unable",
+                        "tls handshake timeout")
 _UNREACHABLE_AFTER = 2
 
 

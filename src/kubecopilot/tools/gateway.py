@@ -10,7 +10,6 @@ exists, else ``StaleReference`` with the fresh records. Never more than that: no
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -23,14 +22,13 @@ from kubecopilot.errors import CapabilityMissing, MCPDisconnected, MCPUnavailabl
 from kubecopilot.k8s import cluster_arg, names_cluster, names_namespace
 from kubecopilot.tools.cache import CLUSTER_WIDE, ReadCache, namespace_of, normalise_args
 from kubecopilot.tools.catalog import Catalog, ToolSpec
-from kubecopilot.tools.client import RawResult
+from kubecopilot.tools.client import RawResult, server_message
 from kubecopilot.tools.gate import Approval, ApprovalRegistry, documents_in
 from kubecopilot.tools.parsers import ParseError, Record, parse_records
 from kubecopilot.tools.profiles import CapabilityBinding, Profile, fit_to_schema
 
 # Policies whose entries can include objects of any namespace when read without one (all-namespace lists).
 _NAMESPACED_POLICIES = ("events", "pods", "workloads", "services", "default")
-_FASTMCP_PREFIX = re.compile(r"^Error executing tool \S+: ")
 
 
 _UNPARSED_MAX = 256  # listings kept for stale-value recovery; older ones are forgotten
@@ -328,8 +326,7 @@ class ToolGateway:
                 exc.hint = f"{exc.hint}; {caveat}" if exc.hint else caveat
             raise
         if raw.is_error:
-            message = _FASTMCP_PREFIX.sub("", raw.text.strip()) or f"{tool} failed without a message"
-            raise ToolFailed(message, tool=tool)
+            raise ToolFailed(server_message(raw.text) or f"{tool} failed without a message", tool=tool)
         return ToolResult(tool, dict(args), raw.text, _json_or_none(raw.text, raw.structured))
 
 
