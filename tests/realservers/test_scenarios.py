@@ -312,3 +312,29 @@ def test_scale_approve_verify_and_roll_back(through: Through, world: ClusterSet)
     report = service.execute(back)
     assert report.verified is True and report.conditions[0].state == "met", report.conditions
     assert len(pods_of(world, "cart-service-v1")) == 1
+
+
+def test_a_crash_loop_is_fixed_by_rolling_back_and_verified(through: Through, world: ClusterSet) -> None:
+    skip_read_only_repeat(through)
+    app = through.app()
+    proposal = app.conversation.handle("fix billing-api -n dev")  # the rollback needs whole ReplicaSets (templates)
+    assert isinstance(proposal, PlanProposal), text_of(proposal)
+    done = app.conversation.approve(proposal.plan_id, approve)
+    assert "✓" in text_of(done), text_of(done)
+    pods = pods_of(world, "billing-api")
+    assert len(pods) == 1 and is_ready(pods[0])
+
+
+# --- several clusters -------------------------------------------------------------------------------------------
+
+
+def test_another_cluster_is_reached_through_the_servers_context(through: Through, world: ClusterSet) -> None:
+    skip_read_only_repeat(through)
+    talk = through.app().conversation
+    clusters = table(talk.handle("list clusters"))
+    assert [row[0] for row in clusters.rows] == ["dev-cluster", "prod-cluster"]
+    assert row_of(clusters, "dev-cluster")["CURRENT"] == "*"
+    talk.handle("switch to prod-cluster")
+    nodes = table(talk.handle("list nodes"))
+    assert sorted(row[0] for row in nodes.rows) == ["prod-node-1", "prod-node-2", "prod-node-3", "prod-node-4"]
+    assert row_of(nodes, "prod-node-3")["STATUS"] == "NotReady"
