@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+from kubecopilot.dialogue.health import HealthCheck
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import TableBlock, TextBlock
 from kubecopilot.dialogue.views import Views
@@ -23,6 +25,9 @@ class Listed:
 
     def has(self, capability: str) -> bool:
         return capability in self.records_by_capability
+
+    def binding(self, capability: str, **slots: Any) -> Any:
+        return SimpleNamespace(tool="kubectl_get")
 
 
 SUMMARIES = parse_records('{"items": [{"name": "billing-api-1", "namespace": "dev", "kind": "Pod", '
@@ -48,3 +53,14 @@ def test_events_without_a_type_are_not_called_harmless():
     answer = Views(Listed(list_events=untyped), Session()).warning_events("dev")
     texts = [b.text for b in answer.blocks if isinstance(b, TextBlock)]
     assert texts == ["Could not check whether 1 event(s) are warnings: kubectl_get does not say their type."]
+
+
+def test_the_health_check_does_not_pass_deployments_whose_readiness_it_was_not_told():
+    deployments = parse_records('{"items": [{"name": "billing-api", "namespace": "dev", "kind": "Deployment", '
+                                '"status": "Active"}]}')
+    running = parse_records("NAMESPACE   NAME    READY   STATUS    RESTARTS   AGE\ndev         web-1   1/1     Running   0   2h\n")
+    answer = HealthCheck(Listed(list_pods=running, list_deployments=deployments), Session()).run()
+    (table,) = [b for b in answer.blocks if isinstance(b, TableBlock)]
+    assert dict(table.rows) == {"Pods running and ready, in all namespaces": "✓", "Deployments fully available": "? 1"}
+    assert 'Could not check "Deployments fully available" for 1 record(s): kubectl_get does not say it.' in [
+        b.text for b in answer.blocks if isinstance(b, TextBlock)]
