@@ -118,7 +118,7 @@ class ObjectReader:
             return found
         chosen = sorted(records, key=lambda r: not _unhealthy(r))[:limit] if limit is not None else records
         targets = [(r.name, r.namespace or namespace) for r in chosen if r.name]
-        found.tools.append(self.gateway.binding("get_resource", kind=kind, name="x").tool)
+        found.tools.append(self.gateway.binding("get_resource", kind=kind).tool)
         found.calls += len(targets)
         with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(targets)))) as pool:
             results = list(pool.map(lambda t: self._try_get(kind, *t), targets))
