@@ -19,6 +19,7 @@ class ExitCode:
     NEEDS_INPUT = 2  # an Ask turn in one-shot mode (argparse usage errors also use 2)
     NOT_APPROVED = 3  # a write needed approval that was not given (or could not be asked for)
     PLAN_REFUSED = 4  # plan failed validation, drifted, or was refused by the gate
+    INCOMPLETE = 5  # something could not be read or checked: a scan not fully judged, a change applied but unverified
     UNAVAILABLE = 69  # MCP server or LLM unreachable (sysexits EX_UNAVAILABLE)
     CONFIG = 78  # bad configuration (sysexits EX_CONFIG)
     INTERRUPTED = 130
@@ -138,6 +139,13 @@ class CapabilityMissing(KubeCopilotError):
     code = "capability_missing"
 
 
+class ChangeNotPossible(CapabilityMissing):
+    """The server has no tool that can make this change (e.g. it runs read-only): found before anyone approves."""
+
+    code = "change_not_possible"
+    exit_code = ExitCode.PLAN_REFUSED
+
+
 class WriteRefused(KubeCopilotError):
     """The gateway refused a write: no approved plan, or the approval does not cover this call."""
 
@@ -209,6 +217,20 @@ class WriteOutcomeUnknown(PlanExecutionFailed):
     within the settle time: it may still land. Nothing more was written; the ledger records "unknown"."""
 
     code = "write_outcome_unknown"
+
+
+class PlanNotVerified(PlanError):
+    """The change was applied, and its post-check read the cluster: the expected state is not there."""
+
+    code = "plan_not_verified"
+    exit_code = ExitCode.ERROR
+
+
+class PlanUnverified(PlanError):
+    """The change was applied, but its post-check could not read (or understand) the cluster: neither ✓ nor ✗."""
+
+    code = "plan_unverified"
+    exit_code = ExitCode.INCOMPLETE
 
 
 class PlanNotFound(PlanError):

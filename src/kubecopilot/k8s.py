@@ -93,10 +93,14 @@ def parse_time(text: str) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         pass
-    try:
-        return datetime.strptime(re.sub(r" [A-Z]{2,5}$", "", text.split(" m=")[0]), "%Y-%m-%d %H:%M:%S %z")
-    except ValueError:
-        return None
+    go = re.sub(r" [A-Z]{2,5}$", "", text.split(" m=")[0])
+    go = re.sub(r"(\.\d{6})\d+", r"\1", go)  # Go prints up to nanoseconds; Python reads microseconds
+    for layout in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S.%f %z"):
+        try:
+            return datetime.strptime(go, layout)
+        except ValueError:
+            continue
+    return None
 
 
 def owner_prefix(pod_name: str) -> str:

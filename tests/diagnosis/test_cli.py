@@ -37,7 +37,7 @@ def test_the_unhealthy_quick_command_is_the_scan(app):
     text = "\n".join(b.text for b in turn.blocks if b.type == "text")
     assert turn.title.startswith("Unhealthy pods and workloads")
     assert "[QuotaExceeded]" in text and "[DisruptionBlocked]" in text and "[ImagePullBackOff]" in text
-    assert turn.source.tools == ["list_resources"] and app.conversation.llm_calls == 0
+    assert turn.source.tools == ["list_resources", "list_events"] and app.conversation.llm_calls == 0
     assert [s.command for s in turn.suggestions][0].startswith("fix ")
 
 

@@ -33,9 +33,20 @@ class Without:
         return capability not in self.missing and self.gateway.has(capability)
 
     def invoke(self, capability: str, **slots: Any) -> Any:
+        self._check(capability)
+        return self.gateway.invoke(capability, **slots)
+
+    def records(self, capability: str, **slots: Any) -> Any:
+        self._check(capability)
+        return self.gateway.records(capability, **slots)
+
+    def binding(self, capability: str, **slots: Any) -> Any:
+        self._check(capability)
+        return self.gateway.binding(capability, **slots)
+
+    def _check(self, capability: str) -> None:
         if capability in self.missing:
             raise CapabilityMissing(f"this server has no {capability} tool")
-        return self.gateway.invoke(capability, **slots)
 
 
 def names(objs):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubecopilot.diagnosis.scan import scan, scan_analyzers
+from kubecopilot.diagnosis.scan import scan
 from kubecopilot.sandbox.kinds import resolve
 from kubecopilot.sandbox.timeutil import fixed_clock
 from kubecopilot.sandbox.world import ClusterSet
@@ -30,24 +30,59 @@ SAMPLES = Path(__file__).resolve().parents[1] / "tools" / "samples"
 
 
 class StandIn:
-    """Answers list calls of one server's tools from a sandbox world; records the arguments it was given."""
+    """Answers one server's read tools from a sandbox world, shaped as that server shapes them; records the calls.
 
-    def __init__(self, world: ClusterSet, list_output: str) -> None:
-        self.world, self.list_output, self.calls = world, list_output, []
+    kubernetes-mcp-server: ``resources_list`` a kubectl table (default) or a YAML list (``--list-output yaml``),
+    ``resources_get`` one YAML object, ``events_list`` YAML after a comment line with capitalised keys and Go times.
+    Flux159: ``kubectl_get`` kubectl's ``-o yaml`` List, one JSON object with a name, ``{"events": [...]}`` for events.
+    HSn0918: ``LIST_*`` JSON summaries, ``GET_*`` one YAML object. ``failing``: names whose single read fails."""
+
+    def __init__(self, world: ClusterSet, list_output: str, failing: tuple[str, ...] = ()) -> None:
+        self.world, self.list_output, self.failing, self.calls = world, list_output, failing, []
 
     def call_tool(self, name: str, args: Any = None, timeout: float | None = None) -> RawResult:
         args = dict(args or {})
         self.calls.append((name, args))
-        kind = args.get("kind") or args.get("resourceType")
-        namespace = None if args.get("allNamespaces") else args.get("namespace")
-        listed = json.loads(self.world.call("list_resources", {"kind": resolve(kind).kind, "namespace": namespace}))
+        if args.get("name") in self.failing:
+            return RawResult(f'failed to get resource: Get "https://10.0.0.1/…/{args["name"]}": i/o timeout', True)
+        if name == "events_list":
+            return RawResult(_kms_events(self._items("Event", args.get("namespace"))), False)
+        kind = resolve(args.get("kind") or args.get("resourceType")).kind
+        if args.get("name"):
+            obj = json.loads(self.world.call("get_resource", {"kind": kind, "name": args["name"],
+                                                              "namespace": args.get("namespace")}))
+            return RawResult(json.dumps(obj) if name == "kubectl_get" else yaml.safe_dump(obj), False)
+        items = self._items(kind, None if args.get("allNamespaces") else args.get("namespace"))
+        if name == "kubectl_get" and kind == "Event":
+            return RawResult(json.dumps({"events": [{k: e.get(k) for k in ("type", "reason", "message",
+                                                    "involvedObject", "lastTimestamp", "count")} for e in items]}), False)
+        if name.startswith("LIST_"):
+            return RawResult(json.dumps({"kind": kind, "resources": [_summary(o) for o in items]}), False)
         if name == "resources_list" and self.list_output == "table":
-            rows = "\n".join(f"{o['metadata'].get('namespace', '')}   {o['metadata']['name']}" for o in listed["items"])
-            return RawResult(f"NAMESPACE   NAME\n{rows}", False)
-        return RawResult(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": listed["items"]}), False)
+            rows = "\n".join(f"{o['metadata'].get('namespace', ''):<14}{o['metadata']['name']}" for o in items)
+            return RawResult(f"{'NAMESPACE':<14}NAME\n{rows}", False)  # kubectl's columns are aligned
+        return RawResult(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}), False)
+
+    def _items(self, kind: str, namespace: str | None) -> list[dict[str, Any]]:
+        return json.loads(self.world.call("list_resources", {"kind": kind, "namespace": namespace}))["items"]
 
     def close(self) -> None:
         pass
+
+
+def _kms_events(events: list[dict[str, Any]]) -> str:
+    capitalised = [{"InvolvedObject": {"Kind": e["involvedObject"]["kind"], "Name": e["involvedObject"]["name"],
+                                       "apiVersion": e["involvedObject"].get("apiVersion", "v1")},
+                    "Message": e.get("message"), "Namespace": e["metadata"].get("namespace"), "Reason": e.get("reason"),
+                    "Timestamp": str(e.get("lastTimestamp")).replace("T", " ").replace("Z", " +0000 UTC"),
+                    "Type": e.get("type")} for e in events]
+    return "# The following events (YAML format) were found:\n" + yaml.safe_dump(capitalised)
+
+
+def _summary(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj["metadata"]
+    return {"name": meta["name"], "namespace": meta.get("namespace"), "kind": obj.get("kind"),
+            "creationTime": meta.get("creationTimestamp")}
 
 
 def gateway_for(sample: str, client: StandIn) -> ToolGateway:
@@ -64,9 +99,10 @@ def world() -> ClusterSet:
 def test_flux159_lists_every_kind_with_kubectl_get_yaml_and_every_analyzer_runs(world):
     client = StandIn(world, "yaml")
     report = scan(gateway_for("flux159-mcp-server-kubernetes-4.1.7", client))
-    assert report.skipped == [] and report.tools == ["kubectl_get"]
-    assert client.calls and all(a["output"] == "yaml" and a["allNamespaces"] is True for _, a in client.calls)
-    assert {a["resourceType"] for _, a in client.calls} >= {"poddisruptionbudget", "persistentvolumeclaim", "node"}
+    assert report.complete and report.tools == ["kubectl_get"]
+    lists = [a for _, a in client.calls if a["resourceType"] != "events"]
+    assert lists and all(a["output"] == "yaml" and a["allNamespaces"] is True for a in lists)
+    assert {a["resourceType"] for a in lists} >= {"poddisruptionbudget", "persistentvolumeclaim", "node"}
     found = {f.analyzer for f in report.findings}
     assert {"pdb_blocking_evictions", "ingress_missing_service", "replicaset_create_failed", "node_cordoned"} <= found
     namespaced = StandIn(world, "yaml")
@@ -77,20 +113,36 @@ def test_flux159_lists_every_kind_with_kubectl_get_yaml_and_every_analyzer_runs(
 def test_containers_server_with_yaml_lists_gives_the_same_findings_as_the_sandbox(world):
     client = StandIn(world, "yaml")
     report = scan(gateway_for("containers-kubernetes-mcp-server-0.0.66", client), namespace="ops")
-    assert report.skipped == [] and report.tools == ["resources_list"]
+    assert report.complete and report.tools == ["resources_list", "events_list"]
     assert ("resources_list", {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "namespace": "ops"}) in client.calls
+    assert not any(tool == "resources_get" for tool, _ in client.calls)  # whole objects already: no single reads
     assert {"pdb_blocking_evictions", "hpa_no_metrics", "cronjob_suspended"} <= {f.analyzer for f in report.findings}
 
 
-def test_containers_server_with_its_default_tables_says_what_it_cannot_judge(world):
-    report = scan(gateway_for("containers-kubernetes-mcp-server-0.0.66", StandIn(world, "table")))
-    assert report.groups == []
-    assert {s.analyzer for s in report.skipped} == {a.id for a in scan_analyzers()}
-    reason = next(s.reason for s in report.skipped if s.analyzer == "pdb_blocking_evictions")
-    assert "needs PodDisruptionBudget" in reason and "resources_list answers PodDisruptionBudget without spec and status" in reason
+def test_containers_server_with_its_default_tables_reads_each_object_and_judges_everything(world):
+    yaml_lists = scan(gateway_for("containers-kubernetes-mcp-server-0.0.66", StandIn(world, "yaml")), namespace="ops")
+    client = StandIn(world, "table")
+    report = scan(gateway_for("containers-kubernetes-mcp-server-0.0.66", client), namespace="ops")
+    assert report.complete and report.findings == yaml_lists.findings
+    gets = [a for tool, a in client.calls if tool == "resources_get"]
+    assert len(gets) == report.objects_read - len(json.loads(world.call("list_resources", {"kind": "Event", "namespace": "ops"}))["items"])
+    assert report.calls == len(client.calls) and report.tools == ["resources_list", "resources_get", "events_list"]
 
 
-def test_a_server_without_a_list_any_kind_tool_is_said_so(world):
-    report = scan(gateway_for("hsn0918-kubernetes-mcp", StandIn(world, "yaml")))
-    assert report.groups == [] and len(report.skipped) == len(scan_analyzers())
-    assert all("no tool that lists objects of any kind" in s.reason for s in report.skipped)
+def test_an_object_that_cannot_be_read_makes_the_scan_incomplete_and_says_which(world):
+    report = scan(gateway_for("containers-kubernetes-mcp-server-0.0.66", StandIn(world, "table", failing=("orders",))),
+                  namespace="ops")
+    assert not report.complete and report.skipped == []
+    assert any(line.startswith("could not read PodDisruptionBudget ops/orders: ") and "i/o timeout" in line
+               for line in report.unread), report.unread
+    assert "pdb_blocking_evictions" not in {f.analyzer for f in report.findings}  # judged on what was read, and said
+
+
+def test_a_server_without_a_list_any_kind_tool_judges_what_it_can_and_says_the_rest(world):
+    report = scan(gateway_for("hsn0918-kubernetes-mcp", StandIn(world, "yaml")), namespace="ops")
+    assert not report.complete
+    skipped = {s.analyzer: s for s in report.skipped}
+    assert "pdb_blocking_evictions" in skipped and "PodDisruptionBudget" in skipped["pdb_blocking_evictions"].needs
+    assert "this server has no tool that lists PodDisruptionBudget" in skipped["pdb_blocking_evictions"].reason
+    assert any("could not check PodDisruptionBudget" in line for line in report.unread)
+    assert "service_selector_matches_nothing" in {f.analyzer for f in report.findings}  # Services and Pods it can read

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from kubecopilot.config import MCPSettings, Settings
-from kubecopilot.errors import CapabilityMissing, StaleReference, ToolFailed, UnknownTool, WriteRefused
+from kubecopilot.errors import CapabilityMissing, ChangeNotPossible, StaleReference, ToolFailed, UnknownTool, WriteRefused
 from kubecopilot.sandbox.runner import start_sandbox
 from kubecopilot.testing.clock import FakeClock
 from kubecopilot.tools.factory import connect_gateway
@@ -303,7 +303,7 @@ def test_ops_falls_back_to_scale_or_restart_when_the_change_is_exactly_that(gate
     restarted = ops.apply_patch(ref, restart, before, approval)
     assert restarted.tool == "restart_deployment"
     image = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "cart:9"}]
-    with pytest.raises(CapabilityMissing, match="no patch or apply tool"):
+    with pytest.raises(ChangeNotPossible, match="no patch or create-or-update tool"):
         ops.apply_patch(ref, image, before, approval)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kubecopilot.k8s import age as age_since
+from kubecopilot.tools.events import iso_time, normalise_event
 from kubecopilot.tools.parsers import ParseError, detect_format, parse_labels, parse_records, parse_table
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -149,3 +150,38 @@ def test_helpers():
     assert age_since("2024-05-01T09:59:15Z", NOW) == "45s"
     assert age_since("not a time", NOW) is None
     assert age_since(None, NOW) is None
+
+
+def test_containers_events_are_given_the_apis_shape():
+    """kubernetes-mcp-server capitalises event keys and prints Go times: views, diagnosis and the scan read
+    ``type``/``reason``/``involvedObject``/``lastTimestamp`` — the same as from any other server."""
+    backoff, _ = parse_records(sample("containers-events-list.yaml"), "auto", now=NOW)
+    event = backoff.raw
+    assert event["type"] == "Warning" and event["reason"] == "BackOff"
+    assert event["involvedObject"] == {"kind": "Pod", "name": "billing-api-5c6d7e8f9-abcde", "apiVersion": "v1",
+                                       "namespace": "dev"}
+    assert event["lastTimestamp"] == "2024-05-01T09:55:00Z" and event["metadata"] == {"namespace": "dev"}
+    assert "count" not in event and "Message" not in event  # not printed by the server: absent, never invented
+    assert normalise_event(event) == event  # the API's own shape is kept as it is
+
+
+def test_go_times_with_fractions_and_other_zones_read_right():
+    assert iso_time("2026-12-07 12:26:58.123456789 +0100 CET") == "2026-12-07T11:26:58Z"
+    assert iso_time("yesterday") == "yesterday"
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# No events found", "No resources found in dev namespace.\n"])
+def test_answers_that_say_nothing_was_found_are_empty_lists(text):
+    assert parse_records(text) == [] and parse_table(text) == []
+
+
+def test_the_current_context_is_marked_current_in_raw_for_every_server():
+    contexts = parse_records(sample("containers-configuration-view.yaml"), "kubeconfig")
+    flux = parse_records(sample("flux159-kubectl-context-list.json"), "json", "Context")
+    assert [c.raw["current"] for c in contexts] == [True, False]
+    assert [bool(c.raw.get("current")) for c in flux] == [True, False]
+
+
+def test_a_table_row_keeps_unknown_values_unknown():
+    (pod,) = parse_records("NAME    STATUS\nweb-1   Running\n")
+    assert (pod.ready, pod.restarts) == (None, None)  # the table has no READY / RESTARTS column: not 0

@@ -171,4 +171,6 @@ def _print_report(report: Any, output: str, console: Any) -> int:
         console.print(render_report(report))
     if report.outcome == "executed" and report.verified:
         return ExitCode.OK
+    if report.outcome == "executed" and any(c.state == "unverified" for c in report.conditions):
+        return ExitCode.INCOMPLETE  # applied; whether it worked could not be read
     return ExitCode.ERROR

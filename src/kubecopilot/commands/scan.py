@@ -2,7 +2,8 @@
 findings grouped by workload, most severe first, each with quoted evidence, a confidence, a follow-up command and,
 when a whitelisted change cures it, the command that turns it into a plan. Read-only: nothing is changed.
 
-Exit code 0 when the scan ran (whatever it found); the JSON document is the ``ScanReport``.
+Exit code 0 when the scan judged everything (whatever it found), 5 (``ExitCode.INCOMPLETE``) when something could not
+be read or an analyzer could not judge — never an all-clear then; the JSON document is the ``ScanReport``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from kubecopilot.commands import add_output_flag, command
 from kubecopilot.config import Settings
+from kubecopilot.errors import ExitCode
 
 
 def add_parser(sub: Any) -> None:
@@ -43,6 +45,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             emit(report_answer(report, lang), "text", Console(highlight=False), lang)
             err.print(say("scan_summary", lang, findings=len(report.findings), groups=len(report.groups),
                           objects=report.objects_read, seconds=f"{report.seconds:.2f}"), highlight=False)
-        return 0
+        return ExitCode.OK if report.complete else ExitCode.INCOMPLETE
     finally:
         app.close()

@@ -65,7 +65,7 @@ def diagnosis_of(evidence: Evidence, findings: list[Finding], language: str = "e
         return _verdict(evidence, lang)
     best = findings[0]
     fix, fix_values, fix_quotes = remedies.FIXES[best.analyzer.fix](best.subject, best.quotes, best.values)
-    values = {**_base_values(best.subject), **best.values, **fix_values,
+    values = {**_base_values(best.subject, lang), **best.values, **fix_values,
               "pods_affected": str(len(best.affected))}
     text = best.analyzer.texts(lang)
     others = _others(findings, best, lang)
@@ -73,7 +73,7 @@ def diagnosis_of(evidence: Evidence, findings: list[Finding], language: str = "e
     suggested = suggested or text.get("manual_fix") or text.get("suggested_fix", "")
     return Diagnosis(
         summary=_render(text["summary"], values),
-        root_cause=_render(text["root_cause"], values) + others,
+        root_cause=_render(text["root_cause"], values) + others + _unread_note(evidence, lang),
         category=best.analyzer.own_category,
         evidence=dedupe(best.quotes + fix_quotes)[:_MAX_QUOTES],
         confidence=best.analyzer.confidence,
@@ -99,7 +99,7 @@ def _subjects(evidence: Evidence, scope: str) -> Iterator[Subject]:
             yield Subject("container", evidence, pod=pod, container=container.get("name"))
 
 
-def _base_values(s: Subject) -> dict[str, str]:
+def _base_values(s: Subject, lang: messages.Language = "en") -> dict[str, str]:
     workload = s.evidence.workload or {}
     status, spec = s.status, s.spec
     terminated = ((status.get("lastState") or {}).get("terminated")
@@ -112,7 +112,32 @@ def _base_values(s: Subject) -> dict[str, str]:
         "image": spec.get("image", ""), "restarts": status.get("restartCount", 0),
         "exit_code": terminated.get("exitCode", "?"),
         "memory_limit": ((spec.get("resources") or {}).get("limits") or {}).get("memory", "none"),
+        "log_note": _log_note(s, lang),
     }.items()}
+
+
+def _log_note(s: Subject, lang: messages.Language) -> str:
+    """What the container's log says about a crash, as far as it was read: never "it says nothing" unread."""
+    phrases = load_analyzers().phrases
+    key = f"{s.pod_name}/{s.container}"
+    if key in s.evidence.previous_logs or key in s.evidence.logs:
+        return phrases["log_silent"][lang]
+    failed = next((line for line in s.evidence.unread if f"log of {key}:" in line), None)
+    if failed is not None:
+        return phrases["log_unread"][lang].format(reason=failed.split(":", 1)[1].strip())
+    return phrases["log_not_read"][lang]
+
+
+def _unread_note(evidence: Evidence, lang: messages.Language) -> str:
+    if not evidence.unread:
+        return ""
+    return _render(load_analyzers().verdicts["could_not_check"][lang]["note"], {"unread": _unread_list(evidence)})
+
+
+def _unread_list(evidence: Evidence) -> str:
+    shown = [line.removeprefix("could not check ") for line in evidence.unread[:3]]
+    more = len(evidence.unread) - len(shown)
+    return "; ".join(shown) + (f" (+{more})" if more > 0 else "")
 
 
 def _others(findings: list[Finding], best: Finding, lang: messages.Language) -> str:
@@ -123,7 +148,7 @@ def _others(findings: list[Finding], best: Finding, lang: messages.Language) -> 
         if f.analyzer.category in seen or (f.subject.pod is not None and f.subject.pod_name == best.subject.pod_name):
             continue
         seen.add(f.analyzer.category)
-        lines.append(_render(f.analyzer.texts(lang)["summary"], {**_base_values(f.subject), **f.values}))
+        lines.append(_render(f.analyzer.texts(lang)["summary"], {**_base_values(f.subject, lang), **f.values}))
     if not lines:
         return ""
     return messages.say("also_found", lang, findings=" ".join(lines[:2]))
@@ -149,10 +174,13 @@ def _verdict(evidence: Evidence, lang: messages.Language) -> Diagnosis:
     verdicts = load_analyzers().verdicts
     values = {"target": evidence.target, "namespace": evidence.namespace, "checked": _checked(evidence, lang)}
     nodes = [n for n in evidence.nodes if n.get("metadata", {}).get("name") == evidence.target]
+    if not evidence.pods and not nodes and evidence.unread:  # "no pods" or "not found" would be a guess
+        text = verdicts["could_not_check"][lang]
+        return _verdict_diagnosis(text, {**values, "unread": _unread_list(evidence)}, "Unknown", [], 0.0, lang)
     if not evidence.pods and nodes:
         quotes = [q for n in nodes for q in evaluate({"node_condition": {"type": "Ready", "status": ["True"]}},
                                                     Subject("node", evidence, node=n)).quotes]
-        return _verdict_diagnosis(verdicts["healthy_node"][lang], values, "Healthy", quotes, 0.9, lang)
+        return _verdict_diagnosis(verdicts["healthy_node"][lang], values, "Healthy", quotes, 0.9, lang, evidence)
     if not evidence.pods and evidence.workload:
         kind, replicas = evidence.workload.get("kind", ""), (evidence.workload.get("spec") or {}).get("replicas")
         where = f"{kind.lower()}/{evidence.target}: spec.replicas"
@@ -166,21 +194,25 @@ def _verdict(evidence: Evidence, lang: messages.Language) -> Diagnosis:
                   not_ready=str(len(unhealthy)), pods=", ".join(p["metadata"]["name"] for p in unhealthy))
     if unhealthy:
         quotes = [q for p in unhealthy for q in _state_quotes(evidence, p)]
-        return _verdict_diagnosis(verdicts["unknown"][lang], values, "Unknown", quotes, 0.3, lang)
+        return _verdict_diagnosis(verdicts["unknown"][lang], values, "Unknown", quotes, 0.3, lang, evidence)
     restarts = sum(s.get("restartCount", 0) for p in evidence.pods
                    for s in p.get("status", {}).get("containerStatuses") or [])
     text = verdicts["healthy"][lang]
     values["restarts_note"] = _render(text["restarts_note"], {"restarts": str(restarts)}) if restarts else ""
     quotes = [q for p in evidence.pods[:3] for q in _state_quotes(evidence, p)]
-    return _verdict_diagnosis(text, values, "Healthy", quotes, 0.9, lang)
+    return _verdict_diagnosis(text, values, "Healthy", quotes, 0.9, lang, evidence)
 
 
 def _verdict_diagnosis(text: Mapping[str, str], values: Mapping[str, str], category: Category,
-                       quotes: list[EvidenceQuote], confidence: float, lang: messages.Language) -> Diagnosis:
-    return Diagnosis(summary=_render(text["summary"], values), root_cause=_render(text["root_cause"], values),
+                       quotes: list[EvidenceQuote], confidence: float, lang: messages.Language,
+                       evidence: Evidence | None = None) -> Diagnosis:
+    root_cause, suggested = _render(text["root_cause"], values), _render(text["suggested_fix"], values)
+    if evidence is not None and evidence.unread:  # a verdict from what was read, saying what was not
+        root_cause += _unread_note(evidence, lang)
+        suggested = _render(load_analyzers().verdicts["could_not_check"][lang]["suggested_fix"], values)
+    return Diagnosis(summary=_render(text["summary"], values), root_cause=root_cause,
                      category=category, evidence=quotes[:_MAX_QUOTES], confidence=confidence,
-                     suggested_fix=_render(text["suggested_fix"], values), fix=None,
-                     best_practice=_tip("events_first", lang), source="rules")
+                     suggested_fix=suggested, fix=None, best_practice=_tip("events_first", lang), source="rules")
 
 
 def _state_quotes(evidence: Evidence, pod: Mapping[str, Any]) -> list[EvidenceQuote]:

@@ -32,7 +32,8 @@ class Evidence(_Model):
     previous_logs: dict[str, str] = Field(default_factory=dict)  # "pod/container" → previous container's log tail
     describe: dict[str, str] = Field(default_factory=dict)  # pod name → describe text
     nodes: list[dict[str, Any]] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)  # what could not be read (a missing capability, a failed read)
+    notes: list[str] = Field(default_factory=list)  # remarks on the gathering, including everything in ``unread``
+    unread: list[str] = Field(default_factory=list)  # "could not check X: reason" — a failed or unintelligible read
 
 
 QuoteSource = Literal["describe", "events", "logs", "previous_logs", "status", "spec", "node"]
@@ -111,17 +112,27 @@ class WorkloadGroup(_Model):
 class Skipped(_Model):
     analyzer: str
     reason: str
+    needs: list[str] = Field(default_factory=list, description="the kinds it needs that could not be read")
 
 
 class ScanReport(_Model):
+    """A scan's verdict. ``complete`` only when every analyzer judged everything it needs: otherwise ``unread`` says
+    what could not be read and ``skipped`` which analyzers could not judge, and nobody may call it an all-clear."""
+
     cluster: str | None = None
     namespace: str | None = None
     groups: list[WorkloadGroup] = Field(default_factory=list)
     skipped: list[Skipped] = Field(default_factory=list)
+    unread: list[str] = Field(default_factory=list, description="could not check …: reason (kinds, objects)")
     objects_read: int = 0
+    calls: int = 0
     tools: list[str] = Field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def findings(self) -> list[ScanFinding]:
         return [f for g in self.groups for f in g.findings]
+
+    @property
+    def complete(self) -> bool:
+        return not self.skipped and not self.unread

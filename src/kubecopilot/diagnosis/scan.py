@@ -72,12 +72,22 @@ def analyze_snapshot(snap: Snapshot, analyzers: Iterable[Analyzer] | None = None
         absent = [k for k in analyzer.needs if not snap.has(k)]
         if absent:
             reasons = "; ".join(dict.fromkeys(snap.missing.get(k, f"{k} was not read") for k in absent))
-            skipped.append(Skipped(analyzer=analyzer.id, reason=f"needs {', '.join(absent)}: {reasons}"))
+            skipped.append(Skipped(analyzer=analyzer.id, reason=f"needs {', '.join(absent)}: {reasons}", needs=absent))
             continue
         for match in CHECKS[str(analyzer.check)](snap):
             findings.append((ref(match.workload), _finding(analyzer, snap, match)))
-    return ScanReport(namespace=snap.namespace, groups=_grouped(findings), skipped=skipped,
-                      objects_read=sum(len(v) for v in snap.objects.values()), tools=snap.tools)
+    return ScanReport(namespace=snap.namespace, groups=_grouped(findings), skipped=skipped, unread=unread_of(snap),
+                      objects_read=sum(len(v) for v in snap.objects.values()), calls=snap.calls, tools=snap.tools)
+
+
+def unread_of(snap: Snapshot) -> list[str]:
+    """What the scan could not read, once per reason: kinds that failed alike are named together (an API server that
+    is down fails every kind the same way), then the single objects that could not be read."""
+    kinds_by_reason: dict[str, list[str]] = {}
+    for kind, why in snap.missing.items():
+        kinds_by_reason.setdefault(" ".join(why.replace(f"could not list {kind}: ", "").split()), []).append(kind)
+    lines = [f"could not check {', '.join(kinds)}: {why}" for why, kinds in kinds_by_reason.items()]
+    return lines + [gap for gaps in snap.gaps.values() for gap in gaps]
 
 
 def _finding(analyzer: Analyzer, snap: Snapshot, match: Match) -> ScanFinding:

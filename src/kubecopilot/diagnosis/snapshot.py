@@ -1,9 +1,10 @@
 """One read of the cluster for a scan: every kind the analyzers need, listed once, through the gateway.
 
-Each kind is read with the ``list_kind`` capability (the server's "list any kind" tool, chosen by its profile). A
-kind the server cannot list as full objects — no such tool, a tool that answers tables or summaries, a read that
-fails — is recorded in ``missing`` with the reason, never guessed: the analyzers that need it are skipped and the
-scan says why.
+Each kind is read as whole objects by ``tools.objects.ObjectReader``: the ``list_kind`` capability (the server's
+"list any kind" tool, chosen by its profile), and — when that answers a table or summaries — each object read with
+the server's get tool. A kind that cannot be read at all — no such tool, a read that fails — is recorded in
+``missing`` with the reason, never guessed: the analyzers that need it are skipped and the scan says why. Objects of a
+kind that could not be read one by one are in ``gaps``: the kind is judged on the rest, and the report says so.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from kubecopilot.errors import CapabilityMissing, KubeCopilotError, ToolFailed
+from kubecopilot.tools.objects import ObjectReader
 from kubecopilot.tools.ports import Gateway
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,9 @@ class Snapshot:
     language: str = "en"  # of the findings' texts (en or zh)
     objects: dict[str, list[Obj]] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)  # kind → why it could not be read
+    gaps: dict[str, list[str]] = field(default_factory=dict)  # kind → objects of it that could not be read
     tools: list[str] = field(default_factory=list)
+    calls: int = 0  # tool calls the reading took
     _index: dict[tuple[str, str, str], Obj] = field(default_factory=dict, repr=False)
     _events: dict[tuple[str, str, str], list[Obj]] = field(default_factory=dict, repr=False)
     _by_label: dict[tuple[str, str, str], list[Obj]] = field(default_factory=dict, repr=False)  # (ns, key, value) → pods
@@ -95,10 +97,15 @@ class Snapshot:
 def read_snapshot(gateway: Gateway, kinds: Iterable[str], *, namespace: str | None = None, cluster: str | None = None,
                   fresh: bool = False) -> Snapshot:
     snapshot = Snapshot(namespace=namespace)
+    reader = ObjectReader(gateway, cluster=cluster, fresh=fresh)
+    unreachable: str | None = None
     for kind in dict.fromkeys(kinds):
+        if unreachable is not None:  # the cluster did not answer: asking again for each kind only costs time
+            snapshot.missing[kind] = f"could not list {kind}: not asked, the cluster did not answer ({unreachable})"
+            continue
         scope = None if kind in CLUSTER_SCOPED else namespace
         try:
-            result = gateway.invoke("list_kind", kind=kind, namespace=scope, cluster=cluster, fresh=fresh)
+            found = reader.objects(kind, namespace=scope)
         except CapabilityMissing as exc:
             snapshot.missing[kind] = exc.message
             continue
@@ -106,49 +113,31 @@ def read_snapshot(gateway: Gateway, kinds: Iterable[str], *, namespace: str | No
             if scope and exc.is_not_found and f'namespace "{scope}"' in exc.message:
                 raise  # a namespace that does not exist is the user's mistake, not a gap in the server
             snapshot.missing[kind] = f"could not list {kind}: {exc.message}"
+            unreachable = _unreachable(snapshot, exc.message)
             continue
         except KubeCopilotError as exc:  # a failed read of one kind leaves the others to analyze
             snapshot.missing[kind] = f"could not list {kind}: {exc.message}"
+            unreachable = _unreachable(snapshot, exc.message)
             continue
-        if result.tool not in snapshot.tools:
-            snapshot.tools.append(result.tool)
-        items = full_objects(result.data, result.text)
-        if items is None:
-            snapshot.missing[kind] = (f"{result.tool} answers {kind} without spec and status (a table or summaries), "
-                                      "so what needs them is not judged")
-            log.info("scan: %s", snapshot.missing[kind])
-            continue
-        snapshot.add(kind, items)
+        snapshot.calls += found.calls
+        snapshot.tools += [t for t in found.tools if t not in snapshot.tools]
+        if found.gaps:
+            snapshot.gaps[kind] = found.gaps
+            log.info("scan: %s", "; ".join(found.gaps))
+        snapshot.add(kind, found.items)
     return snapshot
 
 
-def full_objects(data: Any, text: str) -> list[Obj] | None:
-    """The items of a JSON or YAML list answer when they are whole objects (with metadata); else None."""
-    parsed = data if data is not None else _yaml(text)
-    if isinstance(parsed, Mapping) and isinstance(parsed.get("items"), list):
-        items = parsed["items"]
-    elif isinstance(parsed, list):
-        items = parsed
-    elif isinstance(parsed, Mapping) and "metadata" in parsed:
-        items = [parsed]
-    else:
-        return [] if _empty(text) else None
-    if all(isinstance(i, dict) and isinstance(i.get("metadata"), Mapping) for i in items):
-        return list(items)
+# What an API server that is down, or unreachable from the MCP server, makes every read say.
+_CONNECTION_FAILURES = ("connection refused", "was refused", "no such host", "i/o timeout", "unable to connect",
+                        "no route to host", "connection reset", "the server is currently unable",
+                        "tls handshake timeout")
+_UNREACHABLE_AFTER = 2
+
+
+def _unreachable(snapshot: Snapshot, message: str) -> str | None:
+    """The reason to stop asking, once ``_UNREACHABLE_AFTER`` kinds in a row failed to connect."""
+    failures = [m for m in snapshot.missing.values() if any(c in m.lower() for c in _CONNECTION_FAILURES)]
+    if len(failures) >= _UNREACHABLE_AFTER and any(c in message.lower() for c in _CONNECTION_FAILURES):
+        return message
     return None
-
-
-def _yaml(text: str) -> Any:
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError:
-        return None
-    if len(docs) == 1:
-        return docs[0]
-    return docs if docs and all(isinstance(d, Mapping) for d in docs) else None
-
-
-def _empty(text: str) -> bool:
-    """An answer that says "nothing there" (kubectl: "No resources found")."""
-    stripped = text.strip()
-    return not stripped or stripped.lower().startswith("no resources found")

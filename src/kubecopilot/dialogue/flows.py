@@ -22,12 +22,23 @@ from kubecopilot.dialogue.ports import TurnContext
 from kubecopilot.dialogue.session import PendingRequest
 from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, Option, PlanProposal, TextBlock, Turn
 from kubecopilot.dialogue.views import suggestion
-from kubecopilot.errors import Interrupted, LLMError, LLMOutputInvalid, LLMTooSlow, LLMUnavailable, PlanInvalid
+from kubecopilot.errors import (
+    Interrupted,
+    LLMError,
+    LLMOutputInvalid,
+    LLMTooSlow,
+    LLMUnavailable,
+    PlanInvalid,
+    PlanNotVerified,
+    PlanUnverified,
+    ToolFailed,
+)
 from kubecopilot.messages import Language, say
 from kubecopilot.plans.redact import redact_plan
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan
 from kubecopilot.prompting.prompts import registry
+from kubecopilot.tools.objects import ObjectReader
 
 # Nothing the planner could change on a workload fixes these (a NotReady node needs its kubelet back).
 NO_WORKLOAD_FIX = {"Healthy", "Unknown", "NodeNotReady"}
@@ -177,8 +188,11 @@ class Flows:
                             plan=redact_plan(plan).model_dump(mode="json", by_alias=True), diagnosis=diagnosis)
 
     def _replicasets(self, namespace: str) -> list[dict[str, Any]]:
-        listing = self.ctx.gateway.records("list_replicasets", namespace=namespace, cluster=self.ctx.session.cluster)
-        return [r.raw for r in listing.records]
+        """Whole ReplicaSets (a roll back needs their templates), also from servers whose lists are tables."""
+        found = ObjectReader(self.ctx.gateway, cluster=self.ctx.session.cluster).objects("ReplicaSet", namespace=namespace)
+        if found.gaps:  # a revision history with holes could roll back to the wrong template
+            raise ToolFailed("; ".join(found.gaps[:3]), tool=", ".join(found.tools))
+        return found.items
 
     def approve(self, plan_id: str, approve_fn: Callable[[Any], Any] | None) -> Turn:
         """Ask the injected approval function; on yes execute (drift check, rollback on failure) and verify."""
@@ -197,13 +211,20 @@ class Flows:
         return self._report(plan, plans.execute(plan.plan_id))  # the gateway evicts what the write touched
 
     def _report(self, plan: Any, report: Any) -> Turn:
-        checks = [f"{'✓' if c.met else '✗'} {c.text} — {c.detail}" for c in report.conditions]
+        checks = [f"{c.mark} {c.text} — {c.detail}" for c in report.conditions]
         summary = summarize(plan)
         if report.outcome == "reverted":
             return ErrorTurn(message=report.message or report.error or "the change failed",
                              hint="the change was rolled back; nothing is half-applied", code="plan_execution_failed")
         if report.outcome == "already-executed":
             return Answer(title=report.message)
+        if report.verified is not True:  # applied, but not ✓: an error turn, so exit codes say so
+            failed = PlanUnverified if any(c.state == "unverified" for c in report.conditions) else PlanNotVerified
+            key = "executed_unverified" if failed is PlanUnverified else "executed_not_met"
+            ref = plan.resource
+            return ErrorTurn(message="\n".join([say(key, self.lang, summary=summary), *checks]), code=failed.code,
+                             hint=say("executed_check_hint", self.lang,
+                                      command=f"diagnose {ref.kind.lower()} {ref.name} -n {ref.namespace}"))
         verification_text = say("executed", self.lang, summary=summary)
         if self.ctx.brain is not None:
             # The change is applied and code checked it; a model that is down or answers garbage only loses the

@@ -2,6 +2,8 @@
 
 The steps are shown for confirmation first (PRD 2.2.4), then run, then summarised per workload: one row for
 billing-api with everything the checks found about it (its pod, its availability, its warning events), not three.
+A check passes (✓) only on records that say what it judges; the others are counted as "?" and named ("could not
+check …"), never as passing.
 """
 
 from __future__ import annotations
@@ -39,14 +41,20 @@ class HealthCheck:
         data = {cap: reads.records(cap) for cap, _ in _STEPS if self.gateway.has(cap)}
         findings: dict[Key, list[str]] = {}
         results = []
+        unchecked: list[str] = []
         for capability, check in _STEPS:
             if capability in data:
                 found = getattr(self, f"_{capability}")(data[capability], data.get("list_pods", []))
                 for key, problem in found:
                     findings.setdefault(key, []).append(problem)
-                results.append([say(check, lang), "✓" if not found else f"✗ {len(found)}"])
+                unknown = [r for r in data[capability] if not _judgeable(capability, r)]
+                if unknown:  # records the server gave without what this check judges: never counted as passing
+                    unchecked.append(say("health_unknown", lang, count=len(unknown), check=say(check, lang),
+                                         tool=self.gateway.binding(capability).tool))
+                results.append([say(check, lang), _result(len(found), len(unknown))])
         blocks: list[Any] = [TextBlock(text=say("health_summary", lang, problems=len(findings), checks=len(results))),
                              TableBlock(columns=["CHECK", "RESULT"], rows=results)]
+        blocks += [TextBlock(text=line) for line in unchecked]
         if findings:
             rows = [[ns, obj, "; ".join(dict.fromkeys(problems))] for (ns, obj), problems in sorted(findings.items())]
             blocks.append(TableBlock(title=say("title_problems", lang), columns=["NAMESPACE", "WORKLOAD", "PROBLEM"],
@@ -94,3 +102,18 @@ class HealthCheck:
                 key = (namespace, f"{str(obj.get('kind', '')).lower()}/{obj.get('name', '')}")
             reasons.setdefault(key, set()).add(str(e.raw.get("reason", "")))
         return [(key, "warnings: " + ", ".join(sorted(found))) for key, found in reasons.items()]
+
+
+_JUDGED_BY = {"list_nodes": "status", "list_pods": "status", "list_deployments": "ready"}
+
+
+def _judgeable(capability: str, record: Any) -> bool:
+    """Whether a record carries what its check judges (a deployment's READY, an event's type …)."""
+    if capability == "list_events":
+        return bool(record.raw.get("type"))
+    return bool(getattr(record, _JUDGED_BY[capability]))
+
+
+def _result(problems: int, unknown: int) -> str:
+    marks = ([f"✗ {problems}"] if problems else []) + ([f"? {unknown}"] if unknown else [])
+    return " ".join(marks) or "✓"

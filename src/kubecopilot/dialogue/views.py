@@ -1,7 +1,9 @@
 """Read-only answers: lists, overview, logs, describe, events — built from gateway reads, no LLM.
 
 Every answer records which tools ran and whether the cache served them, suggests 1–3 next steps (commands the
-rule engine understands), and, when troubleshooting, teaches one habit.
+rule engine understands), and, when troubleshooting, teaches one habit. A value the server's list does not carry
+(Flux159's summaries have no READY) is shown as "?", never as 0; "no problems" only when every record said enough
+to judge it.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from typing import Any
 
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, TableBlock, TextBlock
+from kubecopilot.errors import KubeCopilotError
 from kubecopilot.k8s import age, listed_pod_unhealthy
 from kubecopilot.messages import Language, say, suggest_label
+from kubecopilot.tools.objects import ObjectReader
 from kubecopilot.tools.ports import Gateway
 
+UNKNOWN = "?"
 LOG_LINES = 40  # a chat screen, not a log viewer: enough to see a story, short enough to keep the question in view
 
 
@@ -33,10 +38,12 @@ class Reads:
     gateway: Gateway
     cluster: str | None
     source: Source = field(default_factory=Source)
+    last_tool: str = ""
 
     def records(self, capability: str, **slots: Any) -> list[Any]:
         listing = self.gateway.records(capability, cluster=self.cluster, **{k: v for k, v in slots.items() if v})
         self._note(listing.tool, listing.from_cache, listing.age_s)
+        self.last_tool = listing.tool
         return list(listing.records)
 
     def text(self, capability: str, **slots: Any) -> str:
@@ -118,7 +125,8 @@ class Views:
     def list_nodes(self) -> Answer:
         reads = self.reads()
         records = reads.records("list_nodes")
-        rows = [[r.name, r.status or "", r.age or "", str(_dig(r.raw, "status", "nodeInfo", "kubeletVersion") or "")] for r in records]
+        rows = [[r.name, r.status or "", r.age or "", str(_dig(r.raw, "status", "nodeInfo", "kubeletVersion") or r.raw.get("version") or "")]
+                for r in records]
         return Answer(title=say("title_nodes", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAME", "STATUS", "AGE", "VERSION"], rows=rows)],
                       suggestions=[suggestion("overview", self.lang, "cluster overview")])
@@ -140,10 +148,14 @@ class Views:
 
     def unhealthy_pods(self, namespace: str | None) -> Answer:
         reads = self.reads()
-        bad = [r for r in reads.records("list_pods", namespace=namespace) if is_unhealthy(r)]
+        pods = reads.records("list_pods", namespace=namespace)
+        bad = [r for r in pods if is_unhealthy(r)]
         title = say("title_unhealthy_pods", self.lang)
+        unknown = [r for r in pods if not r.status]
         if not bad:
-            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))])
+            text = (say("pods_status_unknown", self.lang, count=len(unknown), tool=reads.last_tool) if unknown
+                    else say("no_problems", self.lang))
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=text)])
         suggestions = [suggestion("diagnose", self.lang, f"diagnose pod {r.name} -n {r.namespace}", name=r.name) for r in bad[:2]]
         return Answer(title=title, source=reads.source, blocks=[_pod_table(bad, all_namespaces=namespace is None)],
                       suggestions=suggestions + [suggestion("warnings", self.lang, "warning events")],
@@ -152,7 +164,7 @@ class Views:
     def list_deployments(self, namespace: str | None) -> Answer:
         reads = self.reads()
         records = reads.records("list_deployments", namespace=namespace)
-        rows = [([r.namespace or ""] if namespace is None else []) + [r.name, r.ready or "", r.age or ""] for r in records]
+        rows = [([r.namespace or ""] if namespace is None else []) + [r.name, _known(r.ready), r.age or ""] for r in records]
         columns = (["NAMESPACE"] if namespace is None else []) + ["NAME", "READY", "AGE"]
         return Answer(title=say("title_deployments", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=columns, rows=rows)],
@@ -161,17 +173,23 @@ class Views:
     def list_services(self, namespace: str | None) -> Answer:
         reads = self.reads()
         records = reads.records("list_services", namespace=namespace)
-        rows = [[r.namespace or "", r.name, str(_dig(r.raw, "spec", "type") or ""), _ports(r.raw), r.age or ""] for r in records]
+        rows = [[r.namespace or "", r.name, str(_dig(r.raw, "spec", "type") or r.raw.get("type") or ""), _ports(r.raw), r.age or ""]
+                for r in records]
         return Answer(title=say("title_services", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAMESPACE", "NAME", "TYPE", "PORTS", "AGE"], rows=rows)])
 
     def warning_events(self, namespace: str | None) -> Answer:
         reads = self.reads()
-        events = [e for e in reads.records("list_events", namespace=namespace) if _event_type(e) == "Warning"]
+        listed = reads.records("list_events", namespace=namespace)
+        events = [e for e in listed if _event_type(e) == "Warning"]
+        untyped = [e for e in listed if not _event_type(e)]  # a warning or not: unknown, so never "no problems"
         title = say("title_warning_events", self.lang)
-        if not events:
+        blocks: list[Any] = [_event_table(events)] if events else []
+        if untyped:
+            blocks.append(TextBlock(text=say("events_type_unknown", self.lang, count=len(untyped), tool=reads.last_tool)))
+        if not blocks:
             return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))])
-        return Answer(title=title, source=reads.source, blocks=[_event_table(events)],
+        return Answer(title=title, source=reads.source, blocks=blocks,
                       suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")], tip=say("tip_events_first", self.lang))
 
     # --- one object ------------------------------------------------------------------------------------------
@@ -180,9 +198,10 @@ class Views:
         reads = self.reads()
         text = reads.text("pod_logs", namespace=namespace, name=pod, tail_lines=LOG_LINES, previous=previous or None)
         record = next((r for r in reads.records("list_pods", namespace=namespace) if r.name == pod), None)
-        containers = [c.get("name") for c in _dig(record.raw, "spec", "containers") or []] if record else []
-        detail = say("logs_detail", self.lang, container=containers[0] if containers else "default", lines=LOG_LINES,
-                     previous=say("previous_suffix", self.lang) if previous else "")
+        containers = self._containers(record.raw if record else {}, namespace, pod)
+        suffix = say("previous_suffix", self.lang) if previous else ""
+        detail = (say("logs_detail", self.lang, container=containers[0], lines=LOG_LINES, previous=suffix) if containers
+                  else say("logs_detail_lines", self.lang, lines=LOG_LINES, previous=suffix))
         restarts = record.restarts if record and record.restarts else 0
         suggestions = [suggestion("events", self.lang, f"events of pod {pod} -n {namespace}", name=pod),
                        suggestion("describe", self.lang, f"describe pod {pod} -n {namespace}", name=pod)]
@@ -194,6 +213,18 @@ class Views:
         return Answer(title=say("fetching_logs", self.lang, namespace=namespace, pod=pod), source=reads.source,
                       blocks=[CodeBlock(title=detail, language="log", text=text.rstrip() or say("empty", self.lang))],
                       suggestions=suggestions[:3], tip=tip)
+
+    def _containers(self, raw: dict[str, Any], namespace: str, pod: str) -> list[str]:
+        """The pod's container names (the log shown is the first's): from the listing when it has the spec, else
+        read from the pod itself; none when that fails — the header then names no container rather than a guess."""
+        spec = _dig(raw, "spec", "containers")
+        if spec is None and self.gateway.has("get_resource"):
+            try:
+                spec = _dig(ObjectReader(self.gateway, cluster=self.session.cluster).get("Pod", pod, namespace) or {},
+                            "spec", "containers")
+            except KubeCopilotError:
+                spec = None
+        return [str(c.get("name")) for c in spec or [] if c.get("name")]
 
     def describe(self, namespace: str | None, kind: str, name: str) -> Answer:
         reads = self.reads()
@@ -227,7 +258,7 @@ class Views:
 
 def _pod_table(records: list[Any], *, all_namespaces: bool, title: str | None = None) -> TableBlock:
     columns = (["NAMESPACE"] if all_namespaces else []) + ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
-    rows = [([r.namespace or ""] if all_namespaces else []) + [r.name, r.ready or "", r.status or "", str(r.restarts or 0), r.age or ""]
+    rows = [([r.namespace or ""] if all_namespaces else []) + [r.name, _known(r.ready), _known(r.status), _known(r.restarts), r.age or ""]
             for r in records]
     return TableBlock(title=title, columns=columns, rows=rows)
 
@@ -258,8 +289,16 @@ def _ago(timestamp: str) -> str:
     return age(timestamp) or timestamp
 
 
+def _known(value: Any) -> str:
+    """A listed value, or "?" when the server's list does not say it: unknown is never shown as 0 or blank."""
+    return UNKNOWN if value is None or value == "" else str(value)
+
+
 def _ports(raw: dict[str, Any]) -> str:
-    return ",".join(f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in _dig(raw, "spec", "ports") or [])
+    ports = _dig(raw, "spec", "ports")
+    if ports is None:
+        return str(raw.get("port(s)") or raw.get("ports") or "")
+    return ",".join(f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in ports)
 
 
 def _dig(data: Any, *keys: str) -> Any:

@@ -50,7 +50,7 @@ class ExecutionReport(BaseModel):
     applied_steps: list[str] = Field(default_factory=list)
     rolled_back_steps: list[str] = Field(default_factory=list)
     conditions: list[ConditionResult] = Field(default_factory=list)
-    verified: bool | None = None  # None: nothing to verify (reverted or already executed)
+    verified: bool | None = None  # None: nothing verified (reverted, already executed, or the check could not read)
     message: str = ""
     error: str | None = None
 
@@ -223,8 +223,10 @@ class PlanExecutor:
         except KeyboardInterrupt:
             raise Interrupted(f"plan {plan.plan_id} was executed; verifying its post-conditions was interrupted",
                               hint="check the workload's pods") from None
-        verified = all(c.met for c in conditions)
+        verified: bool | None = all(c.met for c in conditions)
         note = "verified" if verified else "executed, but the post-conditions are not met yet"
+        if any(c.state == "unverified" for c in conditions):  # neither ✓ nor ✗: the cluster could not be read
+            verified, note = None, "executed, but its result could not be verified"
         return ExecutionReport(plan=plan, outcome="executed", applied_steps=applied, conditions=conditions,
                                verified=verified, message=f"{plan.resource.label()}: {note}")
 

@@ -110,6 +110,7 @@ class PlanService:
         plan = plan.model_copy(update={"audit": audit, "ai_rationale": ai_rationale or plan.ai_rationale,
                                        "resource": plan.resource.model_copy(update={"cluster": cluster})})
         plan = validate_plan(plan, self.whitelist)
+        planned_calls(self.ops, plan, current)  # ChangeNotPossible: a server that cannot make it is found out now
         plan = plan.model_copy(update={"risk": assess(plan, self._context(plan, prompt_risk_tier), self._rules)})
         # The expiry and the four-eyes requirement are fixed when the plan is made, for every process that reads it.
         record = {**(detail or {}), "expiresAt": iso_utc(self._clock() + timedelta(seconds=self.pending_ttl))}
@@ -143,6 +144,7 @@ class PlanService:
         proposal = self._verified(plan.plan_id, "approval", lambda entries: check_proposal(
             entries, self.trust, self.ledger.chain_problems))
         plan = self._revalidate(plan)  # a row from the ledger is data: nobody is asked about an invalid plan
+        planned_calls(self.ops, plan, plan.diff.before or {})  # nor about one this server cannot make
         second = self.second_person(plan)
         if second and approve_fn is not None:
             self._refuse_own_approval(plan, proposal, second)  # before asking: the answer could not count

@@ -1,11 +1,15 @@
 """Post-condition checks after a plan ran: the workload's pods Ready with the new template, or the deleted pod
-replaced. Polls within a bounded wait; the clock and sleep are injected so tests never really wait."""
+replaced. Polls within a bounded wait; the clock and sleep are injected so tests never really wait.
+
+Three outcomes, each from what was read: ``met`` (✓), ``not_met`` (✗: the cluster was read and is not there yet) and
+``unverified`` (?: the cluster could not be read, or not understood, until the deadline) — never ✓ or ✗ on a guess.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -15,16 +19,24 @@ from kubecopilot.plans.changes import containers_base
 from kubecopilot.plans.model import OperationPlan, ResourceRef
 from kubecopilot.plans.patches import pointer, resolve
 
+State = Literal["met", "not_met", "unverified"]
+MARKS: dict[str, str] = {"met": "✓", "not_met": "✗", "unverified": "?"}
+
 
 class ConditionResult(BaseModel):
     text: str
     met: bool
     detail: str
+    state: State = "not_met"
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self.state]
 
 
 @dataclass(frozen=True)
 class _Check:
-    met: bool
+    met: bool | None  # None: the cluster could not be read (or understood)
     detail: str
 
 
@@ -36,10 +48,11 @@ def verify_post_conditions(plan: OperationPlan, ops: Any, *, timeout_s: float, i
     while True:
         try:
             result = check()
-        except KubeCopilotError as exc:  # a transient read failure is "not yet", not a verdict
-            result = _Check(False, f"could not read the cluster: {exc.message}")
+        except KubeCopilotError as exc:  # a transient read failure is "not yet"; at the deadline, "unverified"
+            result = _Check(None, f"unverified: could not read the cluster: {exc.message}")
         if result.met or clock() >= deadline:
-            return [ConditionResult(text=text, met=result.met, detail=result.detail)]
+            state: State = "met" if result.met else "unverified" if result.met is None else "not_met"
+            return [ConditionResult(text=text, met=bool(result.met), detail=result.detail, state=state)]
         sleep(min(interval_s, max(0.0, deadline - clock())))
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
@@ -49,6 +50,8 @@ for _noisy in ("mcp.client.sse", "mcp.client.streamable_http", "mcp.client.stdio
         logging.getLogger(_noisy).setLevel(logging.CRITICAL)
 
 _SESSION_GONE = ("connection closed", "session terminated")
+_FASTMCP_PREFIX = re.compile(r"^Error executing tool \S+: ")
+_KLOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] ")
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ class MCPClient:
         if exc.error.code == types.CONNECTION_CLOSED or message.lower().startswith(_SESSION_GONE):
             self._mark_lost()
             return self._disconnected(what)
-        return ToolFailed(message, tool=what, code=exc.error.code)
+        return ToolFailed(server_message(message), tool=what, code=exc.error.code)
 
     def _timeout(self, what: str, timeout: float) -> MCPTimeout:
         return MCPTimeout(
@@ -375,3 +378,11 @@ def _root_cause(exc: BaseException) -> str:
     if isinstance(exc, httpx.HTTPStatusError):
         return f"HTTP {exc.response.status_code} from {exc.request.url}"
     return str(exc) or type(exc).__name__
+
+
+def server_message(text: str) -> str:
+    """A server's error text without the noise around it: FastMCP's "Error executing tool x:" prefix, and kubectl's
+    klog lines (``E1207 13:28:59.370343 12459 memcache.go:381] …``, repeated per retry) when it also says why in words."""
+    lines = [line for line in _FASTMCP_PREFIX.sub("", text.strip()).splitlines() if line.strip()]
+    words = [line for line in lines if not _KLOG_LINE.match(line)]
+    return "\n".join(words or lines).strip()

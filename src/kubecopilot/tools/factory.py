@@ -37,4 +37,8 @@ def connect_gateway(
         client.close()
         raise
     cache = ReadCache(settings.cache.ttl, settings.cache.maxsize, clock=clock)
-    return ToolGateway(client, catalog, profile, cache, ApprovalRegistry(clock=clock))
+    gateway = ToolGateway(client, catalog, profile, cache, ApprovalRegistry(clock=clock))
+    caveat = gateway.caveat()
+    if caveat is not None and on_notice is not None:  # e.g. an SSE endpoint that one more client makes exit
+        on_notice(f"{profile.name}: {caveat}")
+    return gateway

@@ -10,7 +10,6 @@ exists, else ``StaleReference`` with the fresh records. Never more than that: no
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -19,18 +18,17 @@ from typing import Any, Protocol
 
 from cachetools import LRUCache
 
-from kubecopilot.errors import StaleReference, ToolFailed
+from kubecopilot.errors import CapabilityMissing, MCPDisconnected, MCPUnavailable, StaleReference, ToolFailed
 from kubecopilot.k8s import cluster_arg, names_cluster, names_namespace
 from kubecopilot.tools.cache import CLUSTER_WIDE, ReadCache, namespace_of, normalise_args
 from kubecopilot.tools.catalog import Catalog, ToolSpec
-from kubecopilot.tools.client import RawResult
+from kubecopilot.tools.client import RawResult, server_message
 from kubecopilot.tools.gate import Approval, ApprovalRegistry, documents_in
 from kubecopilot.tools.parsers import ParseError, Record, parse_records
 from kubecopilot.tools.profiles import CapabilityBinding, Profile, fit_to_schema
 
 # Policies whose entries can include objects of any namespace when read without one (all-namespace lists).
 _NAMESPACED_POLICIES = ("events", "pods", "workloads", "services", "default")
-_FASTMCP_PREFIX = re.compile(r"^Error executing tool \S+: ")
 
 
 _UNPARSED_MAX = 256  # listings kept for stale-value recovery; older ones are forgotten
@@ -118,7 +116,8 @@ class ToolGateway:
     ) -> ToolResult:
         """Call what the server offers for a capability (``pod_logs``, ``scale`` …) with slot values."""
         binding = self.binding(capability, **slots)
-        return self.call(binding.tool, binding.build_args(slots), approval=approval, fresh=fresh)
+        result = self.call(binding.tool, binding.build_args(slots), approval=approval, fresh=fresh)
+        return _unwrapped(result, binding.text_key)
 
     def prepare(self, capability: str, **slots: Any) -> tuple[str, dict[str, Any]]:
         """The (tool, arguments) ``invoke`` would send for these slots, as the write gate will see them."""
@@ -161,7 +160,22 @@ class ToolGateway:
             return None
 
     def binding(self, capability: str, **slots: Any) -> CapabilityBinding:
-        return self.profile.resolve(capability, slots, self.catalog)
+        binding = self.profile.resolve(capability, slots, self.catalog)
+        cluster, argument = slots.get("cluster"), binding.args.get("cluster")
+        if cluster and argument and argument not in self.catalog.get(binding.tool).properties:
+            # Dropping the argument would read the server's current cluster while saying it is another one.
+            raise CapabilityMissing(
+                f"{binding.tool} cannot target cluster {cluster!r}: this server offers no {argument!r} argument",
+                hint="it serves only its current context (give it a kubeconfig with several contexts), "
+                "or switch back to the current cluster",
+                capability=capability,
+            )
+        return binding
+
+    def caveat(self) -> str | None:
+        """What users of this server over this transport should know (``Profile.caveats``), in English."""
+        target = getattr(self._client, "target", None)
+        return self.profile.caveat(str(getattr(target, "transport", "")))
 
     def has(self, capability: str) -> bool:
         return self.profile.has(capability, self.catalog)
@@ -305,11 +319,22 @@ class ToolGateway:
     # --- the wire -----------------------------------------------------------------------------------------------
 
     def _execute(self, tool: str, args: dict[str, Any]) -> ToolResult:
-        raw = self._client.call_tool(tool, args)
+        try:
+            raw = self._client.call_tool(tool, args)
+        except (MCPDisconnected, MCPUnavailable) as exc:
+            if (caveat := self.caveat()) is not None and caveat not in (exc.hint or ""):
+                exc.hint = f"{exc.hint}; {caveat}" if exc.hint else caveat
+            raise
         if raw.is_error:
-            message = _FASTMCP_PREFIX.sub("", raw.text.strip()) or f"{tool} failed without a message"
-            raise ToolFailed(message, tool=tool)
+            raise ToolFailed(server_message(raw.text) or f"{tool} failed without a message", tool=tool)
         return ToolResult(tool, dict(args), raw.text, _json_or_none(raw.text, raw.structured))
+
+
+def _unwrapped(result: ToolResult, text_key: str | None) -> ToolResult:
+    """The text inside a JSON envelope (``{"name": …, "logs": "…"}``), when the binding says the answer is one."""
+    if text_key and isinstance(result.data, Mapping) and isinstance(result.data.get(text_key), str):
+        return replace(result, text=result.data[text_key], data=None)
+    return result
 
 
 def _json_or_none(text: str, structured: Any) -> Any:

@@ -3,7 +3,8 @@
 ``apply_patch`` prefers a patch tool (an RFC 6902 JSON patch, or a merge patch when that is all the tool takes),
 then a create-or-update of the full object, then a specific tool (scale when the patch only sets
 ``/spec/replicas``, restart when it only adds the ``restartedAt`` template annotation). Reads are always fresh:
-the executor compares resourceVersions and must never see cached data.
+the executor compares resourceVersions and must never see cached data. A server that cannot make a change at all is
+found out when the plan is made (``planned_patch`` raises ``ChangeNotPossible``), before anyone is asked to approve.
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-import yaml
-
-from kubecopilot.errors import CapabilityMissing, ToolFailed
-from kubecopilot.k8s import SERVER_OWNED_METADATA, revisions_of, selector_matches, selector_query
+from kubecopilot.errors import ChangeNotPossible, ToolFailed
+from kubecopilot.k8s import SERVER_OWNED_METADATA, labels_of, revisions_of, selector_matches, selector_query
 from kubecopilot.tools.gate import Approval
 from kubecopilot.tools.gateway import ToolGateway, ToolResult
-from kubecopilot.tools.parsers import parse_labels
+from kubecopilot.tools.objects import ObjectReader, as_object
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
@@ -47,7 +46,7 @@ class ClusterOps:
     def read_object(self, ref: ResourceRef) -> dict[str, Any]:
         """The live object, uncached. ``ToolFailed`` (``is_not_found``) when it does not exist."""
         result = self.gateway.invoke("get_resource", fresh=True, **_slots(ref))
-        obj = _as_object(result)
+        obj = as_object(result.data, result.text, result.tool)
         if obj.get("kind") and obj["kind"].endswith("List"):
             raise ToolFailed(f"{result.tool} answered a list where one {ref.kind} was expected", tool=result.tool)
         return obj
@@ -92,10 +91,10 @@ class ClusterOps:
             return "scale", {"replicas": replicas, **slots}
         if _only_restart(patch) and g.has("restart"):
             return "restart", slots
-        raise CapabilityMissing(
-            f"this server has no patch or apply tool, and the change to {ref.kind} {ref.name} is not a plain scale "
-            "or restart",
-            hint="use a server with a patch or create-or-update tool, or map one in a profile YAML",
+        raise ChangeNotPossible(
+            f"this server cannot make this change to {ref.kind} {ref.name}: it has no patch or create-or-update tool"
+            " (is it running read-only?), and the change is not a plain scale or restart",
+            hint="nothing was proposed or changed; use a server with write tools, or map one in a profile YAML",
         )
 
     def revisions_of(self, ref: ResourceRef) -> list[dict[str, Any]]:
@@ -108,34 +107,20 @@ class ClusterOps:
         return [dict(rs) for rs in revisions_of(workload, [r.raw for r in listing.records if isinstance(r.raw, dict)])]
 
     def pods_of(self, ref: ResourceRef) -> list[dict[str, Any]]:
-        """Live pods selected by a workload (for post-conditions such as "all Ready")."""
+        """Live pods selected by a workload, as whole objects (for post-conditions such as "all Ready").
+
+        Raises (typed) when they cannot all be read: a post-check on some of the pods would be a guess."""
         if ref.kind == "Pod":
             return [self.read_object(ref)]
         workload = self.read_object(ref)
         selector = (workload.get("spec") or {}).get("selector")
         if not selector:
             raise ToolFailed(f"{ref.kind} {ref.name} has no label selector to find its pods")
-        listing = self.gateway.records(
-            "list_pods", fresh=True, namespace=ref.namespace, cluster=ref.cluster, label_selector=selector_query(selector)
-        )
-        pods = []
-        for record in listing.records:
-            labels = _labels(record.raw)
-            if labels is None:  # a summary without labels: fetch the pod itself
-                if not record.name.startswith(f"{ref.name}-"):
-                    continue
-                full = self.read_object(_Ref("Pod", record.namespace or ref.namespace, record.name, ref.cluster))
-                labels, raw = _labels(full) or {}, full
-            else:
-                raw = record.raw
-            if selector_matches(selector, labels):
-                pods.append(raw)
-        return pods
-
-
-class _Ref:
-    def __init__(self, kind: str, namespace: str | None, name: str, cluster: str | None) -> None:
-        self.kind, self.namespace, self.name, self.cluster = kind, namespace, name, cluster
+        reader = ObjectReader(self.gateway, cluster=getattr(ref, "cluster", None) or None, fresh=True)
+        found = reader.objects("Pod", namespace=ref.namespace or None, label_selector=selector_query(selector))
+        if found.gaps:
+            raise ToolFailed("; ".join(found.gaps[:3]), tool=", ".join(found.tools))
+        return [pod for pod in found.items if selector_matches(selector, labels_of(pod))]
 
 
 def _slots(ref: ResourceRef) -> dict[str, Any]:
@@ -146,18 +131,6 @@ def _slots(ref: ResourceRef) -> dict[str, Any]:
         "name": ref.name,
         "cluster": getattr(ref, "cluster", None) or None,
     }
-
-
-def _as_object(result: ToolResult) -> dict[str, Any]:
-    if isinstance(result.data, dict):
-        return result.data
-    try:
-        loaded = yaml.safe_load(result.text)
-    except yaml.YAMLError as exc:
-        raise ToolFailed(f"{result.tool} did not answer a Kubernetes object: {exc}", tool=result.tool) from None
-    if not isinstance(loaded, dict):
-        raise ToolFailed(f"{result.tool} did not answer a Kubernetes object", tool=result.tool)
-    return loaded
 
 
 def manifest_of(after: Mapping[str, Any], ref: ResourceRef) -> dict[str, Any]:
@@ -217,15 +190,3 @@ def _only_restart(patch: list[dict[str, Any]]) -> bool:
             continue
         return False
     return True
-
-
-def _labels(obj: Mapping[str, Any]) -> dict[str, str] | None:
-    meta_labels = (obj.get("metadata") or {}).get("labels") if isinstance(obj.get("metadata"), Mapping) else None
-    if isinstance(meta_labels, Mapping):
-        return dict(meta_labels)
-    labels = obj.get("labels")
-    if isinstance(labels, Mapping):
-        return dict(labels)
-    if isinstance(labels, str):
-        return parse_labels(labels)
-    return None

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 
 from kubecopilot.k8s import age
+from kubecopilot.tools.events import normalise_event
 
 Format = Literal["auto", "json", "table", "yaml", "kubeconfig"]
 _NONE_CELLS = {"", "<none>", "<unknown>", "<unset>"}
@@ -45,6 +46,8 @@ def parse_records(
     text: str, fmt: Format = "auto", kind: str | None = None, *, now: datetime | None = None
 ) -> list[Record]:
     """Records from a tool's text output. ``kind`` names what the list holds when the output does not say."""
+    if says_nothing_found(text):
+        return []
     fmt = detect_format(text) if fmt == "auto" else fmt
     if fmt == "table":
         return parse_table(text, kind)
@@ -52,6 +55,17 @@ def parse_records(
         return parse_kubeconfig(text)
     data = _load(text, fmt)
     return records_from_data(data, kind, now=now)
+
+
+def says_nothing_found(text: str) -> bool:
+    """An answer that is an empty list in words: nothing at all, kubectl's "No resources found …", or
+    kubernetes-mcp-server's "# No events found" (a comment and nothing else)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return True
+    if lines[0].lower().startswith("no resources found"):
+        return True
+    return all(line.startswith("#") for line in lines) and "no " in lines[0].lower() and "found" in lines[0].lower()
 
 
 def detect_format(text: str) -> Format:
@@ -150,8 +164,9 @@ def _record_from_summary(obj: Mapping[str, Any], kind: str | None, now: datetime
     status = low.get("status", low.get("phase"))
     if isinstance(status, Mapping):
         status = status.get("phase")
+    raw = dict(obj)
     if low.get("iscurrent") is True or low.get("current") is True:
-        status = status or "current"
+        status, raw["current"] = status or "current", True  # Flux159's contexts say isCurrent
     return Record(
         kind=low.get("kind") or kind,
         name=str(low.get("name", "")),
@@ -161,23 +176,22 @@ def _record_from_summary(obj: Mapping[str, Any], kind: str | None, now: datetime
         restarts=_int_or_none(restarts),
         age=low.get("age") or age(created, now),
         node=low.get("node") or low.get("nodename"),
-        raw=dict(obj),
+        raw=raw,
     )
 
 
 def _event_record(obj: Mapping[str, Any], now: datetime | None) -> Record:
-    """An event is listed by what it is about (``cart-7d9…``) and its reason (``BackOff``); ``raw`` keeps the rest."""
-    low = {str(k).lower(): v for k, v in obj.items()}
-    involved = {str(k).lower(): v for k, v in (low.get("involvedobject") or {}).items()}
-    meta = low.get("metadata") or {}
-    when = low.get("lasttimestamp") or low.get("eventtime") or low.get("timestamp") or meta.get("creationTimestamp")
+    """An event is listed by what it is about (``cart-7d9…``) and its reason (``BackOff``); ``raw`` is the event in
+    the API's shape, whatever the server printed."""
+    event = normalise_event(obj)
+    involved = event["involvedObject"]
     return Record(
         kind="Event",
-        name=str(involved.get("name") or meta.get("name") or ""),
-        namespace=involved.get("namespace") or low.get("namespace") or meta.get("namespace"),
-        status=low.get("reason"),
-        age=age(when, now),
-        raw=dict(obj),
+        name=str(involved.get("name") or event["metadata"].get("name") or ""),
+        namespace=involved.get("namespace") or event["metadata"].get("namespace"),
+        status=event.get("reason"),
+        age=age(event.get("lastTimestamp"), now),
+        raw=event,
     )
 
 
@@ -270,6 +284,8 @@ _TABLE_COLUMNS = {
 
 def parse_table(text: str, kind: str | None = None) -> list[Record]:
     """A kubectl-style table: columns start where the header words start (values may contain single spaces)."""
+    if says_nothing_found(text):
+        return []
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]
     header_at = next(
         (i for i, line in enumerate(lines) if re.match(r"^(NAMESPACE|NAME|APIVERSION|KIND)\b", line)), None
@@ -328,7 +344,7 @@ def parse_kubeconfig(text: str) -> list[Record]:
                 name=ctx.get("name", ""),
                 namespace=detail.get("namespace"),
                 status="current" if ctx.get("name") == current else None,
-                raw=dict(ctx),
+                raw={**ctx, "current": ctx.get("name") == current},
             )
         )
     return records

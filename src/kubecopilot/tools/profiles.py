@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from kubecopilot.errors import CapabilityMissing, ConfigError
+from kubecopilot.messages import Language, say
 from kubecopilot.resources import read_yaml
 
 CAPABILITIES = (
@@ -108,6 +109,8 @@ API_VERSIONS = {
     **dict.fromkeys(("Ingress", "NetworkPolicy"), "networking.k8s.io/v1"),
     "HorizontalPodAutoscaler": "autoscaling/v2",
 }
+# What a profile may warn its users about (``caveats: {transport: name}``) → the message that says it.
+CAVEATS = {"single-sse-client": "caveat_single_sse_client"}
 _API_VERSIONS_BY_LOWER = {k.lower(): v for k, v in API_VERSIONS.items()}
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 
@@ -126,6 +129,7 @@ class CapabilityBinding:
     defaults: Mapping[str, Any] = field(default_factory=dict)  # slot values used when not given
     lower: tuple[str, ...] = ()  # arguments whose values the server wants lower-case
     patch_format: str | None = None  # for ``patch``: json-patch (RFC 6902) or merge-patch (RFC 7386)
+    text_key: str | None = None  # the answer is a JSON object whose text is this field (Flux159's {"logs": …})
 
     def accepts(self, slots: Mapping[str, Any]) -> bool:
         given = self._with_defaults(slots)
@@ -161,6 +165,7 @@ class Profile:
     description: str = ""
     detect: tuple[str, ...] = ()  # tools that must all be present for auto-detection
     bindings: Mapping[str, tuple[CapabilityBinding, ...]] = field(default_factory=dict)
+    caveats: Mapping[str, str] = field(default_factory=dict)  # transport → the message key of what users must know
 
     def capabilities_by_tool(self) -> dict[str, tuple[str, ...]]:
         served: dict[str, list[str]] = {}
@@ -195,6 +200,11 @@ class Profile:
             capability=capability,
         )
 
+    def caveat(self, transport: str, lang: Language = "en") -> str | None:
+        """What users of this server over ``transport`` should know, said in ``lang`` (None: nothing)."""
+        key = self.caveats.get(transport)
+        return say(key, lang) if key else None
+
     def coverage(self, tools: Collection[str]) -> float:
         bound = {b.tool for alts in self.bindings.values() for b in alts}
         return len(bound & set(tools)) / len(bound) if bound else 0.0
@@ -215,6 +225,7 @@ def parse_profile(data: Mapping[str, Any], source: str = "<profile>") -> Profile
         description=str(data.get("description") or ""),
         detect=tuple(detect.get("all", []) if isinstance(detect, Mapping) else detect),
         bindings=bindings,
+        caveats=_caveats(data.get("caveats") or {}, source),
     )
 
 
@@ -241,7 +252,15 @@ def _binding(capability: str, spec: Any, source: str) -> CapabilityBinding:
         defaults=dict(spec.get("defaults") or {}),
         lower=tuple(spec.get("lower") or ()),
         patch_format=spec.get("patch_format"),
+        text_key=spec.get("text_key"),
     )
+
+
+def _caveats(spec: Mapping[str, Any], source: str) -> dict[str, str]:
+    unknown = sorted(str(v) for v in spec.values() if v not in CAVEATS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown caveat {unknown[0]!r}", hint=f"known: {', '.join(CAVEATS)}")
+    return {str(transport): CAVEATS[str(name)] for transport, name in spec.items()}
 
 
 def load_profile_file(path: Path) -> Profile:

@@ -156,7 +156,7 @@ def render_report(report: Any) -> RenderableType:
     style = {"executed": "green" if report.verified else "yellow", "reverted": "red"}.get(report.outcome, "cyan")
     parts: list[RenderableType] = [Text.assemble((f"{report.outcome.upper()} ", f"bold {style}"), report.message)]
     for condition in report.conditions:
-        mark = ("✓", "green") if condition.met else ("✗", "red")
+        mark = (condition.mark, {"met": "green", "not_met": "red"}.get(condition.state, "yellow"))
         parts.append(Text.assemble("  ", mark, f" {condition.text} — {condition.detail}"))
     if report.rolled_back_steps:
         parts.append(Text(f"  rolled back: {', '.join(report.rolled_back_steps)}", style="magenta"))
