@@ -284,11 +284,3 @@ def dedupe(quotes: list[EvidenceQuote]) -> list[EvidenceQuote]:
     for q in quotes:
         unique.setdefault((q.source, q.quote, q.object), q)
     return list(unique.values())
-
-
-def owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
-    """Whether ``owner`` (a Deployment, ReplicaSet …) is among ``obj``'s ownerReferences, by uid or kind and name."""
-    meta = owner.get("metadata") or {}
-    return any(ref.get("uid") == meta.get("uid")
-               or (ref.get("kind") == owner.get("kind") and ref.get("name") == meta.get("name"))
-               for ref in (obj.get("metadata") or {}).get("ownerReferences") or [])

@@ -17,10 +17,9 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kubecopilot.diagnosis.conditions import owned_by
 from kubecopilot.diagnosis.models import Evidence
 from kubecopilot.errors import KubeCopilotError
-from kubecopilot.k8s import labels_of, selector_matches, selector_query
+from kubecopilot.k8s import controlled_by, labels_of, selector_matches, selector_query
 from kubecopilot.quantity import parse_quantity
 from kubecopilot.tools.objects import ObjectReader
 from kubecopilot.tools.parsers import Record
@@ -132,7 +131,7 @@ def _workload_pods(read: _Reader, evidence: Evidence, workload: Obj) -> None:
     query = selector_query(selector)
     if workload["kind"] == "Deployment":
         replicasets = read.objects("ReplicaSet", namespace=evidence.namespace, label_selector=query) or []
-        evidence.replicasets = [rs for rs in replicasets if owned_by(rs, workload)]
+        evidence.replicasets = [rs for rs in replicasets if controlled_by(rs, workload)]  # by uid, never by name
     pods = [p for p in read.objects("Pod", namespace=evidence.namespace, label_selector=query,
                                     limit=MAX_POD_READS) or []
             if selector_matches(selector, labels_of(p))]
@@ -158,7 +157,7 @@ def _owner_of(read: _Reader, evidence: Evidence, pod: Obj) -> None:
             if evidence.workload is not None:
                 query = selector_query((evidence.workload.get("spec") or {}).get("selector"))
                 replicasets = read.objects("ReplicaSet", namespace=evidence.namespace, label_selector=query) or []
-                evidence.replicasets = [r for r in replicasets if owned_by(r, evidence.workload)]
+                evidence.replicasets = [r for r in replicasets if controlled_by(r, evidence.workload)]
 
 
 def _pods_by_prefix(read: _Reader, evidence: Evidence) -> None:
