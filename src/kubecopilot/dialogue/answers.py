@@ -78,7 +78,8 @@ def _choice(text: str, question: Question, names: Names, stopwords: frozenset[st
     if phrases.LIST_THEM.search(text):
         return Reply("list")
     corrected = phrases.correction(text)
-    said = corrected or text
+    said = phrases.NEGATED.sub(" ", corrected or text)  # "production not dev": dev is what it is not
+    said = _environment(said, options)
     reply = _by_name(said, options, stopwords)
     if reply is not None:
         return replace(reply, kind="correction", slot=question.slot) if corrected and reply.kind == "pick" else reply
@@ -113,6 +114,17 @@ def _by_name(text: str, options: tuple[Option, ...], stopwords: frozenset[str]) 
             option = next(o for o in options if o.value.lower() == close[0])
             return Reply("pick", option=option, note=fragment)
     return None
+
+
+def _environment(text: str, options: tuple[Option, ...]) -> str:
+    """"生产" for the production namespace, when it is one of the options."""
+    values = {o.value for o in options}
+    for word, names in phrases.ENVIRONMENTS.items():
+        if word in text:
+            name = next((n for n in names if n in values), None)
+            if name is not None:
+                return text.replace(word, f" {name} ")
+    return text
 
 
 def _earlier_slot(text: str, question: Question, names: Names) -> Reply | None:

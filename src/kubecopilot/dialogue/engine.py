@@ -32,7 +32,14 @@ from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.slots import NothingToPick
 from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, TextBlock, Turn
 from kubecopilot.dialogue.views import Views
-from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid, LLMUnavailable, ToolFailed
+from kubecopilot.errors import (
+    InputRejected,
+    KubeCopilotError,
+    LLMOutputInvalid,
+    LLMUnavailable,
+    StaleReference,
+    ToolFailed,
+)
 from kubecopilot.messages import language, say
 from kubecopilot.tools.ports import Gateway
 
@@ -157,10 +164,10 @@ class Conversation:
     def _vanished(self, exc: KubeCopilotError) -> Turn | None:
         """A namespace the session used was deleted: asked again with fresh options, not a bare "not found"."""
         m = _NAMESPACE_GONE.search(exc.message) if isinstance(exc, ToolFailed) else None
+        gone = exc.stale_value if isinstance(exc, StaleReference) else (m.group(1) if m else None)
         reading = self._reading
-        if m is None or reading is None:
+        if gone is None or reading is None:
             return None
-        gone = m.group(1)
         pending = self.session.pending
         request = pending.request if pending is not None else reading.request
         if gone not in (self.session.namespace, request.namespace):

@@ -28,8 +28,17 @@ CORRECTION_VALUE = re.compile(r"(?:[,，]\s*(?:是|it'?s|it is|i meant|but)\s*|\
                               r"([a-z0-9][a-z0-9\-.]*)\s*[.。!！]?\s*$", re.I)
 
 # "#12", "option 2", "第2个": a digit string over 6 long is not a choice (and never an int overflow)
-_NUMBER = re.compile(r"^\s*(?:#|no\.?\s*|number\s+|option\s+|choice\s+|选\s*|第)?\s*(\d{1,6})\s*(?:个|号|项|条)?\s*[.!。]?\s*$",
-                     re.I)
+_FILLER = r"(?:(?:uh|um|er|ok|okay|so|then|well|maybe|hmm|嗯|那|就|那就|我选|选)\s*[,，]?\s*)?"
+_NUMBER = re.compile(r"^\s*" + _FILLER + r"(?:#|no\.?\s*|number\s+|option\s+|choice\s+|选\s*|第)?\s*(\d{1,6})\s*"
+                     r"(?:个|号|项|条)?\s*(?:please|pls|thanks|吧|好了|就行)?\s*[.!。]?\s*$", re.I)
+_EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+               "ten": 10}
+_EN_NUMBER_REPLY = re.compile(r"^\s*(?:#|number\s+|option\s+|choice\s+)?(" + "|".join(_EN_NUMBERS) + r")\s*(?:please)?"
+                              r"\s*[.!]?\s*$", re.I)
+# an environment named in words, for the namespace of that name (the first one the cluster has)
+ENVIRONMENTS = {"生产环境": ("production", "prod"), "生产": ("production", "prod"), "开发环境": ("dev", "development"),
+                "开发": ("dev", "development"), "测试环境": ("test", "staging", "qa"), "预发": ("staging",)}
+NEGATED = re.compile(r"\bnot\s+(?:the\s+)?[a-z0-9][a-z0-9\-.]*|不是\s*[a-z0-9][a-z0-9\-.]*", re.I)
 _NEGATIVE = re.compile(r"^\s*(?:#|option\s+)?-\s*(\d{1,6})\s*$")
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _ZH_ORDINAL = re.compile(r"^\s*(?:那|就|选|要|我要|那就|就要)?\s*(倒数)?\s*第\s*([一二两三四五六七八九十]|\d{1,2})\s*"
@@ -63,6 +72,9 @@ def choice_number(text: str) -> int | None:
     m = _EN_ORDINAL_REPLY.match(text)
     if m:
         return _EN_ORDINALS[m.group(1).lower()]
+    m = _EN_NUMBER_REPLY.match(text)
+    if m:
+        return _EN_NUMBERS[m.group(1).lower()]
     return None
 
 

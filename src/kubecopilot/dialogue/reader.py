@@ -31,17 +31,15 @@ from kubecopilot.dialogue.intents import (
 )
 from kubecopilot.dialogue.inventory import Names
 from kubecopilot.dialogue.models import RoutedRequest
-from kubecopilot.dialogue.reading import Mention, Note, Reading, Reply, SessionView
+from kubecopilot.dialogue.reading import FOLLOW_UPS, SURE, UNSURE, Mention, Note, Reading, Reply, SessionView
 from kubecopilot.dialogue.registry import CHANGE_INTENTS
 from kubecopilot.errors import InputRejected
 
 MAX_INPUT_CHARS = 2000  # one chat message; longer text is refused before any pattern runs (issue 14)
-SURE, UNSURE = 0.9, 0.6
 CONFIDENT = 0.75  # at or above this, an LLM-enabled session does not ask the coordinator
 NAMED_THING_INTENTS = ("logs", "describe", "diagnose")  # what people most often want of a thing they only named
 NODE_INTENTS = ("diagnose", "describe", "events")  # a node has no logs
 TARGET_INTENTS = frozenset({"logs", "describe", "events", "diagnose", "show_yaml"})
-FOLLOW_UPS = frozenset({"unknown", "choose", "cancel"})
 LISTS = frozenset({"list_pods", "list_deployments", "list_services", "list_nodes", "list_namespaces", "list_clusters",
                    "unhealthy_pods", "warning_events", "cluster_status", "scan"})
 PLACE_READS = frozenset({"list_pods", "list_deployments", "list_services", "events", "warning_events", "unhealthy_pods",
@@ -54,8 +52,12 @@ _MOST_RESTARTS = re.compile(r"\bmost restarts?\b|\brestarts? the most\b|\bmost[-
                             r"\bhighest restart|\btop restart|重启次数最多|重启最多|重启最频繁|重启得最多|重启次数最高", re.I)
 _ALL = re.compile(r"\ball of them\b|\bthem all\b|\ball (?:the |these |those )?(?:fixes|problems|issues|of these|of those)\b|"
                   r"\beach of them\b|\beverything\b|全部|都修|所有问题|这些都|一起修|全都|都修复|所有的问题", re.I)
-_NAME_SLOT = re.compile(r"\b(?:of|for|about|pod|deployment|deploy|node|named|called)\s+(?:the\s+|a\s+|an\s+|my\s+)?$|^\s*$")
-_PREVIOUS = re.compile(r"\bprevious\b|\bprior\b|\blast crash|上一次|之前的|崩溃前|上次")
+_NAME_SLOT = re.compile(r"\b(?:of|for|about|pod|deployment|deploy|node|named|called)\s+(?:the\s+|a\s+|an\s+|my\s+)?$")
+_SWITCH = re.compile(r"^\s*(?:please\s+|now\s+|ok\s+|let'?s\s+)?(?:use|go to|switch(?: over)? to|move to|change to|work in|"
+                     r"jump to|切到|切换到|切换|进入|去)\b|^\s*(?:切到|切换到|切换|进入|去)", re.I)
+_WHOLE_CLUSTER = re.compile(r"\bcluster\b|\bk8s\b|\bkubernetes\b|集群", re.I)
+_PREVIOUS = re.compile(r"\bprevious\b|\bprior\b|\blast crash|\bbefore (?:it|the (?:last )?crash)|\bcrashed container\b|"
+                       r"上一次|之前的|崩溃前|崩溃之前|上次|挂之前")
 _REQUESTS_ONLY = re.compile(r"\brequests?\b|请求")
 _LIMITS = re.compile(r"\blimits?\b|限制")
 
@@ -171,7 +173,8 @@ def _places(lowered: str, names: Names) -> _Places:
         for pattern in patterns:
             for m in pattern.finditer(lowered):
                 word = linking.Word(m.group(1), m.start(1), m.end(1))
-                if word.text in vocabulary().stopwords and not explicit or word.text.isdigit():
+                if word.text.isdigit() or word.text in vocabulary().stopwords and \
+                        linking.link(word, names, ("namespace",), fuzzy=False, partial=False) is None:
                     continue
                 if _place(found, word, names, explicit, m.span()):
                     return _bare_cluster(found, lowered, names)
@@ -205,13 +208,33 @@ def _place(found: _Places, word: linking.Word, names: Names, explicit: bool, spa
     return True
 
 
+def _environment(found: _Places, lowered: str, names: Names) -> bool:
+    """"生产环境的 pod": an environment named in words, when a namespace of that name exists."""
+    for word, candidates in phrases.ENVIRONMENTS.items():
+        if word in lowered:
+            known = {n.name for n in names.of("namespace")}
+            name = next((c for c in candidates if c in known), None)
+            if name is not None:
+                found.namespace = Mention("namespace", name, "exact", said=word)
+                found.notes.append(Note.of("took_name", said=word, name=name))
+                return True
+    return False
+
+
 def _bare_places(found: _Places, lowered: str, names: Names) -> _Places:
-    """"dev 下面有哪些 pod", "list dev pods": a word that is exactly one namespace's name."""
-    for word in linking.words(lowered, vocabulary().stopwords, (), skip=found.spans):
-        linked = linking.link(word, names, ("namespace",), fuzzy=False, partial=False)
+    """"dev 下面有哪些 pod", "list dev pods": a word that is exactly one namespace's name (or a typo of one)."""
+    if _environment(found, lowered, names):
+        return _bare_cluster(found, lowered, names)
+    words = linking.words(lowered, vocabulary().stopwords, (), skip=found.spans)
+    exact = ((w, linking.link(w, names, ("namespace",), fuzzy=False, partial=False)) for w in words)
+    typo = ((w, linking.link(w, names, ("namespace",), partial=False)) for w in words if len(w.text) >= 6
+            and linking.link(w, names, ("node", "deployment", "pod"), fuzzy=False) is None)
+    for word, linked in (*exact, *typo):
         if linked is not None:
             found.namespace, found.unknown = linked, None
             found.spans.append(word.span)
+            if linked.how == "fuzzy":
+                found.notes.append(Note.of("took_name", said=word.text, name=linked.name))
             break
     return _bare_cluster(found, lowered, names)
 
@@ -235,6 +258,7 @@ def _target(lowered: str, words: list[linking.Word], marked: list[linking.Word],
     """The thing the request is about: a marked name, else the first word linked to a node, workload or pod, else
     (where a name is expected) the unlinked word in a name's place."""
     taken = {m.name for m in (places.namespace, places.cluster) if m is not None}
+    taken |= {w.text for w in words if linking.link(w, names, ("namespace", "cluster"), fuzzy=False, partial=False)}
     for word in marked:
         if word.text not in taken:
             linked = linking.link(word, names, ("node", "deployment", "pod"))
@@ -263,8 +287,14 @@ def _shape(reading: Reading, intent: str, lowered: str, blanked: str, places: _P
         intent = other
     if intent == "scan" and target is not None and target.linked:
         intent = "diagnose"  # "billing-api 有什么问题": that thing, not the whole cluster
-    if intent == "cluster_status" and target is not None:
+    if intent == "cluster_status" and target is not None and target.linked:
         intent = "describe"  # "status of cart-service" is about one thing, not the cluster
+    if intent == "cluster_status" and kind == "node" and target is None:
+        intent = "list_nodes"  # "节点状态怎么样": the nodes' states
+    if intent == "diagnose" and target is None and _WHOLE_CLUSTER.search(lowered) and not has_pronoun(lowered):
+        intent = "cluster_status"  # "集群健康吗", "is the cluster ok?": the cluster, not one thing
+    if intent == "unknown" and (places.namespace or places.cluster) and _SWITCH.search(lowered):
+        return _unsure_cleared(reading, "switch_context")  # "use the production namespace", "go to dev"
     unhealthy = bool(_UNHEALTHY.search(lowered)) and target is None
     listed = LIST_OF_KIND.get(kind or "")
     if _MOST_RESTARTS.search(lowered) and target is None and kind in (None, "pod", "deployment", "service"):

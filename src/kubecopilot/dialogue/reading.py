@@ -16,6 +16,8 @@ from typing import Any, Literal
 from kubecopilot.dialogue.models import RoutedRequest
 from kubecopilot.dialogue.turns import Option
 
+SURE, UNSURE = 0.9, 0.6  # a reading's confidence: the rules are sure / they offer what they read as one choice
+FOLLOW_UPS = frozenset({"unknown", "choose", "cancel"})  # the conversation's own intents (no handler)
 MentionKind = Literal["cluster", "namespace", "node", "deployment", "pod", "object"]
 HowMatched = Literal["exact", "prefix", "part", "fuzzy", "marked", "unlinked", "reference", "owner", "successor", "row"]
 ReplyKind = Literal["pick", "list", "cancel", "yes", "no", "value", "narrowed", "correction", "invalid"]

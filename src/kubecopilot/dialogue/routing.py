@@ -11,8 +11,7 @@ from kubecopilot.dialogue import fixes, handlers
 from kubecopilot.dialogue.clarify import INTENT_SLOT, did_you_mean
 from kubecopilot.dialogue.kit import Kit
 from kubecopilot.dialogue.models import RoutedRequest
-from kubecopilot.dialogue.reader import FOLLOW_UPS, SURE
-from kubecopilot.dialogue.reading import Reading, Reply
+from kubecopilot.dialogue.reading import FOLLOW_UPS, SURE, Reading, Reply
 from kubecopilot.dialogue.registry import FREE_SLOTS, kind_name, spec
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.slots import SlotFiller, parse_free_value
