@@ -25,6 +25,7 @@ INPUT_VOCABULARY = {
     "dialogue/extract.py": "replica counts, quantities and namespaces in a request",
     "dialogue/reader.py": "words for unhealthy, the most restarts, all of them, previous",
     "dialogue/linking.py": "words that mark a name (名为, 叫)",
+    "dialogue/places.py": "words that name a place",
     "ui/repl.py": "EXIT_WORDS, CLEAR_WORDS",
     "ui/plan_view.py": "YES / NO to a plan",
     "ui/completion.py": "the NAME column of a Chinese table",

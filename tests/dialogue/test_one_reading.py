@@ -18,7 +18,7 @@ from kubecopilot.dialogue.reading import Recent, SessionView
 from kubecopilot.dialogue.turns import Answer, Ask
 
 DIALOGUE = Path(reader.__file__).resolve().parent
-WORD_READERS = {"intents", "phrases", "answers", "linking", "kubectl", "references", "reader"}
+WORD_READERS = {"intents", "phrases", "answers", "linking", "kubectl", "references", "places", "reader"}
 # what reads the reading, never the words (the engine may call the reader: it is the one stage)
 DOWNSTREAM = ["routing", "slots", "handlers", "flows", "fixes", "views", "cluster_view", "changes_view", "health",
               "clarify", "kit", "session", "changes", "scan_answer"]

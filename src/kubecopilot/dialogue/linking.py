@@ -21,6 +21,7 @@ from kubecopilot.dialogue.reading import HowMatched, Mention, MentionKind
 LINK_ORDER = ("namespace", "cluster", "node", "deployment", "pod")
 FUZZY_CUTOFF = 0.85  # "prodution" → production (0.95), "billing-apl" → billing-api (0.91); "checking" ↛ checkout
 _BOUNDARY = "-."
+_ORDINAL = re.compile(r"^(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 _KIND: dict[str, MentionKind] = {"namespace": "namespace", "cluster": "cluster", "node": "node", "deployment": "deployment",
                                  "pod": "pod"}
 _MARKED = (  # the person marked the next word as a name: it is a filter even when it matches nothing
@@ -49,6 +50,7 @@ def words(text: str, stopwords: frozenset[str], keywords: Iterable[str], skip: I
     for m in TOKEN.finditer(text):
         token = m.group(0).strip(".")
         if (len(token) < 2 or token in stopwords or token.isdigit() or QUANTITY_TOKEN.match(token) or ":" in token
+                or _ORDINAL.match(token)
                 or "/" in token or "@" in token or any(s <= m.start() < e for s, e in skipped)):
             continue
         if len(token) >= 4 and "-" not in token and difflib.get_close_matches(token, vocab, n=1, cutoff=0.8):

@@ -16,7 +16,7 @@ matches it and offers what there is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, cast
 
 from kubecopilot.dialogue import answers, extract, kubectl, linking, phrases, references
@@ -31,6 +31,8 @@ from kubecopilot.dialogue.intents import (
 )
 from kubecopilot.dialogue.inventory import Names
 from kubecopilot.dialogue.models import RoutedRequest
+from kubecopilot.dialogue.places import Places
+from kubecopilot.dialogue.places import find as find_places
 from kubecopilot.dialogue.reading import FOLLOW_UPS, SURE, UNSURE, Mention, Note, Reading, Reply, SessionView
 from kubecopilot.dialogue.registry import CHANGE_INTENTS
 from kubecopilot.errors import InputRejected
@@ -123,22 +125,12 @@ def _short(said: str, lowered: str, lang: str) -> Reading | None:
 # --- 3. a request ---------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Places:
-    namespace: Mention | None = None
-    cluster: Mention | None = None
-    unknown: str | None = None  # "in staging": marked as a place, names no namespace
-    explicit: bool = False  # "-n qa", "namespace qa": a namespace even if no list has it
-    spans: list[tuple[int, int]] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-
-
 def _request(said: str, lowered: str, lang: str, view: SessionView, names: Names) -> Reading:
     command = kubectl.translate(lowered)
     if command is not None:
         return _command(said, lang, command, view, names)
     vocab = vocabulary()
-    places = _places(lowered, names)
+    places = find_places(lowered, names)
     here = names.in_cluster(places.cluster.name if places.cluster else None)
     blanked = extract.blank(lowered, places.spans)
     classified = classify(blanked if matching_intents(blanked) else lowered)
@@ -159,102 +151,8 @@ def _request(said: str, lowered: str, lang: str, view: SessionView, names: Names
     return _finish(reading, classified.read_as, lowered, places, target, here, has_pronoun(lowered), words)
 
 
-def _places(lowered: str, names: Names) -> _Places:
-    """The cluster and the namespace the text names, and the spans that name them (left out of the intent)."""
-    found = _Places()
-    for pattern in extract.CLUSTER_MARKED:
-        m = pattern.search(lowered)
-        if m and m.group(1) not in vocabulary().stopwords:
-            linked = linking.link(linking.Word(m.group(1), m.start(1), m.end(1)), names, ("cluster",), partial=False)
-            found.cluster = linked or Mention("cluster", m.group(1), "marked", said=m.group(1))
-            found.spans.append(m.span())
-            break
-    for explicit, patterns in ((True, extract.EXPLICIT_NS), (False, extract.PLACE_NS)):
-        for pattern in patterns:
-            for m in pattern.finditer(lowered):
-                word = linking.Word(m.group(1), m.start(1), m.end(1))
-                if word.text.isdigit() or word.text in vocabulary().stopwords and \
-                        linking.link(word, names, ("namespace",), fuzzy=False, partial=False) is None:
-                    continue
-                if _place(found, word, names, explicit, m.span()):
-                    return _bare_cluster(found, lowered, names)
-    return _bare_places(found, lowered, names)
-
-
-def _place(found: _Places, word: linking.Word, names: Names, explicit: bool, span: tuple[int, int]) -> bool:
-    """One word marked as a place: a namespace (exact, "prod" for production, a typo), a cluster, or unknown."""
-    linked = (linking.link(word, names, ("namespace",), partial=False) or linking.abbreviation(word, names)
-              or (None if explicit else linking.link(word, names, ("cluster",), partial=False)))
-    if linked is None and not names.of("namespace"):  # the namespaces cannot be read: not judged
-        if explicit:
-            found.namespace, found.explicit = Mention("namespace", word.text, "marked", said=word.text), True
-            found.spans.append(span)
-        return explicit
-    if linked is None and not explicit:
-        if linking.link(word, names, ("node", "deployment", "pod"), fuzzy=False) is not None:
-            return False  # "in billing-api": a thing, not a place
-        found.unknown = found.unknown or word.text
-        return False
-    if linked is not None and linked.kind == "cluster":
-        found.cluster = found.cluster or linked
-    else:
-        found.namespace = linked or Mention("namespace", word.text, "marked", said=word.text, span=word.span)
-        found.explicit = explicit
-        if linked is None:
-            found.unknown = word.text
-    if linked is not None and linked.how == "fuzzy" or linked is not None and linked.name != word.text:
-        found.notes.append(Note.of("took_name", said=word.text, name=linked.name))
-    found.spans.append(span if explicit else word.span)
-    return True
-
-
-def _environment(found: _Places, lowered: str, names: Names) -> bool:
-    """"生产环境的 pod": an environment named in words, when a namespace of that name exists."""
-    for word, candidates in phrases.ENVIRONMENTS.items():
-        if word in lowered:
-            known = {n.name for n in names.of("namespace")}
-            name = next((c for c in candidates if c in known), None)
-            if name is not None:
-                found.namespace = Mention("namespace", name, "exact", said=word)
-                found.notes.append(Note.of("took_name", said=word, name=name))
-                return True
-    return False
-
-
-def _bare_places(found: _Places, lowered: str, names: Names) -> _Places:
-    """"dev 下面有哪些 pod", "list dev pods": a word that is exactly one namespace's name (or a typo of one)."""
-    if _environment(found, lowered, names):
-        return _bare_cluster(found, lowered, names)
-    words = linking.words(lowered, vocabulary().stopwords, (), skip=found.spans)
-    exact = ((w, linking.link(w, names, ("namespace",), fuzzy=False, partial=False)) for w in words)
-    typo = ((w, linking.link(w, names, ("namespace",), partial=False)) for w in words if len(w.text) >= 6
-            and linking.link(w, names, ("node", "deployment", "pod"), fuzzy=False) is None)
-    for word, linked in (*exact, *typo):
-        if linked is not None:
-            found.namespace, found.unknown = linked, None
-            found.spans.append(word.span)
-            if linked.how == "fuzzy":
-                found.notes.append(Note.of("took_name", said=word.text, name=linked.name))
-            break
-    return _bare_cluster(found, lowered, names)
-
-
-def _bare_cluster(found: _Places, lowered: str, names: Names) -> _Places:
-    if found.cluster is not None:
-        return found
-    for word in linking.words(lowered, vocabulary().stopwords, (), skip=found.spans):
-        linked = linking.link(word, names, ("cluster",), partial=False, fuzzy=len(word.text) >= 8)
-        if linked is not None:
-            found.cluster = linked
-            found.spans.append(word.span)
-            if linked.how == "fuzzy":
-                found.notes.append(Note.of("took_name", said=word.text, name=linked.name))
-            break
-    return found
-
-
 def _target(lowered: str, words: list[linking.Word], marked: list[linking.Word], names: Names, intent: str,
-            places: _Places) -> tuple[Mention | None, list[Note]]:
+            places: Places) -> tuple[Mention | None, list[Note]]:
     """The thing the request is about: a marked name, else the first word linked to a node, workload or pod, else
     (where a name is expected) the unlinked word in a name's place."""
     taken = {m.name for m in (places.namespace, places.cluster) if m is not None}
@@ -278,7 +176,7 @@ def _target(lowered: str, words: list[linking.Word], marked: list[linking.Word],
     return None, []
 
 
-def _shape(reading: Reading, intent: str, lowered: str, blanked: str, places: _Places, target: Mention | None) -> Reading:
+def _shape(reading: Reading, intent: str, lowered: str, blanked: str, places: Places, target: Mention | None) -> Reading:
     """The intent the words mean once their names are known."""
     kind = kind_named(blanked) or (target.kind if target is not None and target.linked else None)
     matched = matching_intents(blanked) if intent == "switch_context" else []
@@ -313,7 +211,7 @@ def _unsure_cleared(reading: Reading, intent: str, **changes: Any) -> Reading:
                    **changes)
 
 
-def _finish(reading: Reading, read_as: str, lowered: str, places: _Places, target: Mention | None, names: Names,
+def _finish(reading: Reading, read_as: str, lowered: str, places: Places, target: Mention | None, names: Names,
             pronoun: bool, words: list[linking.Word]) -> Reading:
     """The request's slots from the reading, and how sure the rules are."""
     intent, unsure, candidates = reading.intent, reading.unsure, reading.candidates

@@ -149,7 +149,7 @@ class Views:
         rows = [([r.namespace or ""] if namespace is None else []) + [r.name, r.ready or "", r.age or ""] for r in records]
         columns = (["NAMESPACE"] if namespace is None else []) + ["NAME", "READY", "AGE"]
         where = namespace or say("all_namespaces", self.lang)
-        title = say("title_deployments_unavailable" if only_unhealthy else "title_deployments", self.lang, where=where)
+        title = say("title_deployments_unavailable" if only_unhealthy else "title_deployments_in", self.lang, where=where)
         self.session.show_rows([EntityRef("deployment", r.name, r.namespace) for r in records])
         suggestions = [suggestion("diagnose", self.lang, f"diagnose deployment {r.name} -n {r.namespace}", name=r.name)
                        for r in records[:2]] if only_unhealthy else []
@@ -158,7 +158,10 @@ class Views:
             key = "all_available" if only_unhealthy and not target else "no_match"
             text = say(key, self.lang, count=len(everything), what=say("noun_deployment", self.lang), where=where,
                        target=target or "")
-            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=text)], suggestions=suggestions)
+            shown = [([r.namespace or ""] if namespace is None else []) + [r.name, r.ready or "", r.age or ""]
+                     for r in everything] if target else []  # a name that matches nothing: what there is
+            blocks: list[Any] = [TextBlock(text=text)] + ([TableBlock(columns=columns, rows=shown)] if shown else [])
+            return Answer(title=title, source=reads.source, blocks=blocks, suggestions=suggestions)
         return Answer(title=title, source=reads.source, blocks=[TableBlock(columns=columns, rows=rows)],
                       suggestions=suggestions)
 
