@@ -51,6 +51,10 @@ def test_undo_in_words_proposes_the_rollback_of_the_last_executed_plan(app, sand
     talk.approve(undo.plan_id, yes)
     assert deployment(sandbox, "cart-service-v1")["spec"]["replicas"] == 1
     assert talk.session.executed[0].undoes == plan.plan_id
+    redo = talk.handle("undo")  # the last change not undone is the undo itself: undoing it puts the change back
+    assert isinstance(redo, PlanProposal)
+    talk.approve(redo.plan_id, yes)
+    assert deployment(sandbox, "cart-service-v1")["spec"]["replicas"] == 3
 
 
 def test_fix_all_of_them_proposes_one_plan_per_fix_each_approved(app, sandbox):
@@ -105,5 +109,7 @@ def test_the_overview_marks_this_sessions_cluster_and_says_which_is_degraded(tal
     assert "prod-node-3" in str(turn.blocks) and "degraded" in str(turn.blocks)
     nodes = talk.handle("which nodes are not ready?")
     assert isinstance(nodes, Answer) and [r[0] for r in nodes.blocks[0].rows] == ["prod-node-3"]
+    one_row = talk.handle("describe it")  # the table of one row just shown
+    assert isinstance(one_row, Answer) and one_row.title == "Node prod-node-3"
     described = talk.handle("describe prod-node-3")
     assert isinstance(described, Answer) and "prod-node-3" in described.title and "None" not in described.title

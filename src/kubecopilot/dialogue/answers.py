@@ -62,8 +62,9 @@ def _free(text: str, question: Question) -> Reply:
         return Reply("pick", option=exact)
     if phrases.LIST_THEM.search(text):
         return Reply("list")
-    corrected = phrases.correction(text)
-    return Reply("value", value=corrected or text) if text else Reply("invalid", value=text)
+    said = phrases.correction(text) or text
+    number = phrases.number_word(said)  # "three", "三个": a count in words
+    return Reply("value", value=str(number) if number is not None else said) if text else Reply("invalid", value=text)
 
 
 def _choice(text: str, question: Question, names: Names, stopwords: frozenset[str]) -> Reply | None:

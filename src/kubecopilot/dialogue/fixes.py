@@ -127,7 +127,9 @@ def undo(kit: Kit, job: PendingRequest) -> Turn:
     """"undo that", "撤销刚才的操作": the rollback of the last plan this session executed (of the named workload, if
     one is named), proposed like any plan — the person approves it."""
     target = job.request.target
-    done = [e for e in kit.session.executed if e.undoes is None and (target is None or e.ref.name == target)]
+    undone = {e.undoes for e in kit.session.executed if e.undoes}
+    # the last change not undone yet (an undo itself included: undoing it puts the change back)
+    done = [e for e in kit.session.executed if e.plan_id not in undone and (target is None or e.ref.name == target)]
     if not done:
         return Answer(title=say("nothing_to_undo", kit.lang),
                       suggestions=[suggestion("rollback", kit.lang, f"rollback {target}", name=target)] if target else [])

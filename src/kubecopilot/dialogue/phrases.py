@@ -78,6 +78,21 @@ def choice_number(text: str) -> int | None:
     return None
 
 
+_ZH_COUNT = re.compile(r"^\s*(?:改成|改为|扩到|缩到|设为|到)?\s*([一二两三四五六七八九十])\s*(?:个|份|台)?\s*(?:副本|实例|吧)?\s*[.。!！]?\s*$")
+_EN_COUNT = re.compile(r"\b(" + "|".join(_EN_NUMBERS) + r")\b", re.I)
+
+
+def number_word(text: str) -> int | None:
+    """A count said in words, for an open question ("three", "make it five", "三个"); None when there is none."""
+    m = _ZH_COUNT.match(text)
+    if m:
+        return _ZH_DIGITS[m.group(1)]
+    if re.search(r"\d", text):
+        return None
+    words = _EN_COUNT.findall(text)
+    return _EN_NUMBERS[words[0].lower()] if len(words) == 1 else None
+
+
 def negative_number(text: str) -> int | None:
     """"-1" typed as an answer: a number that picks nothing (never "the last one")."""
     m = _NEGATIVE.match(text)

@@ -33,7 +33,17 @@ from kubecopilot.dialogue.inventory import Names
 from kubecopilot.dialogue.models import RoutedRequest
 from kubecopilot.dialogue.places import Places
 from kubecopilot.dialogue.places import find as find_places
-from kubecopilot.dialogue.reading import FOLLOW_UPS, SURE, UNSURE, Mention, Note, Reading, Reply, SessionView
+from kubecopilot.dialogue.reading import (
+    FOLLOW_UPS,
+    SURE,
+    UNSURE,
+    Mention,
+    MentionKind,
+    Note,
+    Reading,
+    Reply,
+    SessionView,
+)
 from kubecopilot.dialogue.registry import CHANGE_INTENTS
 from kubecopilot.errors import InputRejected
 
@@ -293,10 +303,12 @@ def from_model(routed: RoutedRequest, rules: Reading, names: Names) -> Reading:
     """The coordinator model's reading, its names linked to the cluster like the rules' names."""
     here = names.in_cluster(routed.cluster)
     mentions: list[Mention] = []
-    for value, kinds, where in ((routed.cluster, ("cluster",), names), (routed.namespace, ("namespace",), here),
-                                (routed.target, ("node", "deployment", "pod"), here)):
+    fields: tuple[tuple[str | None, MentionKind, tuple[str, ...], Names], ...] = (
+        (routed.cluster, "cluster", ("cluster",), names), (routed.namespace, "namespace", ("namespace",), here),
+        (routed.target, "object", ("node", "deployment", "pod"), here))
+    for value, kind, kinds, where in fields:
         if value:
-            word = linking.Word(value.lower(), 0, 0)
-            mentions.append(linking.link(word, where, kinds) or Mention("object", value, "unlinked", said=value))
+            linked = linking.link(linking.Word(value.lower(), 0, 0), where, kinds)
+            mentions.append(linked or Mention(kind, value, "unlinked", said=value))
     request = routed.model_copy(update={"language": rules.request.language})
     return Reading(rules.text, request, tuple(mentions), confidence=routed.confidence, language_said=rules.language_said)

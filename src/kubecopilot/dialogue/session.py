@@ -66,6 +66,7 @@ class Session:
     language: Language = "en"
     recent: list[EntityRef] = field(default_factory=list)  # most recent first
     rows: list[EntityRef] = field(default_factory=list)  # the rows of the last table shown
+    rows_newer: bool = False  # the last table came after the last entity talked about
     pending: PendingRequest | None = None
     choices: list[Suggestion] = field(default_factory=list)  # what a bare number picks (menu or suggestions)
     choices_origin: str = "menu"
@@ -88,6 +89,7 @@ class Session:
         known = next((e for e in self.recent if (e.kind, e.name, e.namespace) == (kind, name, namespace)), None)
         entity = EntityRef(kind, name, namespace, cluster or self.cluster, owner or (known.owner if known else None))
         self.recent = [entity, *[e for e in self.recent if e is not known]][:MAX_RECENT]
+        self.rows_newer = False
         if namespace:
             self.namespace = namespace
 
@@ -106,7 +108,7 @@ class Session:
         return found
 
     def show_rows(self, rows: list[EntityRef]) -> None:
-        self.rows = list(rows)
+        self.rows, self.rows_newer = list(rows), True
 
     def cured(self, kind: str, name: str, namespace: str | None) -> Executed | None:
         """The verified change of this session that cured this workload, if one did and was not undone."""
@@ -146,6 +148,9 @@ class Session:
                                 yes_no=pending.slot in YES_NO_SLOTS, free_text=pending.slot in FREE_SLOTS,
                                 filled=dict(pending.filled))
         recent = tuple(Recent(e.kind, e.name, e.namespace, e.owner) for e in self.recent)
+        if self.rows_newer and len(self.rows) == 1:  # "describe it" after a table of one row: that row
+            only = self.rows[0]
+            recent = (Recent(only.kind, only.name, only.namespace, only.owner), *recent)
         rows = tuple(Recent(e.kind, e.name, e.namespace, e.owner) for e in self.rows)
         return SessionView(cluster=self.cluster, namespace=self.namespace, language=self.language, question=question,
                            choices=len(self.choices), recent=recent, rows=rows, fixes=len(self.last_fixes),
