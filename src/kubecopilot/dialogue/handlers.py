@@ -69,7 +69,9 @@ def switch(kit: Kit, job: PendingRequest) -> Answer:
 
 
 def here(kit: Kit, job: PendingRequest) -> str | None:
-    """The namespace a list is for: the one answered, the one named, or the session's."""
+    """The namespace a list is for: the one answered, the one named, or the session's (none: every namespace)."""
+    if job.reading is not None and job.reading.everywhere and not job.request.namespace:
+        return None
     namespace: str | None = job.filled.get("namespace") or job.request.namespace or kit.session.namespace
     return namespace
 

@@ -32,7 +32,7 @@ _FILLER_EN = re.compile(
 _WRITE_VERBS = frozenset(
     "scale restart bounce reboot rollback roll revert undo set change update raise increase bump lower decrease "
     "reduce double give use switch delete kill remove fix remediate apply make rollout redeploy recreate upgrade "
-    "downgrade add take put".split())
+    "downgrade add take put drop destroy wipe nuke erase".split())
 _QUESTION_EN = re.compile(r"^\s*(which|what|whats|why|how|who|when|where|whose|is|are|was|were|do|does|did|has|have|"
                           r"should|shall|will|would|can|could|may|might)\b|\?|\bwhich\b|\bhow many\b|\bthe most\b", re.I)
 _QUESTION_WH_ZH = re.compile(r"为什么|为啥|怎么|哪|什么|多少|几次|几个|最多|最频繁|要不要|需不需要|该不该|应不应该|是否需要")

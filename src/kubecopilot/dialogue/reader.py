@@ -59,9 +59,13 @@ PLACE_READS = frozenset({"list_pods", "list_deployments", "list_services", "even
 LIST_OF_KIND = {"pod": "list_pods", "deployment": "list_deployments", "node": "list_nodes"}
 _WHICH = re.compile(r"\bwhich\b|哪个|哪些|哪一个")
 _UNHEALTHY = re.compile(r"\bnot (?:ready|available|running|healthy|ok)\b|\bunavailable\b|\bunhealthy\b|\bfailing\b|"
-                        r"\bbroken\b|\bdegraded\b|\bnotready\b|不可用|没就绪|未就绪|没有就绪|不健康|异常|有问题|挂了", re.I)
+                        r"\bbroken\b|\bdegraded\b|\bnotready\b|\bcrash(?:ing|looping|loop)?\b|\brestarting\b|"
+                        r"\berroring\b|不可用|没就绪|未就绪|没有就绪|不健康|异常|有问题|挂了|崩溃|在重启", re.I)
 _MOST_RESTARTS = re.compile(r"\bmost restarts?\b|\brestarts? the most\b|\bmost[- ]restarted\b|\brestart(?:ed)? most\b|"
+                            r"\b(?:sort(?:ed)?|order(?:ed)?) by restarts?\b|按重启次数|"
                             r"\bhighest restart|\btop restart|重启次数最多|重启最多|重启最频繁|重启得最多|重启次数最高", re.I)
+_WHERE = re.compile(r"\bwhich namespaces? (?:is|are|has|have)\b|\bwhere (?:is|are|does|do)\b|\bwhere\b.*\brunning\b|"
+                    r"在哪个命名空间|在哪里|在哪儿|在哪", re.I)
 _ALL = re.compile(r"\ball of them\b|\bthem all\b|\ball (?:the |these |those )?(?:fixes|problems|issues|of these|of those)\b|"
                   r"\beach of them\b|\beverything\b|全部|都修|所有问题|这些都|一起修|全都|都修复|所有的问题", re.I)
 _NAME_SLOT = re.compile(r"\b(?:of|for|about|pod|deployment|deploy|node|named|called)\s+(?:the\s+|a\s+|an\s+|my\s+)?$")
@@ -211,6 +215,8 @@ def _shape(reading: Reading, intent: str, lowered: str, blanked: str, places: Pl
         if listed == "list_pods":
             return _unsure_cleared(reading, "unhealthy_pods")
         return _unsure_cleared(reading, listed, only_unhealthy=True)
+    if _WHERE.search(lowered) and target is not None and target.linked and target.kind in ("deployment", "pod"):
+        return _unsure_cleared(reading, "list_pods", everywhere=True)  # "where is cart-service running": its pods
     if intent == "fix" and _ALL.search(lowered):
         return _unsure_cleared(reading, "fix", scope="all")
     return replace(reading, request=reading.request.model_copy(update={"intent": intent}))
@@ -296,7 +302,9 @@ def _command(said: str, lang: str, command: kubectl.Command, view: SessionView, 
                       namespace=namespace.name if namespace else None, cluster=cluster.name if cluster else None,
                       container=command.container, previous=command.previous, replicas=command.replicas,
                       image=command.image, confidence=SURE)
-    return Reading(said, request, tuple(mentions), confidence=SURE, unknown_place=unknown, notes=tuple(notes))
+    everywhere = bool({"-a", "-A", "--all-namespaces"} & set(command.flags))
+    return Reading(said, request, tuple(mentions), confidence=SURE, unknown_place=unknown, notes=tuple(notes),
+                   everywhere=everywhere)
 
 
 def from_model(routed: RoutedRequest, rules: Reading, names: Names) -> Reading:

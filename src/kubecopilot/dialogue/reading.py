@@ -122,6 +122,7 @@ class Reading:
     scope: Scope = "one"  # "fix all of them"
     only_unhealthy: bool = False  # "which deployments are not available", "nodes that are not ready"
     sort: Sort | None = None  # "which pods restart the most"
+    everywhere: bool = False  # "where is cart-service running", "kubectl get pods -A": every namespace
     unknown_place: str | None = None  # "in staging": a place the person named that the cluster does not have
     notes: tuple[Note, ...] = ()  # what the reading took for granted, to be said ("prodution" → production)
     language_said: str | None = None  # the language the message is written in (None: a bare name, number or "y")
