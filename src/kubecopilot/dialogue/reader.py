@@ -186,8 +186,30 @@ def _target(lowered: str, words: list[linking.Word], marked: list[linking.Word],
         unlinked.append(word)
     for word in unlinked:
         if "-" in word.text or any(c.isdigit() for c in word.text) or _NAME_SLOT.search(lowered[: word.start]):
+            elsewhere = _in_other_cluster(word, names, places)
+            if elsewhere is not None:
+                return elsewhere
             return Mention("object", word.text, "unlinked", said=word.text, span=word.span), []
     return None, []
+
+
+def _in_other_cluster(word: linking.Word, names: Names, places: Places) -> tuple[Mention, list[Note]] | None:
+    """"why is prod-node-3 not ready?" asked on dev-cluster: the one other cluster that has exactly that name."""
+    if places.cluster is not None:
+        return None
+    found: list[tuple[str, Mention]] = []
+    for other in names.of("cluster"):
+        if other.name == names.cluster or other.current and names.cluster is None:
+            continue
+        linked = linking.link(word, names.in_cluster(other.name), ("node", "deployment", "pod"), fuzzy=False,
+                              partial=False)
+        if linked is not None:
+            found.append((other.name, linked))
+    if len(found) != 1:
+        return None
+    cluster, linked = found[0]
+    places.cluster = Mention("cluster", cluster, "exact", said=cluster)
+    return linked, [Note.of("found_in_cluster", name=linked.name, cluster=cluster)]
 
 
 def _shape(reading: Reading, intent: str, lowered: str, blanked: str, places: Places, target: Mention | None) -> Reading:
