@@ -55,7 +55,7 @@ def _strings(tree: ast.Module) -> list[str]:
 
 # ... and the modules that note what a reading took for granted (``Note.of("key", …)``, said by the router)
 SPEAKS = re.compile(r"from kubecopilot(\.messages import| import .*\bmessages\b|\.dialogue\.views import .*\bsuggestion\b|"
-                    r"\.dialogue\.reading import .*\bNote\b)")
+                    r"\.dialogue\.reading import \(?[^)]*?\bNote\b)")
 
 
 def _speaking_code() -> str:

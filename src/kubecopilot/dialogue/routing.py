@@ -156,7 +156,8 @@ class Router:
         job = PendingRequest(request=req, filled={}, slot="namespace", reading=reading)
         filler = SlotFiller(self.kit.ctx.gateway, self.session, notices=self.kit.flows.notices)
         asked = filler.namespace_question(job, fresh=True)
-        if not isinstance(asked, Ask):
+        if not isinstance(asked, Ask):  # only one namespace has what was named: taken, and both said
+            self.kit.flows.notices.insert(0, why)
             job.filled["namespace"] = asked.value
             return self.proceed(job)
         self.session.pending = job
