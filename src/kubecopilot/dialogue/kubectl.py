@@ -79,9 +79,9 @@ def _command(verb: str, rest: list[str], flags: dict[str, str]) -> Command | Non
         replicas = flags.get("--replicas", "")
         return Command("scale", kind=kind, names=names, replicas=int(replicas) if replicas.isdigit() and len(replicas) <= 6
                        else None)
-    if verb == "delete" and rest:
+    if verb == "delete" and rest:  # of any kind: the whitelist then refuses what is not a pod, before any question
         kind, names = _object(rest)
-        return Command("delete_pod", kind=kind, names=names) if kind == "pod" else None
+        return Command("delete_pod", kind=kind, names=names) if kind else None
     if verb == "set" and rest[:1] == ["image"]:
         kind, names = _object(rest[1:2], default="deployment")
         container, _, image = (rest[2] if len(rest) > 2 else "").partition("=")

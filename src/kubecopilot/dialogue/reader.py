@@ -111,6 +111,8 @@ def _new_request_instead(reply: Reply, lowered: str, asked_for: str) -> bool:
     """"list clusters" while asked for a namespace is a new request; "the logs in dev" answers the logs' question."""
     if reply.kind in ("cancel", "yes", "no", "value"):
         return False
+    if kubectl.translate(lowered) is not None:
+        return True  # a kubectl command is a request of its own, whatever names it shares with the options
     classified = classify(lowered)
     if classified.unsure is not None or classified.intent in FOLLOW_UPS:
         return False
@@ -317,7 +319,7 @@ def _command(said: str, lang: str, command: kubectl.Command, view: SessionView, 
         word = linking.Word(command.names[0], 0, 0)
         target = linking.link(word, here, kinds) or Mention("object", word.text, "marked", said=word.text)
         mentions.append(target)
-    kind = command.kind if command.kind in ("pod", "deployment", "node", "statefulset", "service") else None
+    kind = command.kind if command.kind in ("pod", "deployment", "node", "statefulset", "service", "namespace") else None
     known = {n.name for n in here.of("namespace")}
     unknown = namespace.name if namespace is not None and known and namespace.name not in known else None
     request = _routed(lang, intent=command.intent, kind=kind, target=target.name if target else None,
