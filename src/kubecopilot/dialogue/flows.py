@@ -15,15 +15,15 @@ from kubecopilot.diagnosis.diagnose import analyze
 from kubecopilot.diagnosis.evidence import gather_evidence
 from kubecopilot.diagnosis.models import Diagnosis, FixSpec
 from kubecopilot.diagnosis.scan import diagnosis_for
-from kubecopilot.dialogue.changes import builder_for, diagnosed_targets, fix_from_slots, ref_of
+from kubecopilot.dialogue.changes import builder_for, diagnosed_targets, fix_from_slots, ref_of, refuse_known_broken
 from kubecopilot.dialogue.health import HealthCheck
-from kubecopilot.dialogue.phrases import NO, YES
 from kubecopilot.dialogue.ports import TurnContext
-from kubecopilot.dialogue.session import PendingRequest
+from kubecopilot.dialogue.session import EntityRef, Executed, PendingRequest
 from kubecopilot.dialogue.turns import Answer, Ask, DiagnosisBlock, ErrorTurn, Option, PlanProposal, TextBlock, Turn
 from kubecopilot.dialogue.views import suggestion
 from kubecopilot.errors import (
     Interrupted,
+    KubeCopilotError,
     LLMError,
     LLMOutputInvalid,
     LLMTooSlow,
@@ -74,6 +74,7 @@ class Flows:
         if self.ctx.brain is not None:
             diagnosis = self._llm_diagnosis(evidence, diagnosis)
         self.ctx.session.last_diagnosis = diagnosis
+        self.ctx.session.diagnosed = EntityRef(kind, name, namespace, self.ctx.session.cluster)
         suggestions = []
         if diagnosis.fix is not None:  # self-contained, so it also works as a one-shot `kubecopilot ask`
             fix = diagnosis.fix
@@ -174,7 +175,8 @@ class Flows:
         session = self.ctx.session
         self.ctx.progress(say("progress_planning", self.lang, action=fix.action, target=f"{fix.kind} {fix.namespace}/{fix.name}"))
         tier = registry().spec(source_prompt_id.split("@")[0]).risk_tier if source_prompt_id else None
-        builder = builder_for(fix, now=self.ctx.clock, replicasets=lambda: self._replicasets(fix.namespace))
+        builder = refuse_known_broken(builder_for(fix, now=self.ctx.clock, replicasets=lambda: self._replicasets(fix.namespace)),
+                                      session.broken_templates(fix.kind, fix.name, fix.namespace), self.lang)
         try:
             plan = self.ctx.plans.propose(ref_of(fix, session.cluster), builder, ai_rationale=rationale,
                                         source_prompt_id=source_prompt_id, prompt_risk_tier=tier,
@@ -208,7 +210,24 @@ class Flows:
                 return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id))
             return Answer(title=say("rejected", self.lang))
         self.ctx.progress(say("progress_executing", self.lang, summary=summarize(plan)))
-        return self._report(plan, plans.execute(plan.plan_id))  # the gateway evicts what the write touched
+        template = self._template(plan.resource)
+        report = plans.execute(plan.plan_id)  # the gateway evicts what the write touched
+        if report.outcome == "executed":
+            session = self.ctx.session
+            session.executed.insert(0, Executed(plan.plan_id, plan.resource, summarize(plan), report.verified, template,
+                                                undoes=session.undo_plans.get(plan.plan_id)))
+        return self._report(plan, report)
+
+    def _template(self, ref: Any) -> dict[str, Any] | None:
+        """The workload's pod template before a change: what it moved away from, if the change cures it."""
+        if ref.kind not in ("Deployment", "StatefulSet"):
+            return None
+        with contextlib.suppress(KubeCopilotError):
+            obj = self.ctx.gateway.invoke("get_resource", kind=ref.kind, name=ref.name, namespace=ref.namespace,
+                                          cluster=ref.cluster).data
+            template = ((obj or {}).get("spec") or {}).get("template")
+            return dict(template) if isinstance(template, dict) else None
+        return None
 
     def _report(self, plan: Any, report: Any) -> Turn:
         checks = [f"{c.mark} {c.text} — {c.detail}" for c in report.conditions]
@@ -222,9 +241,10 @@ class Flows:
             failed = PlanUnverified if any(c.state == "unverified" for c in report.conditions) else PlanNotVerified
             key = "executed_unverified" if failed is PlanUnverified else "executed_not_met"
             ref = plan.resource
-            return ErrorTurn(message="\n".join([say(key, self.lang, summary=summary), *checks]), code=failed.code,
-                             hint=say("executed_check_hint", self.lang,
-                                      command=f"diagnose {ref.kind.lower()} {ref.name} -n {ref.namespace}"))
+            # ✗: the new pods fail, and undoing is the first thing to offer; ?: nothing is known, look again
+            hint = (say("not_cured", self.lang, name=ref.name) if failed is PlanNotVerified else
+                    say("executed_check_hint", self.lang, command=f"diagnose {ref.kind.lower()} {ref.name} -n {ref.namespace}"))
+            return ErrorTurn(message="\n".join([say(key, self.lang, summary=summary), *checks]), code=failed.code, hint=hint)
         verification_text = say("executed", self.lang, summary=summary)
         if self.ctx.brain is not None:
             # The change is applied and code checked it; a model that is down or answers garbage only loses the
@@ -237,7 +257,7 @@ class Flows:
         again = [] if ref.kind == "Pod" else [suggestion("diagnose", self.lang, f"diagnose {ref.kind.lower()} {ref.name} -n {ref.namespace}",
                                                          name=ref.name)]
         return Answer(title=verification_text, blocks=[TextBlock(text="\n".join(checks))] if checks else [],
-                      suggestions=again + [suggestion("unhealthy", self.lang, "unhealthy pods")])
+                      suggestions=(again + [suggestion("unhealthy", self.lang, "unhealthy pods")])[:3])
 
     # --- health check --------------------------------------------------------------------------------------------
 
@@ -248,16 +268,12 @@ class Flows:
         return Ask(question=say("health_intro", self.lang), slot="confirm", steps=check.steps(),
                    options=[Option(value="yes", label=say("yes_run", self.lang)), Option(value="no", label=say("no_cancel", self.lang))])
 
-    def confirm_health_check(self, pending: PendingRequest, text: str) -> Turn | None:
-        if YES.match(text):
-            self.ctx.session.pending = None
-            self.ctx.progress(say("progress_health", self.lang))
-            return HealthCheck(self.ctx.gateway, self.ctx.session).run()
-        if NO.match(text):
-            self.ctx.session.pending = None
-            return Answer(title=say("cancelled", self.lang))
+    def confirm_health_check(self, yes: bool) -> Turn:
         self.ctx.session.pending = None
-        return None  # something else entirely: treat it as a new request
+        if not yes:
+            return Answer(title=say("cancelled", self.lang))
+        self.ctx.progress(say("progress_health", self.lang))
+        return HealthCheck(self.ctx.gateway, self.ctx.session).run()
 
     def _tell_redaction(self) -> None:
         if not self.ctx.session.redaction_told:

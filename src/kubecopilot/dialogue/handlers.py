@@ -1,27 +1,25 @@
 """One handler per intent, in one table keyed by the intent's name (``HANDLERS``).
 
 An intent's data — keywords, help, slots, the change it is — lives in ``intents.yaml`` (``registry.py``); here is only
-what each one does. An intent with slots runs once they are filled (logs, describe, events, diagnose, fix, and the
-changes, which become plans); one without answers at once (lists, overview, session commands). Every handler gets
-the same narrow ``Kit`` — the turn's context and the read-only views — never the conversation itself. The follow-up
-intents (choose, cancel, unknown) are the conversation's own and have no handler.
+what each one does. Every handler gets the same narrow ``Kit`` — the turn's context, the read-only views, the flows
+and this turn's names — and the request as read and filled (a ``PendingRequest``: its ``request``, its ``filled``
+slots and its ``reading``), never the conversation or the text. The follow-up intents (choose, cancel, unknown) are
+the conversation's own and have no handler.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from kubecopilot.dialogue.flows import Flows
-from kubecopilot.dialogue.models import RoutedRequest
-from kubecopilot.dialogue.ports import TurnContext
-from kubecopilot.dialogue.scan_answer import scan_answer
-from kubecopilot.dialogue.session import Session
+from kubecopilot.dialogue import fixes
+from kubecopilot.dialogue.changes_view import what_changed
+from kubecopilot.dialogue.cluster_view import cluster_status, list_clusters
+from kubecopilot.dialogue.kit import Kit
+from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock, Turn
-from kubecopilot.dialogue.understanding import KnownNames
-from kubecopilot.dialogue.views import Views, suggestion
-from kubecopilot.messages import Language, say
+from kubecopilot.dialogue.views import suggestion
+from kubecopilot.messages import say
 
 QUICK_COMMANDS: list[tuple[str, str]] = [  # (label: a suggestion key, command)
     ("clusters", "list clusters"),
@@ -33,31 +31,7 @@ QUICK_COMMANDS: list[tuple[str, str]] = [  # (label: a suggestion key, command)
 ]
 
 
-@dataclass
-class Kit:
-    """What handlers share during a turn: the ports and session (``ctx``), the reads, the multi-step flows."""
-
-    ctx: TurnContext
-    views: Views
-    flows: Flows
-    names: KnownNames
-
-    @property
-    def session(self) -> Session:
-        return self.ctx.session
-
-    @property
-    def lang(self) -> Language:
-        return self.ctx.session.language
-
-
-Handler = Callable[[Kit, RoutedRequest, dict[str, Any], str], Turn]  # (kit, request, filled slots, what was typed)
-Direct = Callable[[Kit, RoutedRequest], Turn]
-
-
-def _direct(answer: Direct) -> Handler:
-    """A handler for an intent without slots: it needs neither filled slots nor the text."""
-    return lambda kit, req, filled, text: answer(kit, req)
+Handler = Callable[[Kit, PendingRequest], Turn]
 
 
 def menu(session: Session) -> Answer:
@@ -69,96 +43,119 @@ def menu(session: Session) -> Answer:
     return Answer(title=say("title_quick_commands", lang), blocks=[TableBlock(columns=["#", "COMMAND"], rows=rows)])
 
 
-def refresh_cache(kit: Kit, req: RoutedRequest | None = None) -> Answer:
+def refresh_cache(kit: Kit, job: PendingRequest | None = None) -> Answer:
     return Answer(title=say("cache_cleared", kit.lang, count=kit.ctx.gateway.refresh_cache()))
 
 
-def show_help(kit: Kit, req: RoutedRequest) -> Answer:
+def show_help(kit: Kit, job: PendingRequest) -> Answer:
     return Answer(title="KubeCopilot", blocks=[TextBlock(text=say("help", kit.lang)), *menu(kit.session).blocks])
 
 
-def show_context(kit: Kit, req: RoutedRequest) -> Answer:
+def show_context(kit: Kit, job: PendingRequest) -> Answer:
     rows = [[k, str(v)] for k, v in kit.session.context().items()]
     return Answer(title=say("title_context", kit.lang), blocks=[TableBlock(columns=["", ""], rows=rows)])
 
 
-def switch(kit: Kit, req: RoutedRequest) -> Answer:
+def switch(kit: Kit, job: PendingRequest) -> Answer:
     """"switch to prod-cluster", "切换到 dev": the cluster was set by routing; set the namespace here."""
+    req = job.request
     if not req.cluster and not req.namespace:
-        return kit.views.list_clusters()
+        return list_clusters(kit.ctx.gateway, kit.session)
     if req.namespace:
         kit.session.set_namespace(req.namespace)
-    return Answer(title=say("switched", kit.lang, cluster=kit.session.cluster or _current_cluster(kit),
+    current = kit.session.cluster or next((n.name for n in kit.names.of("cluster") if n.current), None)
+    return Answer(title=say("switched", kit.lang, cluster=current or say("current_cluster", kit.lang),
                             namespace=kit.session.namespace or "—"))
 
 
-def _current_cluster(kit: Kit) -> str:
-    """The server's current cluster by name (the session says None for "whatever the server calls current")."""
-    records = kit.names.records("list_clusters", read=True, cluster=kit.session.cluster)
-    current = next((r.name for r in records if r.raw.get("current")), None)
-    return current or say("current_cluster", kit.lang)
+def here(kit: Kit, job: PendingRequest) -> str | None:
+    """The namespace a list is for: the one answered, the one named, or the session's (none: every namespace)."""
+    if job.reading is not None and job.reading.everywhere and not job.request.namespace:
+        return None
+    namespace: str | None = job.filled.get("namespace") or job.request.namespace or kit.session.namespace
+    return namespace
 
 
-def _here(kit: Kit, req: RoutedRequest) -> str | None:
-    return req.namespace or kit.session.namespace
+def logs(kit: Kit, job: PendingRequest) -> Turn:
+    ns: str = job.filled.get("namespace") or ""
+    pod = job.filled["pod"]
+    kit.session.remember("pod", pod, ns, owner=_owner(kit, pod, ns))
+    kit.ctx.progress(say("progress_logs", kit.lang, where=f"{ns}/{pod}"))
+    return kit.views.logs(ns, pod, previous=job.request.previous)
 
 
-def logs(kit: Kit, req: RoutedRequest, filled: dict[str, Any], text: str) -> Turn:
-    ns: str = filled.get("namespace") or ""
-    kit.session.remember("pod", filled["pod"], ns)
-    kit.ctx.progress(say("progress_logs", kit.lang, where=f"{ns}/{filled['pod']}"))
-    return kit.views.logs(ns, filled["pod"], previous=req.previous)
-
-
-def describe_or_events(kit: Kit, req: RoutedRequest, filled: dict[str, Any], text: str) -> Turn:
-    ns: str | None = filled.get("namespace")
-    kind, _, name = (filled.get("object") or "/").partition("/")
+def describe_or_events(kit: Kit, job: PendingRequest) -> Turn:
+    ns: str | None = job.filled.get("namespace")
+    kind, _, name = (job.filled.get("object") or "/").partition("/")
+    intent = job.request.intent
     if name:
-        kit.session.remember(kind, name, ns)
-    step = ("progress_describe" if req.intent == "describe" else "progress_events") if name else "progress_events_in"
-    kit.ctx.progress(say(step, kit.lang, where=f"{ns}/{name}", namespace=ns))
-    if req.intent == "describe":
+        kit.session.remember(kind, name, ns, owner=_owner(kit, name, ns) if kind == "pod" else None)
+    step = {"describe": "progress_describe", "show_yaml": "progress_describe"}.get(intent, "progress_events")
+    kit.ctx.progress(say(step if name else "progress_events_in", kit.lang, where=f"{ns}/{name}", namespace=ns))
+    if intent == "describe":
         return kit.views.describe(ns, kind, name)
+    if intent == "show_yaml":
+        return kit.views.yaml(ns, kind, name)
     return kit.views.events(ns, kind or None, name or None)
 
 
-def diagnose(kit: Kit, req: RoutedRequest, filled: dict[str, Any], text: str) -> Turn:
+def diagnose(kit: Kit, job: PendingRequest) -> Turn:
     """Diagnose the workload; for "fix …" go on to the plan of the diagnosis' fix."""
-    ns: str | None = filled.get("namespace")
-    kind, _, name = filled["workload"].partition("/")
-    kit.session.remember(kind, name, ns)
+    ns: str | None = job.filled.get("namespace")
+    kind, _, name = job.filled["workload"].partition("/")
+    kit.session.remember(kind, name, ns, owner=_owner(kit, name, ns) if kind == "pod" else None)
+    cured = fixes.already_cured(kit, kind, name, ns) if job.request.intent == "fix" else None
+    if cured is not None:
+        return cured
     diagnosis_turn, diagnosis = kit.flows.diagnose(ns, kind, name)
-    if req.intent == "diagnose" or diagnosis is None:
+    if job.request.intent == "diagnose" or diagnosis is None:
         return diagnosis_turn
-    return kit.flows.fix_from_diagnosis(diagnosis, text)
+    return kit.flows.fix_from_diagnosis(diagnosis, job.reading.text if job.reading else "")
 
 
-def propose(kit: Kit, req: RoutedRequest, filled: dict[str, Any], text: str) -> Turn:
-    return kit.flows.propose_from_slots(req.intent, filled)
+def propose(kit: Kit, job: PendingRequest) -> Turn:
+    return kit.flows.propose_from_slots(job.request.intent, job.filled)
+
+
+def changes(kit: Kit, job: PendingRequest) -> Turn:
+    _, _, name = (job.filled.get("object") or "/").partition("/")
+    return what_changed(kit.views.reads(), kit.ctx.plans, kit.session, here(kit, job), name or None)
+
+
+def _owner(kit: Kit, pod: str, namespace: str | None) -> str | None:
+    return next((p.owner for p in kit.names.of("pod") if p.name == pod and p.namespace in (namespace, None)), None)
+
+
+def _reading_flag(job: PendingRequest, name: str) -> Any:
+    return getattr(job.reading, name) if job.reading is not None else None
 
 
 HANDLERS: dict[str, Handler] = {
-    "refresh_cache": _direct(refresh_cache),
-    "menu": _direct(lambda kit, req: menu(kit.session)),
-    "help": _direct(show_help),
-    "context": _direct(show_context),
-    "switch_context": _direct(switch),
-    "list_clusters": _direct(lambda kit, req: kit.views.list_clusters()),
-    "cluster_status": _direct(lambda kit, req: kit.views.cluster_status()),
-    "list_namespaces": _direct(lambda kit, req: kit.views.list_namespaces()),
-    "list_nodes": _direct(lambda kit, req: kit.views.list_nodes()),
-    "list_pods": _direct(lambda kit, req: kit.views.list_pods(_here(kit, req), req.target)),
-    "list_deployments": _direct(lambda kit, req: kit.views.list_deployments(_here(kit, req))),
-    "list_services": _direct(lambda kit, req: kit.views.list_services(_here(kit, req))),
-    "unhealthy_pods": _direct(lambda kit, req: scan_answer(kit.ctx.gateway, req.namespace, cluster=kit.session.cluster,
-                                                           language=kit.lang)),
-    "warning_events": _direct(lambda kit, req: kit.views.warning_events(req.namespace)),
-    "health_check": _direct(lambda kit, req: kit.flows.ask_health_check(req)),
+    "refresh_cache": refresh_cache,
+    "menu": lambda kit, job: menu(kit.session),
+    "help": show_help,
+    "context": show_context,
+    "switch_context": switch,
+    "list_clusters": lambda kit, job: list_clusters(kit.ctx.gateway, kit.session),
+    "cluster_status": lambda kit, job: cluster_status(kit.ctx.gateway, kit.session),
+    "list_namespaces": lambda kit, job: kit.views.list_namespaces(),
+    "list_nodes": lambda kit, job: kit.views.list_nodes(job.request.target, only_unhealthy=bool(_reading_flag(job, "only_unhealthy"))),
+    "list_pods": lambda kit, job: kit.views.list_pods(here(kit, job), job.request.target, sort=_reading_flag(job, "sort")),
+    "list_deployments": lambda kit, job: kit.views.list_deployments(here(kit, job), job.request.target,
+                                                                    only_unhealthy=bool(_reading_flag(job, "only_unhealthy"))),
+    "list_services": lambda kit, job: kit.views.list_services(here(kit, job)),
+    "unhealthy_pods": lambda kit, job: fixes.scan(kit, job.filled.get("namespace") or job.request.namespace),
+    "scan": lambda kit, job: fixes.scan(kit, job.filled.get("namespace") or job.request.namespace),
+    "warning_events": lambda kit, job: kit.views.warning_events(job.filled.get("namespace") or job.request.namespace),
+    "what_changed": changes,
+    "health_check": lambda kit, job: kit.flows.ask_health_check(job.request),
     "logs": logs,
     "describe": describe_or_events,
     "events": describe_or_events,
+    "show_yaml": describe_or_events,
     "diagnose": diagnose,
     "fix": diagnose,
+    "undo": lambda kit, job: fixes.undo(kit, job),
     "scale": propose,
     "restart": propose,
     "rollback": propose,

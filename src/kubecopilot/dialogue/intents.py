@@ -1,10 +1,10 @@
-"""The offline rule engine: English and Chinese keywords → a RoutedRequest, with no LLM, and how sure it is.
+"""The offline rules' vocabulary and intent classification: English and Chinese keywords → an intent, and how sure.
 
-The vocabulary is data (``intents.yaml``, loaded by ``registry``); names and numbers come from ``extract``. The rules are *sure* only when
-the text names an intent (not through a typo) and, when the names of the cluster are known, its target resolves
-to one of them. A write (scale, restart, …) needs an explicit imperative: a verb inside a question ("which pods
-restart the most?", "为什么一直重启") is never a command. When not sure, ``Understood.candidates`` are the nearest
-intents, for a clarifying question (offline) — with a model configured the coordinator decides instead.
+The vocabulary is data (``intents.yaml``, loaded by ``registry``). Only ``reader.read`` calls this module: it turns
+the classification, the names linked to the cluster and the answer to an open question into one ``Reading``. A write
+(scale, restart, …) needs an explicit imperative: a verb inside a question ("which pods restart the most?",
+"为什么一直重启") is never a command. When not sure, ``Classified.candidates`` are the nearest intents, for a
+clarifying question (offline) — with a model configured the coordinator decides instead.
 """
 
 from __future__ import annotations
@@ -14,20 +14,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
+from typing import cast
 
 from kubecopilot.dialogue import extract
-from kubecopilot.dialogue.models import ResourceKind, RoutedRequest
-from kubecopilot.dialogue.phrases import CANCEL, choice_number
+from kubecopilot.dialogue.models import ResourceKind
 from kubecopilot.dialogue.registry import CHANGE_INTENTS, registry
-from kubecopilot.errors import InputRejected
 
-CONFIDENT = 0.75  # at or above this, an LLM-enabled session does not ask the coordinator
-SURE, UNSURE = 0.9, 0.6
-MAX_INPUT_CHARS = 2000  # one chat message; longer text is refused before any pattern runs (issue 14)
-NAMED_THING_INTENTS = ("logs", "describe", "diagnose")  # what people most often want of a thing they only named
-
-TARGET_INTENTS = frozenset({"logs", "describe", "events", "diagnose"})
+_CLAUSE = re.compile(r"[,，.。;；!！?？]+|\s+(?:and|then|so)\s+")
 _WHICH = re.compile(r"\bwhich\b|哪个|哪些|哪一个")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WHY_EN = re.compile(r"^\s*(why|what'?s wrong|what is wrong|what happened)\b|\bwhy\b", re.I)
@@ -39,7 +32,7 @@ _FILLER_EN = re.compile(
 _WRITE_VERBS = frozenset(
     "scale restart bounce reboot rollback roll revert undo set change update raise increase bump lower decrease "
     "reduce double give use switch delete kill remove fix remediate apply make rollout redeploy recreate upgrade "
-    "downgrade add".split())
+    "downgrade add take put drop destroy wipe nuke erase".split())
 _QUESTION_EN = re.compile(r"^\s*(which|what|whats|why|how|who|when|where|whose|is|are|was|were|do|does|did|has|have|"
                           r"should|shall|will|would|can|could|may|might)\b|\?|\bwhich\b|\bhow many\b|\bthe most\b", re.I)
 _QUESTION_WH_ZH = re.compile(r"为什么|为啥|怎么|哪|什么|多少|几次|几个|最多|最频繁|要不要|需不需要|该不该|应不应该|是否需要")
@@ -73,19 +66,6 @@ class Vocabulary:
     pronouns_zh: tuple[str, ...]
     stopwords: frozenset[str]
     words: dict[str, str]  # every one-word English keyword → its intent (the first rule that has it), for typos
-
-
-@dataclass(frozen=True)
-class Understood:
-    """The rules' reading of one message: the request, and when not sure why not and what it might be instead."""
-
-    request: RoutedRequest
-    candidates: tuple[str, ...] = ()  # nearest intents, best first (for "did you mean …?")
-    unsure: str | None = None  # "unknown" | "question" | "not_imperative" | "typo" | "unresolved_target"
-
-    @property
-    def sure(self) -> bool:
-        return self.unsure is None
 
 
 def _word(keyword: str) -> re.Pattern[str]:
@@ -188,121 +168,68 @@ def _typo_intent(text: str, vocab: Vocabulary) -> tuple[str, str] | None:
     return None
 
 
-def understand(
-    text: str,
-    *,
-    known_namespaces: Iterable[str] = (),
-    known_clusters: Iterable[str] = (),
-    known_names: Iterable[str] | None = None,
-) -> Understood:
-    """Understand ``text`` with rules only. ``known_*`` (from cached lists) sharpen name extraction; with
-    ``known_names`` (pods, workloads, nodes) a target that matches none of them makes the rules unsure."""
-    if len(text) > MAX_INPUT_CHARS:
-        raise InputRejected(f"that message is {len(text)} characters long; the limit is {MAX_INPUT_CHARS}",
-                            hint="ask one thing at a time, in a sentence or two")
-    lowered = text.lower().strip()
-    language = language_of(text)
-    if CANCEL.match(lowered):
-        return Understood(RoutedRequest(intent="cancel", language=cast(Any, language), confidence=SURE))
-    number = choice_number(lowered)
-    if number is not None:
-        return Understood(RoutedRequest(intent="choose", choice=number, language=cast(Any, language), confidence=SURE))
+@dataclass(frozen=True)
+class Classified:
+    """Which intent the words name, how sure that is, and (when not sure) the nearest intents."""
+
+    intent: str
+    candidates: tuple[str, ...] = ()
+    unsure: str | None = None  # "unknown" | "question" | "not_imperative" | "typo"
+    read_as: str = ""  # the text as read: differs from the text only when a typo was corrected
+
+
+def classify(text: str) -> Classified:
+    """Questions are never writes; a write needs an imperative (of its own clause: "billing-api 一直崩溃，帮我修一下")."""
     vocab = vocabulary()
-    namespaces, clusters = set(known_namespaces), set(known_clusters)
-    namespace, ns_span = extract.find_namespace(lowered, namespaces, vocab.stopwords)
-    cluster, cluster_span = extract.find_cluster(lowered, clusters)
-    blanked = extract.blank(lowered, (ns_span, cluster_span))
-    intent, candidates, unsure, read = _decide(blanked if matching_intents(blanked) else lowered, vocab)
-    request = _request(text, read if unsure == "typo" else lowered, intent, namespace, cluster, namespaces | clusters,
-                       vocab)
-    if request.intent in TARGET_INTENTS and not request.target and not request.uses_context and _WHICH.search(lowered):
-        intent, candidates, unsure = "unknown", ("unhealthy_pods", "list_pods", request.intent), "question"
-        request = request.model_copy(update={"intent": "unknown", "confidence": 0.0})
-    named = request.target and (known_names is None or _resolves(request.target, known_names))
-    if intent == "unknown" and not candidates and named:
-        candidates, unsure = NAMED_THING_INTENTS, "unknown"
-    if unsure is None and request.target and known_names is not None and not _resolves(request.target, known_names):
-        unsure, candidates = "unresolved_target", (intent,)
-    if unsure is not None and intent != "unknown":
-        request = request.model_copy(update={"confidence": UNSURE})
-    return Understood(request, tuple(candidates), unsure)
-
-
-def parse(text: str, *, known_namespaces: Iterable[str] = (), known_clusters: Iterable[str] = ()) -> RoutedRequest:
-    """The request the rules read (``unknown`` with confidence 0 when they cannot tell)."""
-    return understand(text, known_namespaces=known_namespaces, known_clusters=known_clusters).request
-
-
-def _decide(text: str, vocab: Vocabulary) -> tuple[str, tuple[str, ...], str | None, str]:
-    """(intent, nearest intents, why unsure, the text as read): questions are never writes; writes need an
-    imperative. The text as read differs from ``text`` only when a typo was corrected."""
     matches = matching_intents(text)
     why = bool(_WHY_EN.search(text) or _WHY_ZH.search(text))
     writes = [m for m in matches if m in CHANGE_INTENTS]
     reads = tuple(m for m in matches if m not in CHANGE_INTENTS)
+    commanded = _commanded_write(text) if writes else None
+    if commanded is not None:
+        return Classified(commanded, read_as=text)
+    if matches[:1] == ["scan"]:  # "what's wrong with the cluster", "集群有什么问题": the whole cluster, not one thing
+        return Classified("scan", read_as=text)
     if re.match(r"^\s*(why|what'?s wrong|what is wrong|为什么|为啥)", text) or _first_rule_matches(text):
-        return matches[0] if _first_rule_matches(text) else "diagnose", (), None, text
+        return Classified(matches[0] if _first_rule_matches(text) else "diagnose", read_as=text)
     if writes:
         if why:
-            return "diagnose", (), None, text
-        if is_imperative(text):
-            return writes[0], (), None, text
+            return Classified("diagnose", read_as=text)
         if is_question(text):  # "which workloads restart the most?": about restarts, not a restart
-            return "unknown", tuple(dict.fromkeys([*reads, "unhealthy_pods", "diagnose"])), "question", text
-        return "unknown", tuple(dict.fromkeys([writes[0], *reads])), "not_imperative", text
+            return Classified("unknown", tuple(dict.fromkeys([*reads, "unhealthy_pods", "diagnose"])), "question", text)
+        return Classified("unknown", tuple(dict.fromkeys([writes[0], *reads])), "not_imperative", text)
     if matches:
-        return matches[0], (), None, text
+        return Classified(matches[0], read_as=text)
     typo = _typo_intent(text, vocab)
     if typo is None:
-        return "unknown", (), "unknown", text
+        return Classified("unknown", (), "unknown", text)
     intent, corrected = typo
     if intent in CHANGE_INTENTS and not is_imperative(corrected):
-        return "unknown", (intent,), "typo", corrected
-    return intent, (intent,), "typo", corrected
+        return Classified("unknown", (intent,), "typo", corrected)
+    return Classified(intent, (intent,), "typo", corrected)
 
 
-def _request(text: str, lowered: str, intent: str, namespace: str | None, cluster: str | None, places: set[str],
-             vocab: Vocabulary) -> RoutedRequest:
-    tokens = extract.TOKEN.findall(lowered)
-    image = extract.find_image(lowered) if intent == "set_image" else None
-    target = extract.find_target(tokens, vocab.stopwords, {namespace, cluster, image} | places)
-    memory, cpu = extract.find_quantities(lowered) if intent == "set_resources" else (None, None)
-    requests_only = "request" in lowered and "limit" not in lowered
-    pronoun = any(t in vocab.pronouns_en for t in tokens) or any(p in lowered for p in vocab.pronouns_zh)
-    if intent == "cluster_status" and target:
-        intent = "describe"  # "status of cart-service" is about one thing, not the cluster
-    return RoutedRequest(
-        intent=intent,
-        kind=_find_kind(lowered, vocab),
-        target=target,
-        namespace=namespace,
-        cluster=cluster,
-        replicas=extract.find_replicas(lowered) if intent == "scale" else None,
-        container=_first(extract.CONTAINER, lowered),
-        image=image,
-        memory_limit=None if requests_only else memory,
-        cpu_limit=None if requests_only else cpu,
-        memory_request=memory if requests_only else None,
-        cpu_request=cpu if requests_only else None,
-        previous=bool(re.search(r"\bprevious\b|上一次|之前的|崩溃前", lowered)),
-        uses_context=pronoun and target is None,
-        language=cast(Any, language_of(text)),
-        confidence=0.0 if intent == "unknown" else SURE,
-    )
+def _commanded_write(text: str) -> str | None:
+    """The write one clause of the text commands: "restart billing-api", "…，帮我修一下", "why is it down? fix it".
+    A clause that states a symptom ("一直重启", "keeps restarting") or asks why commands nothing."""
+    for clause in _CLAUSE.split(text):
+        if not clause.strip() or _first_rule_matches(clause) or _WHY_EN.search(clause) or _WHY_ZH.search(clause):
+            continue
+        writes = [m for m in matching_intents(clause) if m in CHANGE_INTENTS]
+        if writes and is_imperative(clause):
+            return writes[0]
+    return None
 
 
-def _resolves(target: str, names: Iterable[str]) -> bool:
-    t = target.lower()
-    return any(t in n.lower() or n.lower() in t for n in names if n)
-
-
-def _first(pattern: re.Pattern[str], text: str) -> str | None:
-    m = pattern.search(text)
-    return m.group(1) if m else None
-
-
-def _find_kind(text: str, vocab: Vocabulary) -> ResourceKind | None:
+def kind_named(text: str) -> ResourceKind | None:
+    """The kind the text names ("pod", "deployment", "节点"), if any."""
+    vocab = vocabulary()
     for kind, (en, zh) in vocab.kinds.items():
         if _matches(text, (_word(k) for k in en), zh):
             return cast(ResourceKind, kind)
     return None
+
+
+def has_pronoun(text: str) -> bool:
+    vocab = vocabulary()
+    return any(t in vocab.pronouns_en for t in extract.TOKEN.findall(text)) or any(p in text for p in vocab.pronouns_zh)

@@ -41,6 +41,10 @@ class PlanDesk(Protocol):
 
     def execute(self, plan: OperationPlan | str) -> ExecutionReport: ...
 
+    def rollback(self, plan_id: str, *, requested_by: str | None = None) -> OperationPlan: ...
+
+    def list(self) -> list[OperationPlan]: ...
+
 
 class Brain(Protocol):
     """The LLM side (implemented by ``kubecopilot.crew``). Every method may raise LLMUnavailable/LLMOutputInvalid."""

@@ -14,8 +14,10 @@ from typing import Any
 
 import yaml
 
-from kubecopilot.dialogue.intents import understand
+from kubecopilot.dialogue.inventory import StaticNames
 from kubecopilot.dialogue.models import RoutedRequest
+from kubecopilot.dialogue.reader import read
+from kubecopilot.dialogue.reading import SessionView
 from kubecopilot.dialogue.registry import CHANGE_INTENTS
 from kubecopilot.errors import KubeCopilotError
 
@@ -100,7 +102,11 @@ def score(understand_fn: Understand, table: Table) -> Score:
 
 
 def rules_understand(text: str, context: dict[str, Any]) -> RoutedRequest:
-    """The offline rule engine as an ``Understand``: names come from ``context['known']``."""
+    """The offline reader as an ``Understand``, on a fresh session: the cluster's names come from ``context['known']``
+    (``namespaces``, ``clusters``, ``nodes``, ``deployments``, ``pods``)."""
     known = context.get("known") or {}
-    return understand(text, known_namespaces=known.get("namespaces", ()), known_clusters=known.get("clusters", ()),
-                      known_names=known.get("names")).request
+    names = StaticNames({kind: known.get(key, ()) for kind, key in _KNOWN.items()})
+    return read(text, SessionView(), names).request
+
+
+_KNOWN = {"namespace": "namespaces", "cluster": "clusters", "node": "nodes", "deployment": "deployments", "pod": "pods"}

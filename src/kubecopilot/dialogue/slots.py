@@ -16,13 +16,14 @@ from typing import Any
 
 from kubecopilot.dialogue.extract import MAX_REPLICAS
 from kubecopilot.dialogue.registry import FREE_SLOTS, Slot, spec
-from kubecopilot.dialogue.session import PendingRequest, Session
+from kubecopilot.dialogue.session import EntityRef, PendingRequest, Session
 from kubecopilot.dialogue.turns import Ask, Option
 from kubecopilot.errors import CapabilityMissing, ToolFailed
 from kubecopilot.messages import Language, say
 from kubecopilot.tools.ports import Gateway
 
 SYSTEM_NAMESPACE = re.compile(r"^(kube-|openshift-|istio-system$|cert-manager$)")
+CLUSTER_SCOPED_OK = frozenset({"diagnose", "describe", "events", "fix", "show_yaml", "what_changed"})
 _QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(Mi|Gi|Ki|M|G|mi|gi|mb|gb)?\s*$")
 
 
@@ -75,9 +76,13 @@ class SlotFiller:
 
     # --- namespace -------------------------------------------------------------------------------------------
 
+    def ask_again(self, p: PendingRequest) -> Filled | Ask:
+        """The question of the slot ``p`` waits for, asked again (its options re-read)."""
+        return self._filler(Slot(p.slot))(p, False)
+
     def _namespace(self, p: PendingRequest, optional: bool = False) -> Filled | Ask:
-        req, lang = p.request, self.session.language
-        if req.kind == "node" and p.request.intent in ("diagnose", "describe", "events", "fix"):
+        req = p.request
+        if req.kind == "node" and p.request.intent in CLUSTER_SCOPED_OK:
             return Filled(None)  # nodes are cluster-scoped: nothing to ask
         if req.namespace:
             return Filled(req.namespace)
@@ -85,7 +90,12 @@ class SlotFiller:
             return Filled(self.session.namespace)
         if optional or req.intent == "events" and not req.target:
             return Filled(None)
-        namespaces = [r.name for r in self._records("list_namespaces")]
+        return self.namespace_question(p)
+
+    def namespace_question(self, p: PendingRequest, *, fresh: bool = False) -> Filled | Ask:
+        """Which namespace: the ones that have what the person named first (one of them: taken, and said)."""
+        req, lang = p.request, self.session.language
+        namespaces = [r.name for r in self._records("list_namespaces", fresh=fresh)]
         counts = self._matches_per_namespace(req.target) if req.target else {}
         if req.target and len(counts) == 1:
             (only,) = counts
@@ -155,7 +165,7 @@ class SlotFiller:
     def _pick(self, p: PendingRequest, kind: str, capability: str) -> Filled | Ask:
         req, lang, ns = p.request, self.session.language, p.filled.get("namespace")
         if not req.target:
-            last = self.session.last(kind)
+            last = self._last(kind)
             if last and last.namespace == ns:
                 return Filled(last.name, say("took_context", lang, name=last.name) if req.uses_context else None)
         records = self._records(capability, namespace=ns)
@@ -175,6 +185,18 @@ class SlotFiller:
         options = [Option(value=r.name, label=r.name, detail=_detail(r, lang)) for r in shown]
         return Ask(question=self._question(kind, req, ns, len(shown), bool(matching)), slot=kind, options=options,
                    next_step=_next(req.intent, lang), notices=notices)
+
+    def _last(self, kind: str) -> Any:
+        """What the conversation was about, for a slot of ``kind``: a pod's Deployment when a Deployment is needed."""
+        if kind != "deployment":
+            return self.session.last(kind)
+        last = self.session.last("deployment", "pod")
+        if last is not None and last.kind == "pod":
+            owner_kind, _, owner = (last.owner or "").partition("/")
+            if owner_kind != "deployment":
+                return self.session.last("deployment")
+            return EntityRef("deployment", owner, last.namespace, last.cluster)
+        return last
 
     def _question(self, kind: str, req: Any, ns: str | None, count: int, matched: bool) -> str:
         lang, logs = self.session.language, req.intent == "logs"
@@ -237,12 +259,13 @@ class SlotFiller:
         obj: dict[str, Any] = p.target_object or {}
         return obj
 
-    def _records(self, capability: str, *, namespace: str | None = None, quiet: bool = False) -> list[Any]:
+    def _records(self, capability: str, *, namespace: str | None = None, quiet: bool = False,
+                 fresh: bool = False) -> list[Any]:
         slots: dict[str, Any] = {"cluster": self.session.cluster}
         if namespace:
             slots["namespace"] = namespace
         try:
-            return list(self.gateway.records(capability, **slots).records)
+            return list(self.gateway.records(capability, fresh=fresh, **slots).records)
         except (CapabilityMissing, ToolFailed):
             if quiet:
                 return []

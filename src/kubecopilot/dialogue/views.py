@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubecopilot.dialogue.session import Session
+import yaml
+
+from kubecopilot.dialogue.session import EntityRef, Session
 from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, TableBlock, TextBlock
 from kubecopilot.errors import KubeCopilotError
-from kubecopilot.k8s import age, listed_pod_unhealthy
+from kubecopilot.k8s import age, listed_pod_unhealthy, workload_of
 from kubecopilot.messages import Language, say, suggest_label
 from kubecopilot.tools.objects import ObjectReader
 from kubecopilot.tools.ports import Gateway
@@ -46,6 +48,11 @@ class Reads:
         self.last_tool = listing.tool
         return list(listing.records)
 
+    def data(self, capability: str, **slots: Any) -> Any:
+        result = self.gateway.invoke(capability, cluster=self.cluster, **{k: v for k, v in slots.items() if v is not None})
+        self._note(result.tool, result.from_cache, result.age_s)
+        return result.data
+
     def text(self, capability: str, **slots: Any) -> str:
         result = self.gateway.invoke(capability, cluster=self.cluster, **{k: v for k, v in slots.items() if v is not None})
         self._note(result.tool, result.from_cache, result.age_s)
@@ -75,43 +82,6 @@ class Views:
 
     # --- cluster-wide ----------------------------------------------------------------------------------------
 
-    def list_clusters(self) -> Answer:
-        reads = self.reads()
-        records = reads.records("list_clusters")
-        rows = [[r.name, str(r.raw.get("server", "")), str(r.raw.get("version", "")), "*" if r.raw.get("current") else ""]
-                for r in records]
-        return Answer(title=say("title_clusters", self.lang), source=reads.source,
-                      blocks=[TableBlock(columns=["NAME", "SERVER", "VERSION", "CURRENT"], rows=rows)],
-                      suggestions=[suggestion("overview", self.lang, "cluster overview"),
-                                   suggestion("namespaces", self.lang, "list namespaces")])
-
-    def cluster_status(self) -> Answer:
-        reads = self.reads()
-        blocks: list[Any] = []
-        if self.gateway.has("list_clusters"):
-            clusters = reads.records("list_clusters")
-            rows = [[r.name, str(r.raw.get("version", "")), "*" if r.raw.get("current") else ""] for r in clusters]
-            blocks.append(TableBlock(title=say("title_clusters", self.lang), columns=["NAME", "VERSION", "CURRENT"], rows=rows))
-        nodes = reads.records("list_nodes") if self.gateway.has("list_nodes") else []
-        namespaces = reads.records("list_namespaces")
-        pods = reads.records("list_pods")
-        deployments = reads.records("list_deployments") if self.gateway.has("list_deployments") else []
-        bad = [p for p in pods if is_unhealthy(p)]
-        ready_nodes = sum(1 for n in nodes if n.status == "Ready")
-        overview = [
-            [say("title_nodes", self.lang), say("row_nodes_ready", self.lang, ready=ready_nodes, total=len(nodes)) if nodes else "—"],
-            [say("title_namespaces", self.lang), str(len(namespaces))],
-            [say("row_deployments", self.lang), str(len(deployments))],
-            [say("row_pods", self.lang), say("row_pods_healthy", self.lang, healthy=len(pods) - len(bad), total=len(pods))],
-        ]
-        blocks.append(TableBlock(title=say("title_overview", self.lang), columns=["", ""], rows=overview))
-        if bad:
-            blocks.append(_pod_table(bad, all_namespaces=True, title=say("title_pods_needing_attention", self.lang)))
-        suggestions = [suggestion("diagnose", self.lang, f"diagnose pod {bad[0].name} -n {bad[0].namespace}", name=bad[0].name)] if bad else []
-        suggestions += [suggestion("warnings", self.lang, "warning events"), suggestion("health", self.lang, "check the health of my services")]
-        return Answer(title=say("title_cluster_status", self.lang), blocks=blocks, source=reads.source,
-                      suggestions=suggestions[:3])
-
     def list_namespaces(self) -> Answer:
         reads = self.reads()
         records = reads.records("list_namespaces")
@@ -122,26 +92,47 @@ class Views:
                       suggestions=[suggestion("pods_in", self.lang, f"list pods in {first}", name=first),
                                    suggestion("unhealthy", self.lang, "unhealthy pods")])
 
-    def list_nodes(self) -> Answer:
+    def list_nodes(self, target: str | None = None, *, only_unhealthy: bool = False) -> Answer:
         reads = self.reads()
-        records = reads.records("list_nodes")
-        rows = [[r.name, r.status or "", r.age or "", str(_dig(r.raw, "status", "nodeInfo", "kubeletVersion") or r.raw.get("version") or "")]
+        everything = reads.records("list_nodes")
+        records = [r for r in everything if (not target or target in r.name) and (not only_unhealthy or r.status != "Ready")]
+        rows = [[r.name, _known(r.status), r.age or "", str(_dig(r.raw, "status", "nodeInfo", "kubeletVersion") or r.raw.get("version") or "")]
                 for r in records]
-        return Answer(title=say("title_nodes", self.lang), source=reads.source,
-                      blocks=[TableBlock(columns=["NAME", "STATUS", "AGE", "VERSION"], rows=rows)],
-                      suggestions=[suggestion("overview", self.lang, "cluster overview")])
-
-    def list_pods(self, namespace: str | None, target: str | None) -> Answer:
-        reads = self.reads()
-        records = [r for r in reads.records("list_pods", namespace=namespace) if not target or target in r.name]
-        where = namespace or say("all_namespaces", self.lang)
+        self.session.show_rows([EntityRef("node", r.name, None) for r in records])
+        cluster = self.session.cluster
+        title = say("title_nodes_of", self.lang, cluster=cluster) if cluster else say("title_nodes", self.lang)
+        suggestions = [suggestion("overview", self.lang, "cluster overview")]
         if not records:
-            return Answer(title=say("title_pods_in", self.lang, where=where), source=reads.source,
-                          blocks=[TextBlock(text=say("empty", self.lang))])
+            key = "all_nodes_ready" if only_unhealthy and not target else "no_match"
+            text = say(key, self.lang, count=len(everything), what=say("noun_node", self.lang), where=cluster or "",
+                       target=target or "")
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=text)], suggestions=suggestions)
+        if only_unhealthy:
+            suggestions.insert(0, suggestion("diagnose", self.lang, f"diagnose node {records[0].name}", name=records[0].name))
+        return Answer(title=title, source=reads.source,
+                      blocks=[TableBlock(columns=["NAME", "STATUS", "AGE", "VERSION"], rows=rows)], suggestions=suggestions)
+
+    def list_pods(self, namespace: str | None, target: str | None, *, sort: str | None = None) -> Answer:
+        """The pods of a namespace (or all), filtered by a name the person gave; a filter that matches nothing says
+        so and shows what is there — never an empty "nothing found" from a word that was not a name."""
+        reads = self.reads()
+        everything = reads.records("list_pods", namespace=namespace)
+        records = [r for r in everything if not target or target in r.name]
+        where = namespace or say("all_namespaces", self.lang)
+        title = say("title_pods_in", self.lang, where=where)
+        notices = []
+        if target and not records and everything:
+            notices.append(say("no_pod_matches", self.lang, where=where, target=target, count=len(everything)))
+            records = everything
+        if not records:
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_pods_in", self.lang, where=where))])
+        if sort == "restarts":
+            records = sorted(records, key=lambda r: -(r.restarts or 0))
+        self.session.show_rows([EntityRef("pod", r.name, r.namespace, owner=workload_of(r.raw, r.name)) for r in records])
         first = records[0]
         return Answer(
-            title=say("title_pods_in", self.lang, where=where), source=reads.source,
-            blocks=[_pod_table(records, all_namespaces=namespace is None)],
+            title=title, source=reads.source, notices=notices,
+            blocks=[pod_table(records, all_namespaces=namespace is None)],
             suggestions=[suggestion("logs", self.lang, f"logs of pod {first.name} -n {first.namespace}", name=first.name),
                          suggestion("describe", self.lang, f"describe pod {first.name} -n {first.namespace}", name=first.name),
                          suggestion("events", self.lang, f"events of pod {first.name} -n {first.namespace}", name=first.name)])
@@ -157,18 +148,33 @@ class Views:
                     else say("no_problems", self.lang))
             return Answer(title=title, source=reads.source, blocks=[TextBlock(text=text)])
         suggestions = [suggestion("diagnose", self.lang, f"diagnose pod {r.name} -n {r.namespace}", name=r.name) for r in bad[:2]]
-        return Answer(title=title, source=reads.source, blocks=[_pod_table(bad, all_namespaces=namespace is None)],
+        return Answer(title=title, source=reads.source, blocks=[pod_table(bad, all_namespaces=namespace is None)],
                       suggestions=suggestions + [suggestion("warnings", self.lang, "warning events")],
                       tip=say("tip_events_first", self.lang))
 
-    def list_deployments(self, namespace: str | None) -> Answer:
+    def list_deployments(self, namespace: str | None, target: str | None = None, *, only_unhealthy: bool = False) -> Answer:
+        """The deployments (filtered by a name the person gave; only those not fully available, when asked)."""
         reads = self.reads()
-        records = reads.records("list_deployments", namespace=namespace)
+        everything = reads.records("list_deployments", namespace=namespace)
+        records = [r for r in everything if (not target or target in r.name) and (not only_unhealthy or not _available(r))]
         rows = [([r.namespace or ""] if namespace is None else []) + [r.name, _known(r.ready), r.age or ""] for r in records]
         columns = (["NAMESPACE"] if namespace is None else []) + ["NAME", "READY", "AGE"]
-        return Answer(title=say("title_deployments", self.lang), source=reads.source,
-                      blocks=[TableBlock(columns=columns, rows=rows)],
-                      suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")])
+        where = namespace or say("all_namespaces", self.lang)
+        title = say("title_deployments_unavailable" if only_unhealthy else "title_deployments_in", self.lang, where=where)
+        self.session.show_rows([EntityRef("deployment", r.name, r.namespace) for r in records])
+        suggestions = [suggestion("diagnose", self.lang, f"diagnose deployment {r.name} -n {r.namespace}", name=r.name)
+                       for r in records[:2]] if only_unhealthy else []
+        suggestions.append(suggestion("unhealthy", self.lang, "unhealthy pods"))
+        if not records:
+            key = "all_available" if only_unhealthy and not target else "no_match"
+            text = say(key, self.lang, count=len(everything), what=say("noun_deployment", self.lang), where=where,
+                       target=target or "")
+            shown = [([r.namespace or ""] if namespace is None else []) + [r.name, _known(r.ready), r.age or ""]
+                     for r in everything] if target else []  # a name that matches nothing: what there is
+            blocks: list[Any] = [TextBlock(text=text)] + ([TableBlock(columns=columns, rows=shown)] if shown else [])
+            return Answer(title=title, source=reads.source, blocks=blocks, suggestions=suggestions)
+        return Answer(title=title, source=reads.source, blocks=[TableBlock(columns=columns, rows=rows)],
+                      suggestions=suggestions)
 
     def list_services(self, namespace: str | None) -> Answer:
         reads = self.reads()
@@ -193,6 +199,21 @@ class Views:
                       suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")], tip=say("tip_events_first", self.lang))
 
     # --- one object ------------------------------------------------------------------------------------------
+
+    def yaml(self, namespace: str | None, kind: str, name: str) -> Answer:
+        """The object as YAML, without the server's bookkeeping (managedFields)."""
+        reads = self.reads()
+        obj = reads.data("get_resource", kind=kind.capitalize(), namespace=namespace, name=name)
+        if isinstance(obj, dict):
+            obj = {**obj, "metadata": {k: v for k, v in (obj.get("metadata") or {}).items() if k != "managedFields"}}
+        text = yaml.safe_dump(obj, sort_keys=False, allow_unicode=True) if obj is not None else say("empty", self.lang)
+        where = f"{namespace}/{name}" if namespace else name
+        scope = f" -n {namespace}" if namespace else ""
+        return Answer(title=say("title_yaml", self.lang, kind=kind.capitalize(), where=where), source=reads.source,
+                      blocks=[CodeBlock(language="yaml", text=text.rstrip())],
+                      suggestions=[suggestion("describe", self.lang, f"describe {kind} {name}{scope}", name=name),
+                                   suggestion("events", self.lang, f"events of {kind} {name}{scope}", name=name)])
+
 
     def logs(self, namespace: str, pod: str, *, previous: bool = False) -> Answer:
         reads = self.reads()
@@ -232,22 +253,25 @@ class Views:
             text = reads.text("describe_pod", namespace=namespace, name=name)
         else:
             text = reads.text("describe", kind=kind.capitalize(), namespace=namespace, name=name)
-        return Answer(title=f"{kind.capitalize()} {namespace}/{name}", source=reads.source,
+        where, scope = (f"{namespace}/{name}", f" -n {namespace}") if namespace else (name, "")  # a node has no namespace
+        return Answer(title=f"{kind.capitalize()} {where}", source=reads.source,
                       blocks=[CodeBlock(language="text", text=text.rstrip())],
-                      suggestions=[suggestion("events", self.lang, f"events of {kind} {name} -n {namespace}", name=name),
-                                   suggestion("diagnose", self.lang, f"diagnose {kind} {name} -n {namespace}", name=name)])
+                      suggestions=[suggestion("events", self.lang, f"events of {kind} {name}{scope}", name=name),
+                                   suggestion("diagnose", self.lang, f"diagnose {kind} {name}{scope}", name=name)])
 
     def events(self, namespace: str | None, kind: str | None, name: str | None) -> Answer:
         reads = self.reads()
         events = reads.records("list_events", namespace=namespace)
         if name:
             events = [e for e in events if _involves(e, kind, name)]
-        where = f"{namespace}/{name}" if name else (namespace or say("all_namespaces", self.lang))
+        where = ("/".join(p for p in (namespace, name) if p) if name  # a node has no namespace
+                 else (namespace or say("all_namespaces", self.lang)))
         title = say("title_events_of", self.lang, where=where)
         blocks: list[Any] = [_event_table(events)] if events else [TextBlock(text=say("empty", self.lang))]
         suggestions = []
         if name and kind:
-            suggestions = [suggestion("diagnose", self.lang, f"diagnose {kind} {name} -n {namespace}", name=name)]
+            scope = f" -n {namespace}" if namespace else ""
+            suggestions = [suggestion("diagnose", self.lang, f"diagnose {kind} {name}{scope}", name=name)]
             if kind == "pod":
                 suggestions.append(suggestion("logs", self.lang, f"logs of pod {name} -n {namespace}", name=name))
         return Answer(title=title, source=reads.source, blocks=blocks, suggestions=suggestions)
@@ -256,7 +280,7 @@ class Views:
 # --- tables ----------------------------------------------------------------------------------------------------
 
 
-def _pod_table(records: list[Any], *, all_namespaces: bool, title: str | None = None) -> TableBlock:
+def pod_table(records: list[Any], *, all_namespaces: bool, title: str | None = None) -> TableBlock:
     columns = (["NAMESPACE"] if all_namespaces else []) + ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     rows = [([r.namespace or ""] if all_namespaces else []) + [r.name, _known(r.ready), _known(r.status), _known(r.restarts), r.age or ""]
             for r in records]
@@ -270,6 +294,11 @@ def _event_table(events: list[Any]) -> TableBlock:
         rows.append([_ago(_event_time(e)), _event_type(e), str(e.raw.get("reason") or e.status or ""),
                      f"{str(obj.get('kind', '')).lower()}/{obj.get('name', '')}", str(e.raw.get("message", ""))[:160]])
     return TableBlock(columns=["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows=rows)
+
+
+def _available(record: Any) -> bool:
+    ready, _, total = str(record.ready or "").partition("/")
+    return bool(total) and ready == total and total != "0"
 
 
 def _event_type(e: Any) -> str:

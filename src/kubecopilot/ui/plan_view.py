@@ -24,6 +24,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from kubecopilot.dialogue.answers import yes_or_no
 from kubecopilot.messages import Language, say
 from kubecopilot.plans.model import ApprovalDecision, OperationPlan
 from kubecopilot.plans.summary import change_rows, describe_rollback, summarize, yaml_diff
@@ -127,7 +128,8 @@ def _ask(plan: OperationPlan, console: Console, read_line: Callable[[str], str],
         answer = read_line(say("plan_prompt", lang)).strip().lower()
         if answer in YES:
             return _confirm(plan, console, read_line, by, lang)
-        if answer in NO:  # the caller reports the outcome (the REPL renders the turn, the CLI its error)
+        if answer in NO or yes_or_no(answer) == "no":  # "不要", "nope", "别": the conversation's own no-words (a
+            # yes stays strict here: only y/yes/是/好/确认 approve a change); the caller reports the outcome
             return ApprovalDecision(approved=False, by=by, reason="declined")
         if answer in {"d", "diff"}:
             console.print(render_diff(plan, lang=lang))

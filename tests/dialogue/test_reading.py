@@ -1,19 +1,34 @@
-"""The offline rule engine and reply resolution: the sentences people actually type, in English and Chinese."""
+"""The one reading of a message (``reader.read``) and the one grammar of answers (``answers.read_reply``): the
+sentences people actually type, in English and Chinese, read against fixed names of a cluster."""
 
 from __future__ import annotations
 
 import pytest
 
-from kubecopilot.dialogue.intents import parse
-from kubecopilot.dialogue.replies import resolve_reply
+from kubecopilot.dialogue.answers import read_reply
+from kubecopilot.dialogue.intents import vocabulary
+from kubecopilot.dialogue.inventory import StaticNames
+from kubecopilot.dialogue.reader import read
+from kubecopilot.dialogue.reading import Question, SessionView
 from kubecopilot.dialogue.turns import Option
 
-NAMESPACES = ["default", "dev", "production", "kube-system"]
-CLUSTERS = ["dev-cluster", "prod-cluster"]
+NAMES = StaticNames({
+    "namespace": ["default", "dev", "production", "kube-system"],
+    "cluster": ["dev-cluster", "prod-cluster"],
+    "node": ["dev-node-1", "dev-node-2", "prod-node-3"],
+    "deployment": ["cart-service-v1", "cart-service-v2", "billing-api", "report-worker", "web-frontend", "ml-trainer",
+                   "cart-service"],
+    "pod": ["cart-service-v1-6c8f9d7b4f-q8m2n", "cart-service-v2-7d9f8b6c5d-x2k4p", "billing-api-d8tmsdzklb-r2lsq"],
+})
 
 
-def p(text):
-    return parse(text, known_namespaces=NAMESPACES, known_clusters=CLUSTERS)
+def p(text, view=SessionView()):
+    return read(text, view, NAMES).request
+
+
+def resolve_reply(reply, options, *, free_text=False, filled=None, slot="pod"):
+    question = Question(slot=slot, options=tuple(options), free_text=free_text, filled=filled or {})
+    return read_reply(reply, question, NAMES, vocabulary().stopwords)
 
 
 @pytest.mark.parametrize(
@@ -75,32 +90,61 @@ NS = [Option(value=v, label=v) for v in ("default", "dev", "production")]
 @pytest.mark.parametrize(
     "reply, options, outcome, picked",
     [
-        ("2", OPTIONS, "picked", OPTIONS[1].value),
-        ("#1", OPTIONS, "picked", OPTIONS[0].value),
-        ("第二个", OPTIONS, "picked", OPTIONS[1].value),
-        ("the second one", OPTIONS, "picked", OPTIONS[1].value),
-        ("v2 那个", OPTIONS, "picked", OPTIONS[1].value),
-        ("the v1 one", OPTIONS, "picked", OPTIONS[0].value),
-        ("应该在 dev", NS, "picked", "dev"),
-        ("dev", NS, "picked", "dev"),
+        ("2", OPTIONS, "pick", OPTIONS[1].value),
+        ("#1", OPTIONS, "pick", OPTIONS[0].value),
+        ("第二个", OPTIONS, "pick", OPTIONS[1].value),
+        ("the second one", OPTIONS, "pick", OPTIONS[1].value),
+        ("2nd", OPTIONS, "pick", OPTIONS[1].value),
+        ("the last one", OPTIONS, "pick", OPTIONS[1].value),
+        ("最后一个", OPTIONS, "pick", OPTIONS[1].value),
+        ("v2 那个", OPTIONS, "pick", OPTIONS[1].value),
+        ("the v1 one", OPTIONS, "pick", OPTIONS[0].value),
+        ("应该在 dev", NS, "pick", "dev"),
+        ("dev", NS, "pick", "dev"),
+        ("prodution", NS, "pick", "production"),
+        ("no wait, production", NS, "correction", "production"),
+        ("不对，是 production", NS, "correction", "production"),
         ("我不确定，你列出来吧", NS, "list", None),
         ("not sure, list them", NS, "list", None),
         ("cancel", NS, "cancel", None),
         ("算了", NS, "cancel", None),
         ("cart", OPTIONS, "narrowed", None),
-        ("9", OPTIONS, "unmatched", None),
+        ("9", OPTIONS, "invalid", None),
+        ("0", OPTIONS, "invalid", None),
+        ("-1", OPTIONS, "invalid", None),
+        ("n", NS, "invalid", None),
+        ("y", NS, "invalid", None),
+        ("不要", NS, "invalid", None),
         ("staging", NS, "unmatched", None),
     ],
 )
 def test_reply_resolution(reply, options, outcome, picked):
-    r = resolve_reply(reply, options)
-    assert r.outcome == outcome
-    assert (r.option.value if r.option else None) == picked
+    r = resolve_reply(reply, options, slot="namespace" if options is NS else "pod")
+    assert (r.kind if r else "unmatched") == outcome
+    assert (r.option.value if r and r.option else None) == picked
 
 
 def test_free_text_reply_for_open_questions():
-    r = resolve_reply("5", [], free_text=True)
-    assert (r.outcome, r.text) == ("free", "5")
+    r = resolve_reply("5", [], free_text=True, slot="replicas")
+    assert (r.kind, r.value) == ("value", "5")
+
+
+def test_a_correction_of_an_earlier_answer_names_the_slot_it_corrects():
+    """"no wait, production" while asked for a pod of dev: the namespace is corrected, not a pod picked."""
+    r = resolve_reply("no wait, production", OPTIONS, filled={"namespace": "dev"})
+    assert (r.kind, r.slot, r.value) == ("correction", "namespace", "production")
+
+
+def test_yes_and_no_count_only_where_a_yes_or_no_is_asked():
+    yes_no = Question(slot="confirm", yes_no=True, options=(Option(value="yes", label="yes"), Option(value="no", label="no")))
+    stop = vocabulary().stopwords
+    assert read_reply("y", yes_no, NAMES, stop).kind == "yes"
+    assert read_reply("不要", yes_no, NAMES, stop).kind == "no"
+    assert read_reply("2", yes_no, NAMES, stop).kind == "no"
+    one = Question(slot="intent", options=(Option(value="restart", label="Restart billing-api"),))
+    assert read_reply("y", one, NAMES, stop).option.value == "restart"  # "did you mean X?" — "y" is X
+    nothing = read("y", SessionView(), NAMES)
+    assert nothing.answer_without_question == "yes" and nothing.request.target is None  # never "the logs of y"
 
 
 def test_switching_cluster_or_namespace():
