@@ -10,6 +10,7 @@ server shows, and the ledger records "unknown" — never "reverted" for a write 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +28,8 @@ from kubecopilot.errors import (
     PlanError,
     PlanExecutionFailed,
     PlanNotApproved,
+    PlanNotFound,
+    StatusConflict,
     WriteOutcomeUnknown,
 )
 from kubecopilot.plans.model import OperationPlan, ResourceRef, Step, utcnow
@@ -77,9 +80,10 @@ class PlanExecutor:
         if not claim.granted and claim.prior is not None:
             if claim.prior.event == "executed":
                 return self._already_executed(plan, claim.prior.plan_id, claim.prior.at)
+            self._refused(plan, {"reason": "already started", "byPlan": claim.prior.plan_id, "at": claim.prior.at})
             raise PlanError(f"this change (idempotencyKey {key}) was already started at {claim.prior.at} by plan "
-                            f"{claim.prior.plan_id}; it will not run twice",
-                            hint="`kubecopilot audit list --plan ID` shows what happened")
+                            f"{claim.prior.plan_id}; it will not run twice, and plan {plan.plan_id[:8]} is recorded "
+                            "as failed", hint="`kubecopilot audit list --plan ID` shows what happened")
         return self._run(plan, current, approval)
 
     # --- the run ---------------------------------------------------------------------------------------------
@@ -231,9 +235,23 @@ class PlanExecutor:
                                verified=verified, message=f"{plan.resource.label()}: {note}")
 
     def _already_executed(self, plan: OperationPlan, by_plan: str, at: str) -> ExecutionReport:
-        return ExecutionReport(plan=plan, outcome="already-executed",
+        """The change ran before. Another plan that makes it again is refused, and the refusal is its end: it is
+        recorded ``failed`` (never left ``confirmed``, which would list it as waiting to run for ever)."""
+        latest = plan
+        if by_plan != plan.plan_id:
+            latest = self._refused(plan, {"reason": "already executed", "byPlan": by_plan, "at": at})
+        return ExecutionReport(plan=latest, outcome="already-executed",
                                message=f"not run again: this change (idempotencyKey {plan.audit.idempotency_key}) "
                                        f"was executed at {at} by plan {by_plan}")
+
+    def _refused(self, plan: OperationPlan, detail: dict[str, Any]) -> OperationPlan:
+        """Record that the idempotency guard refused ``plan``: ``failed`` (nothing ran), with why."""
+        failed = plan.transition("failed", failed_at=self._now())
+        # StatusConflict: someone else ended it a moment ago, theirs stands; PlanNotFound: a plan never recorded
+        with contextlib.suppress(StatusConflict, PlanNotFound):
+            self.ledger.append_if(failed, "failed", self.actor, {**detail, "stage": "idempotency"},
+                                  expect=("confirmed",))
+        return self.ledger.latest(plan.plan_id) or failed
 
 
 def drift_paths(before: dict[str, Any], current: dict[str, Any]) -> list[str]:
