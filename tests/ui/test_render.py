@@ -62,8 +62,10 @@ def test_a_confirmation_lists_its_steps_before_the_options():
               options=[Option(value="yes", label="Yes, run them"), Option(value="no", label="No")])
     lines = text_of(render_turn(ask)).splitlines()
     steps = lines.index("Steps:")
-    assert lines[steps + 1:steps + 4] == ["  1. list nodes", "  2. list unhealthy pods", "  3. read warning events"]
+    # the steps are bulleted: only the answers below them are numbered, so "1" can mean one thing only
+    assert lines[steps + 1:steps + 4] == ["  • list nodes", "  • list unhealthy pods", "  • read warning events"]
     assert lines.index("  1. Yes, run them") > steps + 3
+    assert [line for line in lines if re.match(r"\s+\d+\.", line)] == ["  1. Yes, run them", "  2. No"]
 
 
 def test_answer_table_cache_note_tip_and_numbered_suggestions():

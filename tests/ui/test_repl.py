@@ -143,6 +143,16 @@ def test_ctrl_c_in_the_middle_of_a_turn_cancels_only_that_turn(repl):
     assert re.search(r"^Namespaces$", repl.send("list namespaces"), re.M)
 
 
+def test_ctrl_c_at_an_open_question_cancels_the_question_not_the_session(repl):
+    asked = repl.send("show me the logs of cart-service")
+    assert repl.repl.session.pending is not None and "1. " in asked
+    said = repl.keys(CTRL_C)
+    assert "Question cancelled; nothing was run." in said
+    assert repl.repl.session.pending is None and repl.repl.prompt() == [("class:prompt", "❯ ")]
+    assert "(Ctrl-C again" in repl.keys(CTRL_C)  # the next Ctrl-C is the first one towards leaving
+    assert repl.alive
+
+
 def test_ctrl_c_twice_on_an_empty_line_leaves_but_not_on_a_typed_line(repl):
     assert repl.keys("list pods" + CTRL_C) == ""  # the typed line is dropped, as in a shell; nothing else
     assert "(Ctrl-C again, Ctrl-D or /quit to leave)" in repl.keys(CTRL_C)

@@ -107,7 +107,8 @@ def render_ask(ask: Ask, lang: Language = "en", *, oneshot: bool = False) -> Ren
     parts: list[RenderableType] = [*render_notices(ask.notices), inline(ask.question, "bold")]
     if ask.steps:
         parts.append(Text(say("steps", lang), style="bold"))
-        parts += [Text(f"  {i}. {step}") for i, step in enumerate(ask.steps, 1)]
+        # bullets, not numbers: the numbers below them pick the answer
+        parts += [Text.assemble(("  • ", "dim"), inline(step)) for step in ask.steps]
     if ask.options and ask.free_text:  # examples of an open value: a number typed is the value, not a pick
         parts.append(Text.assemble(("  " + say("examples", lang), "dim"), " · ".join(o.label for o in ask.options)))
     elif ask.options:

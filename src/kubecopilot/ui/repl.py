@@ -81,6 +81,10 @@ class Repl:
             except EOFError:
                 break
             except KeyboardInterrupt as exc:
+                if self.session.pending is not None:  # Ctrl-C at an open question cancels the question
+                    self.session.pending, empty_interrupts = None, 0
+                    self.console.print(Text(say("question_cancelled", self.lang), style="yellow"))
+                    continue
                 empty_interrupts = empty_interrupts + 1 if getattr(exc, "empty", True) else 0
                 if empty_interrupts >= 2:
                     break
