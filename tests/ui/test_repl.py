@@ -74,7 +74,8 @@ def test_refresh_cache_says_how_many_entries_went_in_every_spelling(repl):
     assert re.search(r"缓存已清空：移除了 \d+ 条记录。", repl.send("重新扫描"))
     repl.send("list namespaces")
     cached = len(repl.app.gateway.cache)
-    assert f"Cache cleared: {cached} entries removed." in repl.send("/refresh")
+    entries = "entry" if cached == 1 else "entries"
+    assert f"Cache cleared: {cached} {entries} removed." in repl.send("/refresh")
     assert len(repl.app.gateway.cache) == 0
 
 
