@@ -36,11 +36,11 @@ def test_the_whole_approval_dialogue_is_in_chinese():
 
 
 def test_a_wrong_name_and_no_answer_are_said_in_chinese():
-    term = Terminal("是", "Checkout")
+    term = Terminal("是", "Checkout", "checkuot", "Checkout")
     assert not prompt_approval(prod_scale_to_zero(), term.console, term.read_line, lang="zh").approved
     interrupted = Terminal(EOFError())
     assert prompt_approval(worker_plan(), interrupted.console, interrupted.read_line, lang="zh").interrupted
-    assert "未批准" in term.text and "待定" in interrupted.text
+    assert "未批准" in term.text and "待定" in interrupted.text and "还剩 2 次机会" in term.text
     assert english_frame(term.text + interrupted.text) == []
 
 

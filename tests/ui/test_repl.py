@@ -95,6 +95,16 @@ def test_an_approved_change_is_applied(repl_rw):
     assert re.search(row, repl_rw.send("/plans"), re.M)
 
 
+def test_a_mistyped_high_risk_name_is_asked_again_in_the_repl(repl_rw):
+    assert "HIGH RISK" in repl_rw.send("scale cart-service-v1 to 0")
+    repl_rw.send("y")  # the name is asked next (prompt-toolkit's prompt, not the console's output)
+    again = repl_rw.send("cart-servce-v1")
+    assert "'cart-servce-v1' is not 'cart-service-v1'; type the name again (2 tries left)." in again
+    assert repl_rw.app.plans.list()[0].status == "pending"
+    assert "Done: Scale Deployment dev/cart-service-v1 from 1 to 0 replicas" in repl_rw.send("cart-service-v1")
+    assert replicas(repl_rw.sandbox, "cart-service-v1") == 0
+
+
 def test_a_rejected_change_changes_nothing(repl_rw):
     repl_rw.send("scale cart-service-v1 to 3")
     diff = repl_rw.send("d")

@@ -37,6 +37,7 @@ BADGES = {"low": "plan_badge_low", "medium": "plan_badge_medium", "high": "plan_
 LEVELS = {"low": "plan_level_low", "medium": "plan_level_medium", "high": "plan_level_high"}
 YES, NO = {"y", "yes", "是", "好", "确认"}, {"n", "no", "否", "不", "取消"}
 MAX_UNCLEAR_ANSWERS = 5
+NAME_TRIES = 3  # a high-risk plan's name may be mistyped twice; the third wrong name is a no
 
 
 def risk_badge(level: str, lang: Language = "en") -> Text:
@@ -146,11 +147,16 @@ def _confirm(plan: OperationPlan, console: Console, read_line: Callable[[str], s
     if plan.risk.level != "high":
         return ApprovalDecision(approved=True, by=by)
     name = plan.resource.name
-    typed = read_line(say("plan_type_name", lang, kind=plan.resource.kind, name=name)).strip()
-    if typed != name:
-        console.print(Text(say("plan_wrong_name", lang, typed=repr(typed), name=repr(name)), style="red"))
-        return ApprovalDecision(approved=False, by=by, typed_name=typed, reason="typed name did not match")
-    return ApprovalDecision(approved=True, by=by, typed_name=typed)
+    typed = ""
+    for left in range(NAME_TRIES - 1, -1, -1):  # a typo asks again; only the last wrong name counts as a no
+        typed = read_line(say("plan_type_name", lang, kind=plan.resource.kind, name=name)).strip()
+        if typed == name:
+            return ApprovalDecision(approved=True, by=by, typed_name=typed)
+        if left:
+            console.print(Text(say("plan_wrong_name_again", lang, typed=repr(typed), name=repr(name), left=left),
+                               style="yellow"))
+    console.print(Text(say("plan_wrong_name", lang, typed=repr(typed), name=repr(name)), style="red"))
+    return ApprovalDecision(approved=False, by=by, typed_name=typed, reason="typed name did not match")
 
 
 def render_report(report: Any) -> RenderableType:
