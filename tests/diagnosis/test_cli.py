@@ -56,7 +56,7 @@ def test_a_chinese_session_gets_the_scan_in_chinese(app):
     turn = scan_answer(app.gateway, "ops", language="zh")
     text = "\n".join(b.text for b in turn.blocks if b.type == "text")
     assert turn.title.startswith("不健康的 Pod")
-    assert "PodDisruptionBudget orders 不允许任何驱逐" in text and "下一步: kubectl get pdb orders -n ops" in text
+    assert "PodDisruptionBudget orders 不允许任何驱逐" in text and "下一步：kubectl get pdb orders -n ops" in text
 
 
 def test_scanning_a_namespace_that_does_not_exist_is_an_error_not_an_empty_report(capsys, breadth):
@@ -104,5 +104,5 @@ def test_scan_says_the_report_and_its_frame_in_one_language(capsys, breadth, mon
     code = main(["scan", "-n", "ops", "--mcp-url", breadth.url, "--offline"])
     out, err = capsys.readouterr()
     assert code == ExitCode.OK
-    assert "下一步: kubectl get pdb orders -n ops" in out and "PodDisruptionBudget orders 不允许任何驱逐" in out
+    assert "下一步：kubectl get pdb orders -n ops" in out and "PodDisruptionBudget orders 不允许任何驱逐" in out
     assert "finding" not in err and "个问题" in err

@@ -164,7 +164,7 @@ def test_a_narrow_terminal_gets_one_card_per_row_and_loses_no_word():
     lines = text_of(render_turn(answer), width=40).splitlines()
     assert all(len(line) <= 40 for line in lines)
     assert lines[1:3] == [name, "  READY 0/1 · STATUS CrashLoopBackOff ·"]
-    assert lines[3] == "RESTARTS 27"
+    assert lines[3] == "  RESTARTS 27"  # a wrapped card line stays under its heading
     flat = re.sub(r"\s+", "", "".join(lines))
     assert "Showthepreviouslogsof" + name in flat and "alongexplanation" * 6 in flat
     wide = text_of(render_turn(answer), width=100).splitlines()

@@ -21,13 +21,13 @@ from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.syntax import Syntax
-from rich.table import Table
 from rich.text import Text
 
 from kubecopilot.dialogue.answers import yes_or_no
 from kubecopilot.messages import Language, say
 from kubecopilot.plans.model import ApprovalDecision, OperationPlan
 from kubecopilot.plans.summary import change_rows, describe_rollback, summarize, yaml_diff
+from kubecopilot.ui.columns import ESSENTIAL, Cell, Column, FittedTable
 
 RISK_STYLES = {"low": "bold black on green", "medium": "bold black on yellow", "high": "bold white on red"}
 RISK_TEXT_STYLES = {"low": "green", "medium": "yellow", "high": "bold red"}
@@ -54,17 +54,16 @@ def render_summary(plan: OperationPlan, *, lang: Language = "en") -> Text:
     return Text.assemble(risk_badge(plan.risk.level, lang), " ", Text(summarize(plan), style="bold"))
 
 
-def render_changes(plan: OperationPlan, *, lang: Language = "en") -> Table:
-    """Layer 2."""
-    table = Table(title=say("plan_changes", lang), title_justify="left", show_lines=False, expand=False)
-    table.add_column("op", style="cyan", no_wrap=True)
-    table.add_column("path", overflow="fold")
-    table.add_column(say("plan_before_after", lang), overflow="fold")
+def render_changes(plan: OperationPlan, *, lang: Language = "en") -> FittedTable:
+    """Layer 2. A JSON pointer is a name: never split (a narrow terminal gets one card per change instead)."""
+    columns = [Column("op", "word", 5, style="cyan"), Column("path", "name", ESSENTIAL),
+               Column(say("plan_before_after", lang), "text", ESSENTIAL, min_width=12)]
+    rows: list[list[Cell]] = []
     for row in change_rows(plan):
         change = Text.assemble((format_value(row.before, say("plan_absent", lang)), "red"), " → ",
                                (format_value(row.after, say("plan_removed", lang)), "green"))
-        table.add_row(row.op, row.path, change)
-    return table
+        rows.append([row.op, row.path, change])
+    return FittedTable(columns, rows, title=say("plan_changes", lang), box=box.HEAVY_HEAD, show_edge=True, lang=lang)
 
 
 def render_risk(plan: OperationPlan, *, lang: Language = "en") -> RenderableType:
@@ -171,34 +170,32 @@ def render_report(report: Any) -> RenderableType:
     return Group(*parts)
 
 
-def plans_table(plans: Iterable[OperationPlan], *, lang: Language = "en") -> Table:
-    table = Table(title=say("plans_title", lang), title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("id", "created", "action", "resource", "risk", "status"):
-        table.add_column(column, no_wrap=column != "resource", overflow="fold")
-    for plan in plans:
-        created = plan.audit.timestamps.created_at.strftime("%Y-%m-%d %H:%M")
-        risk = Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, ""))
-        table.add_row(plan.plan_id[:8], created, plan.action, plan.resource.label(), risk,
-                      Text(plan.status, style=STATUS_STYLES.get(plan.status, "")))
-    return table
+def plans_table(plans: Iterable[OperationPlan], *, lang: Language = "en") -> FittedTable:
+    columns = [Column("id", "name", ESSENTIAL), Column("created", "word", 3), Column("action", "word", 6),
+               Column("resource", "name", ESSENTIAL), Column("risk", "word", 7), Column("status", "word", ESSENTIAL)]
+    rows: list[list[Cell]] = [[plan.plan_id[:8], plan.audit.timestamps.created_at.strftime("%Y-%m-%d %H:%M"), plan.action,
+             plan.resource.label(), Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, "")),
+             Text(plan.status, style=STATUS_STYLES.get(plan.status, ""))] for plan in plans]
+    return FittedTable(columns, rows, title=say("plans_title", lang), lang=lang)
 
 
 def pending_plans_table(pending: Iterable[tuple[OperationPlan, datetime]],
-                        second_person: Callable[[OperationPlan], str | None]) -> Table:
+                        second_person: Callable[[OperationPlan], str | None], *, lang: Language = "en") -> FittedTable:
     """The plans still waiting (for an approval, or approved and waiting to run), with what each one needs."""
-    table = Table(title="Plans waiting", title_justify="left", box=box.SIMPLE_HEAD,
-                  caption="kubecopilot plans show ID · approve ID · reject ID")
-    for column in ("id", "requested by", "action", "resource", "risk", "status", "expires (UTC)", "needs"):
-        table.add_column(column, no_wrap=column in ("id", "expires (UTC)"), overflow="fold")
+    columns = [Column("id", "name", ESSENTIAL), Column("requested by", "name", 5), Column("action", "word", 4),
+               Column("resource", "name", ESSENTIAL), Column("risk", "word", 7), Column("status", "word", 6),
+               Column("expires (UTC)", "word", 3), Column("needs", "text", 8, min_width=14)]
+    rows: list[list[Cell]] = []
     for plan, expires in pending:
-        needs = "a second person" if second_person(plan) else "approval"
+        needs = say("plans_needs_second" if second_person(plan) else "plans_needs_approval", lang)
         if plan.status == "confirmed":
-            needs = f"apply (approved by {plan.audit.confirmed_by})"
-        table.add_row(plan.plan_id[:8], plan.audit.requested_by, plan.action, plan.resource.label(),
-                      Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, "")),
-                      Text(plan.status, style=STATUS_STYLES.get(plan.status, "")),
-                      expires.strftime("%Y-%m-%d %H:%M"), needs)
-    return table
+            needs = say("plans_needs_apply", lang, by=plan.audit.confirmed_by)
+        rows.append([plan.plan_id[:8], plan.audit.requested_by, plan.action, plan.resource.label(),
+                     Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, "")),
+                     Text(plan.status, style=STATUS_STYLES.get(plan.status, "")), expires.strftime("%Y-%m-%d %H:%M"),
+                     needs])
+    return FittedTable(columns, rows, title=say("plans_waiting_title", lang), caption=say("plans_waiting_caption", lang),
+                       lang=lang)
 
 
 def format_value(value: Any, missing: str) -> str:
