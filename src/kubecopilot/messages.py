@@ -94,12 +94,12 @@ def _said(forms: Forms, lang: Language, values: Mapping[str, Any]) -> str:
     return _Saying(lang).vformat(_form(forms, lang, values), (), values)
 
 
-def say(key: str, lang: Language, **values: object) -> str:
+def say(key: str, lang: Language, /, **values: object) -> str:
     forms = _pick(MESSAGES[key], lang)
     return _said(forms, lang if forms is MESSAGES[key].get(lang) else "en", values)
 
 
-def suggest_label(key: str, lang: Language, **values: object) -> str:
+def suggest_label(key: str, lang: Language, /, **values: object) -> str:
     forms = _pick(SUGGESTIONS[key], lang)
     return _said(forms, lang if forms is SUGGESTIONS[key].get(lang) else "en", values)
 

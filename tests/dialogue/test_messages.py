@@ -54,8 +54,9 @@ def _strings(tree: ast.Module) -> list[str]:
 
 
 # ... and the modules that note what a reading took for granted (``Note.of("key", …)``, said by the router)
+# ... and the plan domain's modules that keep sentences as phrases (``Phrase(key=…)``, said by ``plans.wording``)
 SPEAKS = re.compile(r"from kubecopilot(\.messages import| import .*\bmessages\b|\.dialogue\.views import .*\bsuggestion\b|"
-                    r"\.dialogue\.reading import \(?[^)]*?\bNote\b)")
+                    r"\.dialogue\.reading import \(?[^)]*?\bNote\b|\.plans\.model import .*\bPhrase\b)")
 
 
 def _speaking_code() -> str:
@@ -95,12 +96,28 @@ def test_every_language_fills_in_the_same_placeholders(table):
     assert differ == {}
 
 
+def _keys_in_risk_rules() -> set[str]:
+    """The catalogue keys the shipped risk rules name: each rule's factor sentence and the words of ``describe``."""
+    from kubecopilot.plans.risk import load_rules
+
+    rules = load_rules()
+    return {rule.words_key for rule in rules.rules} | set(rules.describe.values())
+
+
 @pytest.mark.parametrize("table", ["MESSAGES", "SUGGESTIONS"])
 def test_every_key_is_used(table):
     code = _speaking_code()
     nouns = {noun for t in TABLES.values() for entry in t.values() for text in entry.values() for noun in _nouns(text)}
-    unused = [key for key in TABLES[table] if not re.search(rf"[\"']{key}[\"']", code) and key not in nouns]
+    data = _keys_in_risk_rules()
+    unused = [key for key in TABLES[table] if not re.search(rf"[\"']{key}[\"']", code) and key not in nouns | data]
     assert unused == []
+
+
+def test_every_shipped_risk_rule_is_said_by_the_catalogue():
+    from kubecopilot.plans.risk import load_rules
+
+    missing = [key for key in _keys_in_risk_rules() if key not in messages.MESSAGES]
+    assert missing == [] and all(rule.factor is None for rule in load_rules().rules)
 
 
 # Sentences whose {count} counts no noun ("choose 1–{count}", "… and {count} more", "Fix 2 of {count}").

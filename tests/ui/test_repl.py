@@ -118,7 +118,8 @@ def test_a_rejected_change_changes_nothing(repl_rw):
 
 def test_a_chinese_session_is_asked_for_approval_in_chinese(repl_rw):
     shown = repl_rw.send("把 cart-service-v1 扩容到 3 个副本")
-    assert "中风险  Scale Deployment dev/cart-service-v1 from 1 to 3 replicas" in shown  # the plan's words, as made
+    assert "中风险  将 Deployment dev/cart-service-v1 的副本数从 1 调整为 3" in shown  # the plan's own words too
+    assert "• 副本数变化超过 2 倍（1 → 3）" in shown and "• 60 秒内 3/3 个副本就绪" in shown
     assert "变更后 KubeCopilot 会检查：" in shown and shown.rstrip().endswith("（按 d 查看完整的 YAML 差异）")
     assert not any(words in shown for words in ("MEDIUM RISK", "Changes", "Risk:", "After the change", "d shows"))
     explained = repl_rw.send("e")

@@ -32,12 +32,13 @@ from kubecopilot.errors import (
     StatusConflict,
     WriteOutcomeUnknown,
 )
-from kubecopilot.plans.model import OperationPlan, ResourceRef, Step, utcnow
+from kubecopilot.plans.model import OperationPlan, Phrase, ResourceRef, Step, utcnow
 from kubecopilot.plans.patches import PatchConflict, apply_ops, as_dicts, diff_ops, without_status
 from kubecopilot.plans.ports import ClusterOps
 from kubecopilot.plans.readback import ReadBack, read_back
 from kubecopilot.plans.redact import fill_redacted
 from kubecopilot.plans.verify import ConditionResult, verify_post_conditions
+from kubecopilot.plans.wording import said
 
 if TYPE_CHECKING:  # only a type here: the ledger (and SQLAlchemy) load when one is opened
     from kubecopilot.plans.ledger import AuditLedger
@@ -56,6 +57,7 @@ class ExecutionReport(BaseModel):
     verified: bool | None = None  # None: nothing verified (reverted, already executed, or the check could not read)
     message: str = ""
     error: str | None = None
+    said: Phrase | None = Field(default=None, exclude=True)  # the message as a catalogue phrase (``plans.wording``)
 
 
 class PlanExecutor:
@@ -111,10 +113,10 @@ class PlanExecutor:
             reason = exc.message if isinstance(exc, KubeCopilotError) else f"{type(exc).__name__}: {exc}"
             undone = self._undo(plan, applied, step, expected, approval, reason)
             reverted = self.ledger.latest(plan.plan_id) or plan
+            failed = Phrase(key="report_step_failed", values={"step": step.id if step else "?", "why": reason,
+                                                              "count": len(undone)})
             return ExecutionReport(plan=reverted, outcome="reverted", applied_steps=[s.id for s in applied],
-                                   rolled_back_steps=undone, error=reason,
-                                   message=f"step {step.id if step else '?'} failed ({reason}); "
-                                           f"{len(undone)} step(s) rolled back")
+                                   rolled_back_steps=undone, error=reason, message=said(failed, "en"), said=failed)
         executed = plan.transition("executed", executed_at=self._now(), executed_by=self.actor)
         detail: dict[str, Any] = {"steps": [s.id for s in applied]}
         if lost:
@@ -237,12 +239,12 @@ class PlanExecutor:
     def _already_executed(self, plan: OperationPlan, by_plan: str, at: str) -> ExecutionReport:
         """The change ran before. Another plan that makes it again is refused, and the refusal is its end: it is
         recorded ``failed`` (never left ``confirmed``, which would list it as waiting to run for ever)."""
-        latest = plan
+        latest, key = plan, "report_already_this"
         if by_plan != plan.plan_id:
-            latest = self._refused(plan, {"reason": "already executed", "byPlan": by_plan, "at": at})
-        return ExecutionReport(plan=latest, outcome="already-executed",
-                               message=f"not run again: this change (idempotencyKey {plan.audit.idempotency_key}) "
-                                       f"was executed at {at} by plan {by_plan}")
+            latest, key = self._refused(plan, {"reason": "already executed", "byPlan": by_plan, "at": at}), "report_already"
+        phrase = Phrase(key=key, values={"key": plan.audit.idempotency_key, "at": at, "by": by_plan,
+                                         "plan": plan.plan_id[:8]})
+        return ExecutionReport(plan=latest, outcome="already-executed", message=said(phrase, "en"), said=phrase)
 
     def _refused(self, plan: OperationPlan, detail: dict[str, Any]) -> OperationPlan:
         """Record that the idempotency guard refused ``plan``: ``failed`` (nothing ran), with why."""

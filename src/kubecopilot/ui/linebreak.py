@@ -25,8 +25,8 @@ from typing import Any
 
 from rich.cells import cell_len, chop_cells
 from rich.console import Console, ConsoleOptions, JustifyMethod, OverflowMethod
-from rich.measure import Measurement
 from rich.containers import Lines
+from rich.measure import Measurement
 from rich.text import Text
 
 NO_START = frozenset("，。、：；！？）」』】〉》〕］｝”’…·‥%,.;:!?)]}")  # never the first character of a line

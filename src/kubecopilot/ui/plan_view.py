@@ -5,8 +5,9 @@ before/after YAML diff, hidden until the person types ``d``. Risk rationale, fac
 the table; ``e`` explains (the AI's rationale, the factors, what a rollback would do). The text carries the meaning
 on its own (the badge says "HIGH RISK"), so nothing is lost under NO_COLOR, which rich honours.
 
-The frame (badge, labels, titles, the questions) is said in the session's language (``lang``, from the catalogue);
-the plan's own texts (summary, risk rationale and factors, rollback) are the plan domain's, shown as written.
+Everything is said in the session's language (``lang``): the frame (badge, labels, titles, the questions) from the
+catalogue, and the plan's own texts (summary, risk rationale and factors, post-conditions, rollback) through the
+plan domain's phrases (``plans.wording``), which the catalogue says too.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from rich.text import Text
 
 from kubecopilot.dialogue.answers import yes_or_no
 from kubecopilot.messages import Language, say
+from kubecopilot.plans import wording
 from kubecopilot.plans.model import ApprovalDecision, OperationPlan
 from kubecopilot.plans.summary import change_rows, describe_rollback, summarize, yaml_diff
 from kubecopilot.ui.columns import ESSENTIAL, Cell, Column, FittedTable
+from kubecopilot.ui.linebreak import Prose, prose
 
 RISK_STYLES = {"low": "bold black on green", "medium": "bold black on yellow", "high": "bold white on red"}
 RISK_TEXT_STYLES = {"low": "green", "medium": "yellow", "high": "bold red"}
@@ -51,7 +54,7 @@ def risk_level(level: str, lang: Language = "en") -> str:
 
 def render_summary(plan: OperationPlan, *, lang: Language = "en") -> Text:
     """Layer 1."""
-    return Text.assemble(risk_badge(plan.risk.level, lang), " ", Text(summarize(plan), style="bold"))
+    return prose(risk_badge(plan.risk.level, lang), " ", Prose(summarize(plan, lang), style="bold"))
 
 
 def render_changes(plan: OperationPlan, *, lang: Language = "en") -> FittedTable:
@@ -70,10 +73,10 @@ def render_risk(plan: OperationPlan, *, lang: Language = "en") -> RenderableType
     risk = plan.risk
     score = say("plan_score", lang, score=f"{risk.score:.2f}") if risk.score is not None else ""
     # The factors are listed below; the rationale only adds something when no factor fired (it says why "low").
-    headline = f"{risk_level(risk.level, lang)}{score}" if risk.factors else risk.rationale
-    lines: list[RenderableType] = [Text.assemble((say("plan_risk", lang), "bold"), headline)]
-    lines += _bullets(say("plan_factors", lang), risk.factors)
-    lines += _bullets(say("plan_checks", lang), risk.post_conditions)
+    headline = f"{risk_level(risk.level, lang)}{score}" if risk.factors else wording.rationale(risk, lang)
+    lines: list[RenderableType] = [prose((say("plan_risk", lang), "bold"), headline)]
+    lines += _bullets(say("plan_factors", lang), wording.factors(risk, lang))
+    lines += _bullets(say("plan_checks", lang), wording.post_conditions(risk, lang))
     return Group(*lines)
 
 
@@ -86,9 +89,9 @@ def render_diff(plan: OperationPlan, *, lang: Language = "en") -> RenderableType
 
 def render_explain(plan: OperationPlan, *, lang: Language = "en") -> RenderableType:
     why = plan.ai_rationale or say("plan_no_rationale", lang)
-    parts: list[RenderableType] = [Text.assemble((say("plan_why", lang), "bold"), why)]
-    parts += _bullets(say("plan_risk_factors", lang), plan.risk.factors or [say("plan_no_factors", lang)])
-    parts.append(Text.assemble((say("plan_if_wrong", lang), "bold"), describe_rollback(plan)))
+    parts: list[RenderableType] = [prose((say("plan_why", lang), "bold"), why)]
+    parts += _bullets(say("plan_risk_factors", lang), wording.factors(plan.risk, lang) or [say("plan_no_factors", lang)])
+    parts.append(prose((say("plan_if_wrong", lang), "bold"), describe_rollback(plan, lang)))
     if plan.audit.source_prompt_id:
         parts.append(Text(say("plan_drafted_by", lang, prompt=plan.audit.source_prompt_id), style="dim"))
     return Panel(Group(*parts), title=say("plan_explain", lang), title_align="left", expand=False)
@@ -158,15 +161,21 @@ def _confirm(plan: OperationPlan, console: Console, read_line: Callable[[str], s
     return ApprovalDecision(approved=False, by=by, typed_name=typed, reason="typed name did not match")
 
 
-def render_report(report: Any) -> RenderableType:
-    """An ``ExecutionReport``: outcome, steps, post-conditions."""
+def render_report(report: Any, lang: Language = "en") -> RenderableType:
+    """An ``ExecutionReport`` (``plans apply``, ``plans approve``, ``rollback``) in the words the REPL uses for the
+    same outcome (``plans.wording``): "Done: …", "Applied, but not verified: …", "Not applied: …", "Not run again: …";
+    then each check as read (✓ ✗ ?) and what was rolled back."""
+    headline, hint = wording.report_headline(report, lang)
     style = {"executed": "green" if report.verified else "yellow", "reverted": "red"}.get(report.outcome, "cyan")
-    parts: list[RenderableType] = [Text.assemble((f"{report.outcome.upper()} ", f"bold {style}"), report.message)]
+    parts: list[RenderableType] = [Prose(headline, style=f"bold {style}")]
     for condition in report.conditions:
-        mark = (condition.mark, {"met": "green", "not_met": "red"}.get(condition.state, "yellow"))
-        parts.append(Text.assemble("  ", mark, f" {condition.text} — {condition.detail}"))
+        colour = {"met": "green", "not_met": "red"}.get(condition.state, "yellow")
+        parts.append(prose("  ", Prose(wording.condition_line(condition, lang), style=colour)))
     if report.rolled_back_steps:
-        parts.append(Text(f"  rolled back: {', '.join(report.rolled_back_steps)}", style="magenta"))
+        steps = say("report_rolled_back", lang, steps=", ".join(report.rolled_back_steps))
+        parts.append(Prose(f"  {steps}", style="magenta"))
+    if hint:
+        parts.append(Prose(hint, style="dim"))
     return Group(*parts)
 
 
@@ -216,4 +225,4 @@ def current_user() -> str:
 def _bullets(title: str, items: list[str]) -> list[RenderableType]:
     if not items:
         return []
-    return [Text(title, style="bold"), *(Text(f"  • {item}") for item in items)]
+    return [Text(title, style="bold"), *(Prose(f"  • {item}") for item in items)]
