@@ -112,7 +112,7 @@ def test_high_risk_needs_the_typed_name_even_with_yes(team, monkeypatch, capsys,
     plan_id = alice_asks_for_a_high_risk_change(monkeypatch, capsys, sandbox)
     code, out, err = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "approve", plan_id[:8], "--yes", "--allow-writes")
     assert code == ExitCode.NOT_APPROVED and "--confirm-name cart-service-v1 is needed" in out
-    assert "was not approved; it is pending" in err
+    assert "stays pending; nothing was changed" in err
     assert AuditLedger(team).latest(plan_id).status == "pending" and replicas(sandbox) == 1
 
 

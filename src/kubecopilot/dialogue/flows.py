@@ -204,12 +204,12 @@ class Flows:
         try:
             approved = plans.decide(plan, approve_fn)
         except Interrupted:
-            return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id))
+            return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id[:8]))
         if not approved:
             latest = plans.get(plan.plan_id)
             if latest.status == "pending":
-                return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id))
-            return Answer(title=say("rejected", self.lang))
+                return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id[:8]))
+            return Answer(title=say("rejected", self.lang, plan=plan.plan_id[:8]))
         self.ctx.progress(say("progress_executing", self.lang, summary=summarize(plan, self.lang)))
         template = self._template(plan.resource)
         report = plans.execute(plan.plan_id)  # the gateway evicts what the write touched
