@@ -22,6 +22,7 @@ from kubecopilot.dialogue import fixes, handlers, reader
 from kubecopilot.dialogue.clarify import INTENT_SLOT
 from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
+from kubecopilot.dialogue.freshness import ChangesElsewhere
 from kubecopilot.dialogue.inventory import Inventory
 from kubecopilot.dialogue.kit import Kit
 from kubecopilot.dialogue.ports import Brain, PlanDesk, TurnContext
@@ -64,6 +65,8 @@ class Conversation:
         self.router = Router(self.kit, follow=self._follow)
         self.llm_calls = 0
         self._reading: Reading | None = None
+        ledger = getattr(plans, "ledger", None)  # a colleague's executions, seen in the shared ledger
+        self.elsewhere = ChangesElsewhere(ledger, gateway, clock=timer) if ledger is not None else None
         self._offers = 0  # the session's offer count when the turn began
 
     @property
@@ -90,6 +93,7 @@ class Conversation:
             return self.menu()
         self.session.history.append(("user", text[:500]))  # a refused 50 kB line is not kept whole
         self._offers = self.session.offers
+        self.forget_changed_elsewhere()
         self.deadline = Deadline(self.turn_deadline, self.timer)  # one budget for all model calls of this turn
         try:
             reading = self._reading = self.read(text)
@@ -117,6 +121,16 @@ class Conversation:
             turn = ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code)
         self._after(turn)
         return turn
+
+    def forget_changed_elsewhere(self) -> list[str | None]:
+        """Evict the cached reads that changes executed by others (the ledger) made stale; a ledger that cannot be
+        read costs nothing but this check."""
+        if self.elsewhere is None:
+            return []
+        try:
+            return self.elsewhere.check(own={done.plan_id for done in self.session.executed})
+        except KubeCopilotError:
+            return []
 
     def ask_model(self, step: str, call: Callable[[], T]) -> T:
         """One model call, shown as a progress step, within what is left of the turn's deadline (else LLMTooSlow)."""

@@ -200,6 +200,7 @@ def show_tools(ctx: SlashContext, _: str) -> None:
 
 
 def show_plans(ctx: SlashContext, _: str) -> None:
+    ctx.conversation.forget_changed_elsewhere()  # a plan executed elsewhere: its namespace's cached reads go
     plans = ctx.plans.list()
     ctx.print(plans_table(plans, lang=ctx.lang) if plans else Text(say("slash_no_plans", ctx.lang), style="dim"))
 
