@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from plans.fakes import deployment
+
 from kubecopilot.dialogue.freshness import ChangesElsewhere
 from kubecopilot.plans.builders import build_scale
 from kubecopilot.plans.model import ApprovalDecision
 from kubecopilot.testing.apps import app_for
-
-from plans.fakes import deployment
 
 
 def yes(plan):

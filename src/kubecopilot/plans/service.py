@@ -191,6 +191,21 @@ class PlanService:
         recorded = self.ledger.created_detail(plan.plan_id).get("fourEyes")
         return str(recorded) if recorded else self.trust.policy.reason(plan) or self.policy.reason(plan)
 
+    def awaits_another(self, plan: OperationPlan) -> str | None:
+        """Why this person's approval of ``plan`` could not count — the four-eyes policy wants a second person and
+        they requested it (or no team lists another key) — or None: they may be asked. Nothing is recorded."""
+        second = self.second_person(plan)
+        if not second:
+            return None
+        try:
+            proposal = check_proposal(self.ledger.history(plan.plan_id), self.trust, self.ledger.chain_problems)
+            self._refuse_own_approval(plan, proposal, second)
+        except FourEyesRequired:
+            return second
+        except ApprovalNotVerified:
+            return None  # ``decide`` refuses it and records why
+        return None
+
     def _refuse_own_approval(self, plan: OperationPlan, proposal: SignedRow, why: str) -> None:
         if self.trust.team is None:
             raise FourEyesRequired(f"plan {plan.plan_id[:8]} needs a second person ({why}), and this ledger has no "
