@@ -115,7 +115,7 @@ def test_yes_approves_low_risk_without_typing():
 def test_high_risk_asks_for_the_resource_name(typed, approved):
     term = Terminal("yes", typed, typed, typed)
     decision = prompt_approval(prod_scale_to_zero(), term.console, term.read_line, user="user:alice")
-    assert "Type the name of the Deployment (checkout)" in term.prompts[1]
+    assert "Type the name of the Deployment (checkout) to confirm." in term.text and term.prompts[1] == "name: "
     assert decision.approved is approved and decision.typed_name == typed
     if not approved:
         assert len(term.prompts) == 4 and "not approved, nothing was changed" in term.text

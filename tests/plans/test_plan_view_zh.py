@@ -53,7 +53,8 @@ def test_the_whole_approval_dialogue_is_in_chinese():
     term = Terminal("d", "e", "也许", "y", "checkout")
     decision = prompt_approval(prod_scale_to_zero(), term.console, term.read_line, user="user:alice", lang="zh")
     assert decision.approved and decision.typed_name == "checkout"
-    assert term.prompts[0].startswith("是否应用此变更？") and "checkout" in term.prompts[-1]
+    assert term.prompts[0].startswith("是否应用此变更？") and term.prompts[-1] == "名称："
+    assert "请输入该 Deployment 的名称（checkout）以确认。" in term.text
     assert english_frame(term.text + "".join(term.prompts)) == []
 
 

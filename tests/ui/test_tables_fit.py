@@ -75,8 +75,11 @@ def test_events_are_a_table_like_kubectl_get_events_with_messages_wrapped_at_wor
         TableBlock(columns=["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows=EVENTS)])
     text = shown(render_turn(answer), width)
     lines = assert_readable(text, width or 80, [row[3] for row in EVENTS])
-    header = next(line for line in lines if "OBJECT" in line)
-    assert "MESSAGE" in header
+    if width == 60:  # an event without its object or its message says nothing: one card per event instead
+        assert lines[1] == EVENTS[0][3] and lines[2].startswith("  LAST SEEN 2m · TYPE Warning · REASON BackOff ·")
+    else:
+        header = next(line for line in lines if "OBJECT" in line)
+        assert "MESSAGE" in header
     if width == 120:
         assert re.match(r"LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE", header)
     words = set(re.findall(r"[A-Za-z]{3,}", " ".join(row[4] for row in EVENTS)))

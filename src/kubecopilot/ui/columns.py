@@ -43,14 +43,15 @@ class Column:
 
 
 # The columns of the tables the dialogue answers with (TableBlock headers), by header; kubectl's names and order.
+# An event is its object and its message: rather cards than a table that drops either.
 KNOWN: dict[str, Column] = {c.header: c for c in (
-    Column("NAME", "name", ESSENTIAL), Column("NAMESPACE", "name", 6), Column("OBJECT", "name", 8),
+    Column("NAME", "name", ESSENTIAL), Column("NAMESPACE", "name", 6), Column("OBJECT", "name", ESSENTIAL),
     Column("RESOURCE", "name", 8), Column("DEPLOYMENT", "name", ESSENTIAL), Column("WORKLOAD", "name", ESSENTIAL),
     Column("READY", "word", 7), Column("STATUS", "word", ESSENTIAL), Column("RESTARTS", "word", 4),
     Column("AGE", "word", 3), Column("LAST SEEN", "word", 2), Column("TYPE", "word", 3), Column("REASON", "word", 6),
     Column("VERSION", "word", 4), Column("CURRENT", "word", 5), Column("PORTS", "word", 4), Column("WHEN", "word", 6),
     Column("REVISION", "word", 6), Column("#", "word", ESSENTIAL), Column("CHECK", "text", ESSENTIAL),
-    Column("MESSAGE", "text", 7, min_width=20), Column("CAUSE", "text", 5), Column("CHANGE", "text", 7),
+    Column("MESSAGE", "text", ESSENTIAL, min_width=30), Column("CAUSE", "text", 5), Column("CHANGE", "text", 7),
     Column("PROBLEM", "text", ESSENTIAL), Column("RESULT", "text", ESSENTIAL), Column("COMMAND", "text", ESSENTIAL),
 )}  # fmt: skip
 

@@ -22,6 +22,7 @@ from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.syntax import Syntax
+from rich.table import Table
 from rich.text import Text
 
 from kubecopilot.dialogue.answers import yes_or_no
@@ -150,8 +151,10 @@ def _confirm(plan: OperationPlan, console: Console, read_line: Callable[[str], s
         return ApprovalDecision(approved=True, by=by)
     name = plan.resource.name
     typed = ""
+    # the sentence on the console (it wraps between words); the prompt itself stays short
+    console.print(Prose(say("plan_type_name", lang, kind=plan.resource.kind, name=name), style="bold"))
     for left in range(NAME_TRIES - 1, -1, -1):  # a typo asks again; only the last wrong name counts as a no
-        typed = read_line(say("plan_type_name", lang, kind=plan.resource.kind, name=name)).strip()
+        typed = read_line(say("plan_type_name_prompt", lang)).strip()
         if typed == name:
             return ApprovalDecision(approved=True, by=by, typed_name=typed)
         if left:
@@ -223,6 +226,12 @@ def current_user() -> str:
 
 
 def _bullets(title: str, items: list[str]) -> list[RenderableType]:
+    """A title, then one bullet per item; a long item wraps under itself, not under the bullet."""
     if not items:
         return []
-    return [Text(title, style="bold"), *(Prose(f"  • {item}") for item in items)]
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for item in items:
+        grid.add_row("  •", Prose(item))
+    return [Text(title, style="bold"), grid]
