@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,22 +23,25 @@ from kubecopilot.messages import Language, say
 from kubecopilot.ui.columns import ESSENTIAL, Column, FittedTable
 from kubecopilot.ui.render import human_age, render_table
 
+PIPE_WIDTH = 1000  # "full lines": wider than any row of the tools table
+
 if TYPE_CHECKING:  # types only: the ledger module loads SQLAlchemy
     from kubecopilot.plans.ledger import LedgerEntry
     from kubecopilot.tools.cache import ReadCache
 
 
 def tools_table(rows: list[dict[str, Any]], server: str, profile: str, *, width: int | None = None) -> str:
-    """``catalog_rows`` as text laid out for ``width`` (default: the terminal's, 80 when piped), so ``print`` can
-    show it: the name and class never wrap, "why" wraps, and columns that do not fit are left out and said."""
+    """``catalog_rows`` as text laid out for ``width`` (default: the terminal's; piped, full lines unless
+    ``COLUMNS`` says otherwise), so ``print`` can show it: the name and class never wrap, "why" wraps, and columns
+    that do not fit are left out and said."""
     columns = [Column("NAME", "name", ESSENTIAL), Column("CLASS", "word", ESSENTIAL), Column("WHY", "text", 4),
                Column("CAPABILITY", "word", 6), Column("CACHE", "word", 5)]
     cells = [[str(row.get(c) or "-") for c in ("name", "class", "why", "capability", "cache")] for row in rows]
     counts = {k: sum(1 for r in rows if r["class"] == k) for k in ("list", "read", "write")}
     # A server's annotation we overruled is worth a line of its own: the server may be buggy or hostile.
     overruled = [r for r in rows if str(r.get("detail") or "").startswith("server says")]
-    out = Console(file=io.StringIO(), width=width or shutil.get_terminal_size().columns, color_system=None,
-                  force_terminal=False, highlight=False)
+    out = Console(file=io.StringIO(), width=width or _text_width(), color_system=None, force_terminal=False,
+                  highlight=False)
     out.print(f"{len(rows)} tools at {server} (profile: {profile})", soft_wrap=True)
     out.print()
     out.print(FittedTable(columns, cells))
@@ -46,6 +51,13 @@ def tools_table(rows: list[dict[str, Any]], server: str, profile: str, *, width:
     for r in overruled:
         out.print(f"! {r['name']}: {r['detail']}", soft_wrap=True)
     return "\n".join(line.rstrip() for line in out.file.getvalue().rstrip("\n").split("\n"))  # type: ignore[attr-defined]
+
+
+def _text_width() -> int:
+    """The terminal's width; a pipe gets full lines (for grep and friends), unless ``COLUMNS`` is set."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return shutil.get_terminal_size().columns
+    return PIPE_WIDTH
 
 
 def audit_table(entries: Sequence[LedgerEntry], *, title: str, caption: str, detail: bool = False) -> FittedTable:
