@@ -192,18 +192,15 @@ class PlanService:
         return str(recorded) if recorded else self.trust.policy.reason(plan) or self.policy.reason(plan)
 
     def awaits_another(self, plan: OperationPlan) -> str | None:
-        """Why this person's approval of ``plan`` could not count — the four-eyes policy wants a second person and
-        they requested it (or no team lists another key) — or None: they may be asked. Nothing is recorded."""
+        """Why this person's approval of ``plan`` could not count (four-eyes: they requested it), or None."""
         second = self.second_person(plan)
-        if not second:
-            return None
-        try:
-            proposal = check_proposal(self.ledger.history(plan.plan_id), self.trust, self.ledger.chain_problems)
-            self._refuse_own_approval(plan, proposal, second)
-        except FourEyesRequired:
-            return second
-        except ApprovalNotVerified:
-            return None  # ``decide`` refuses it and records why
+        with contextlib.suppress(ApprovalNotVerified):  # ``decide`` refuses that one and records why
+            try:
+                if second:
+                    rows = self.ledger.history(plan.plan_id)
+                    self._refuse_own_approval(plan, check_proposal(rows, self.trust, self.ledger.chain_problems), second)
+            except FourEyesRequired:
+                return second
         return None
 
     def _refuse_own_approval(self, plan: OperationPlan, proposal: SignedRow, why: str) -> None:
