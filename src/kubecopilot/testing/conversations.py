@@ -9,6 +9,7 @@ the pending plan's approval question); its expectations are checked against ever
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,9 +56,12 @@ def turn_text(turn: Any) -> str:
 
 
 def run_conversation(case: dict[str, Any], handle: Any) -> Outcome:
+    """One conversation on the world as built, with a fresh session and a ledger of its own: a fresh sandbox is a
+    fresh cluster, and a change executed in an earlier conversation was executed on another one."""
     outcome = Outcome(str(case.get("id")), str(case.get("theme", "")), str(case.get("lang", "")))
     handle.cluster.reset()
-    with app_for(handle) as app:
+    with tempfile.TemporaryDirectory(prefix="kubecopilot-conversation-") as home, \
+            app_for(handle, **{"audit.url": f"sqlite:///{Path(home) / 'audit.sqlite'}"}) as app:
         last_plan: str | None = None
         for number, step in enumerate(case.get("turns") or [], 1):
             before = _versions(handle)
