@@ -1,7 +1,8 @@
 """Configuration: CLI flags > environment > ``.env`` > user config file > defaults.
 
-The user config file is ``$KUBECOPILOT_HOME/config.yaml`` (default ``~/.config/kubecopilot/config.yaml``); data
-(audit ledger, REPL history) goes to ``$KUBECOPILOT_HOME`` when set, else ``~/.local/share/kubecopilot``. Every
+The user config file is ``$KUBECOPILOT_HOME/config.yaml``, else ``$XDG_CONFIG_HOME/kubecopilot/config.yaml`` (default
+``~/.config/kubecopilot/config.yaml``); data (audit ledger, REPL history) goes to ``$KUBECOPILOT_HOME`` when set, else
+``$XDG_DATA_HOME/kubecopilot`` (default ``~/.local/share/kubecopilot``). Every
 environment variable is listed in ``.env.example``. Secrets are ``SecretStr`` and are masked by ``masked()``.
 """
 
@@ -156,6 +157,10 @@ class SessionSettings(_Section):
     namespace: str | None = None
 
 
+class LoggingSettings(_Section):
+    file: Path | None = None  # every log line, at DEBUG and scrubbed of secrets, also goes here (``--log-file``)
+
+
 class Settings(_Section):
     mcp: MCPSettings = Field(default_factory=MCPSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
@@ -165,6 +170,7 @@ class Settings(_Section):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     redaction: RedactionSettings = Field(default_factory=RedactionSettings)
     session: SessionSettings = Field(default_factory=SessionSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
     offline: bool = False
     sandbox_scenario: str = "default"
     home: Path = Field(default_factory=lambda: config_home())
@@ -225,7 +231,11 @@ class Settings(_Section):
 
 
 def config_home() -> Path:
-    return Path(os.environ.get("KUBECOPILOT_HOME") or Path.home() / ".config" / "kubecopilot").expanduser()
+    """``$KUBECOPILOT_HOME``, else ``$XDG_CONFIG_HOME/kubecopilot``, else ``~/.config/kubecopilot``."""
+    if os.environ.get("KUBECOPILOT_HOME"):
+        return Path(os.environ["KUBECOPILOT_HOME"]).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base).expanduser() / "kubecopilot"
 
 
 def data_home() -> Path:
@@ -261,6 +271,7 @@ ENV_VARS: dict[str, str] = {
     "KUBECOPILOT_CLUSTER": "session.cluster",
     "KUBECOPILOT_NAMESPACE": "session.namespace",
     "KUBECOPILOT_SANDBOX_SCENARIO": "sandbox_scenario",
+    "KUBECOPILOT_LOG_FILE": "logging.file",
 }
 
 
@@ -309,7 +320,7 @@ def _parse_env_value(dotted: str, raw: str) -> Any:
         import shlex
 
         return shlex.split(raw)
-    if dotted in {"mcp.url", "llm.model", "llm.base_url", "llm.api_key", "audit.url", "session.user"}:
+    if dotted in {"mcp.url", "llm.model", "llm.base_url", "llm.api_key", "audit.url", "session.user", "logging.file"}:
         return raw  # never YAML-parse free strings (a key could look like a number)
     try:
         return yaml.safe_load(raw)

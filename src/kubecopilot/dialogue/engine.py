@@ -30,7 +30,7 @@ from kubecopilot.dialogue.slots import NothingToPick, SlotFiller, parse_free_val
 from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, TextBlock, Turn
 from kubecopilot.dialogue.understanding import KnownNames
 from kubecopilot.dialogue.views import Views
-from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid, LLMUnavailable, StaleReference
+from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid, LLMUnavailable, NothingToChange, StaleReference
 from kubecopilot.k8s import owner_prefix
 from kubecopilot.messages import language, say
 from kubecopilot.tools.ports import Gateway
@@ -88,6 +88,10 @@ class Conversation:
             turn = self._dispatch(text)
         except NothingToPick as exc:
             turn = Answer(title=say("empty", self.session.language), blocks=[TextBlock(text=str(exc))])
+        except NothingToChange as exc:  # "scale to 1" when it is 1: success, said so (kubectl agrees)
+            self.session.pending = None
+            turn = Answer(title=say("nothing_to_change", self.session.language, what=exc.details.get("what", "it")),
+                          outcome="nothing_to_do")
         except KubeCopilotError as exc:
             self.session.pending = None
             turn = ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code)
@@ -223,7 +227,8 @@ class Conversation:
         if (action, kind) in {tuple(pair) for pair in self.plans.whitelist}:
             return None
         allowed = ", ".join(f"{a} {k}" for a, k in self.plans.whitelist)
-        return Answer(title=say("not_allowed", self.session.language, action=action, kind=kind, allowed=allowed))
+        return Answer(title=say("not_allowed", self.session.language, action=action, kind=kind, allowed=allowed),
+                      outcome="refused_by_policy")
 
     # --- slot filling --------------------------------------------------------------------------------------------
 
@@ -328,7 +333,9 @@ class Conversation:
 
     def _unknown(self) -> Answer:
         menu = self.menu()
-        return Answer(title=say("unknown", self.session.language), blocks=menu.blocks)
+        offered = [{"label": s.label, "command": s.command} for s in self.session.choices]  # what a script can ask instead
+        return Answer(title=say("unknown", self.session.language), blocks=menu.blocks, outcome="not_understood",
+                      data={"options": offered})
 
     def _after(self, turn: Turn) -> None:
         """Attach notices gathered during the turn and record which numbered choices are now on screen."""

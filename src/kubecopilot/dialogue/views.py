@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubecopilot.dialogue import records as as_data
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, TableBlock, TextBlock
 from kubecopilot.k8s import age, listed_pod_unhealthy
@@ -75,12 +76,14 @@ class Views:
                 for r in records]
         return Answer(title=say("title_clusters", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAME", "SERVER", "VERSION", "CURRENT"], rows=rows)],
+                      data={"clusters": [as_data.cluster(r) for r in records]},
                       suggestions=[suggestion("overview", self.lang, "cluster overview"),
                                    suggestion("namespaces", self.lang, "list namespaces")])
 
     def cluster_status(self) -> Answer:
         reads = self.reads()
         blocks: list[Any] = []
+        clusters = []
         if self.gateway.has("list_clusters"):
             clusters = reads.records("list_clusters")
             rows = [[r.name, str(r.raw.get("version", "")), "*" if r.raw.get("current") else ""] for r in clusters]
@@ -102,8 +105,13 @@ class Views:
             blocks.append(_pod_table(bad, all_namespaces=True, title=say("title_pods_needing_attention", self.lang)))
         suggestions = [suggestion("diagnose", self.lang, f"diagnose pod {bad[0].name} -n {bad[0].namespace}", name=bad[0].name)] if bad else []
         suggestions += [suggestion("warnings", self.lang, "warning events"), suggestion("health", self.lang, "check the health of my services")]
+        overview_data = {"nodes": {"ready": ready_nodes, "total": len(nodes)} if nodes else None,
+                         "namespaces": len(namespaces), "deployments": len(deployments),
+                         "pods": {"healthy": len(pods) - len(bad), "total": len(pods)}}
         return Answer(title=say("title_cluster_status", self.lang), blocks=blocks, source=reads.source,
-                      suggestions=suggestions[:3])
+                      suggestions=suggestions[:3],
+                      data={"clusters": [as_data.cluster(r) for r in clusters], "overview": overview_data,
+                            "unhealthyPods": [as_data.pod(r) for r in bad]})
 
     def list_namespaces(self) -> Answer:
         reads = self.reads()
@@ -112,6 +120,7 @@ class Views:
         first = next((r.name for r in records if r.name not in ("default",) and not r.name.startswith("kube-")), "default")
         return Answer(title=say("title_namespaces", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAME", "STATUS", "AGE"], rows=rows)],
+                      data={"namespaces": [as_data.namespace(r) for r in records]},
                       suggestions=[suggestion("pods_in", self.lang, f"list pods in {first}", name=first),
                                    suggestion("unhealthy", self.lang, "unhealthy pods")])
 
@@ -121,6 +130,7 @@ class Views:
         rows = [[r.name, r.status or "", r.age or "", str(_dig(r.raw, "status", "nodeInfo", "kubeletVersion") or "")] for r in records]
         return Answer(title=say("title_nodes", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAME", "STATUS", "AGE", "VERSION"], rows=rows)],
+                      data={"nodes": [as_data.node(r) for r in records]},
                       suggestions=[suggestion("overview", self.lang, "cluster overview")])
 
     def list_pods(self, namespace: str | None, target: str | None) -> Answer:
@@ -129,11 +139,11 @@ class Views:
         where = namespace or say("all_namespaces", self.lang)
         if not records:
             return Answer(title=say("title_pods_in", self.lang, where=where), source=reads.source,
-                          blocks=[TextBlock(text=say("empty", self.lang))])
+                          blocks=[TextBlock(text=say("empty", self.lang))], data={"pods": []})
         first = records[0]
         return Answer(
             title=say("title_pods_in", self.lang, where=where), source=reads.source,
-            blocks=[_pod_table(records, all_namespaces=namespace is None)],
+            blocks=[_pod_table(records, all_namespaces=namespace is None)], data={"pods": [as_data.pod(r) for r in records]},
             suggestions=[suggestion("logs", self.lang, f"logs of pod {first.name} -n {first.namespace}", name=first.name),
                          suggestion("describe", self.lang, f"describe pod {first.name} -n {first.namespace}", name=first.name),
                          suggestion("events", self.lang, f"events of pod {first.name} -n {first.namespace}", name=first.name)])
@@ -143,9 +153,11 @@ class Views:
         bad = [r for r in reads.records("list_pods", namespace=namespace) if is_unhealthy(r)]
         title = say("title_unhealthy_pods", self.lang)
         if not bad:
-            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))])
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))],
+                          data={"pods": []})
         suggestions = [suggestion("diagnose", self.lang, f"diagnose pod {r.name} -n {r.namespace}", name=r.name) for r in bad[:2]]
         return Answer(title=title, source=reads.source, blocks=[_pod_table(bad, all_namespaces=namespace is None)],
+                      data={"pods": [as_data.pod(r) for r in bad]},
                       suggestions=suggestions + [suggestion("warnings", self.lang, "warning events")],
                       tip=say("tip_events_first", self.lang))
 
@@ -155,7 +167,7 @@ class Views:
         rows = [([r.namespace or ""] if namespace is None else []) + [r.name, r.ready or "", r.age or ""] for r in records]
         columns = (["NAMESPACE"] if namespace is None else []) + ["NAME", "READY", "AGE"]
         return Answer(title=say("title_deployments", self.lang), source=reads.source,
-                      blocks=[TableBlock(columns=columns, rows=rows)],
+                      blocks=[TableBlock(columns=columns, rows=rows)], data={"deployments": [as_data.deployment(r) for r in records]},
                       suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")])
 
     def list_services(self, namespace: str | None) -> Answer:
@@ -163,15 +175,17 @@ class Views:
         records = reads.records("list_services", namespace=namespace)
         rows = [[r.namespace or "", r.name, str(_dig(r.raw, "spec", "type") or ""), _ports(r.raw), r.age or ""] for r in records]
         return Answer(title=say("title_services", self.lang), source=reads.source,
-                      blocks=[TableBlock(columns=["NAMESPACE", "NAME", "TYPE", "PORTS", "AGE"], rows=rows)])
+                      blocks=[TableBlock(columns=["NAMESPACE", "NAME", "TYPE", "PORTS", "AGE"], rows=rows)],
+                      data={"services": [as_data.service(r) for r in records]})
 
     def warning_events(self, namespace: str | None) -> Answer:
         reads = self.reads()
         events = [e for e in reads.records("list_events", namespace=namespace) if _event_type(e) == "Warning"]
         title = say("title_warning_events", self.lang)
         if not events:
-            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))])
-        return Answer(title=title, source=reads.source, blocks=[_event_table(events)],
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))],
+                          data={"events": []})
+        return Answer(title=title, source=reads.source, blocks=[_event_table(events)], data={"events": _events_data(events)},
                       suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")], tip=say("tip_events_first", self.lang))
 
     # --- one object ------------------------------------------------------------------------------------------
@@ -193,6 +207,8 @@ class Views:
         tip = say("restarted_tip", self.lang, count=restarts) if restarts and not previous else say("tip_events_first", self.lang)
         return Answer(title=say("fetching_logs", self.lang, namespace=namespace, pod=pod), source=reads.source,
                       blocks=[CodeBlock(title=detail, language="log", text=text.rstrip() or say("empty", self.lang))],
+                      data={"logs": {"namespace": namespace, "pod": pod, "container": containers[0] if containers else None,
+                                     "previous": previous, "lines": as_data.log_lines(text)}},
                       suggestions=suggestions[:3], tip=tip)
 
     def describe(self, namespace: str | None, kind: str, name: str) -> Answer:
@@ -203,6 +219,7 @@ class Views:
             text = reads.text("describe", kind=kind.capitalize(), namespace=namespace, name=name)
         return Answer(title=f"{kind.capitalize()} {namespace}/{name}", source=reads.source,
                       blocks=[CodeBlock(language="text", text=text.rstrip())],
+                      data={"describe": {"kind": kind.capitalize(), "namespace": namespace, "name": name, "text": text.rstrip()}},
                       suggestions=[suggestion("events", self.lang, f"events of {kind} {name} -n {namespace}", name=name),
                                    suggestion("diagnose", self.lang, f"diagnose {kind} {name} -n {namespace}", name=name)])
 
@@ -219,7 +236,8 @@ class Views:
             suggestions = [suggestion("diagnose", self.lang, f"diagnose {kind} {name} -n {namespace}", name=name)]
             if kind == "pod":
                 suggestions.append(suggestion("logs", self.lang, f"logs of pod {name} -n {namespace}", name=name))
-        return Answer(title=title, source=reads.source, blocks=blocks, suggestions=suggestions)
+        return Answer(title=title, source=reads.source, blocks=blocks, suggestions=suggestions,
+                      data={"events": _events_data(events)})
 
 
 # --- tables ----------------------------------------------------------------------------------------------------
@@ -232,9 +250,17 @@ def _pod_table(records: list[Any], *, all_namespaces: bool, title: str | None = 
     return TableBlock(title=title, columns=columns, rows=rows)
 
 
+def _latest_events(events: list[Any]) -> list[Any]:
+    return sorted(events, key=_event_time, reverse=True)[:20]
+
+
+def _events_data(events: list[Any]) -> list[dict[str, Any]]:
+    return [as_data.event(e, _event_time(e)) for e in _latest_events(events)]
+
+
 def _event_table(events: list[Any]) -> TableBlock:
     rows = []
-    for e in sorted(events, key=_event_time, reverse=True)[:20]:
+    for e in _latest_events(events):
         obj = e.raw.get("involvedObject") or {}
         rows.append([_ago(_event_time(e)), _event_type(e), str(e.raw.get("reason") or e.status or ""),
                      f"{str(obj.get('kind', '')).lower()}/{obj.get('name', '')}", str(e.raw.get("message", ""))[:160]])
