@@ -100,9 +100,21 @@ def configure(verbosity: int = 0, *, log_file: str | Path | None = None) -> Secr
     # with -v. Printed raw they could carry a key, and they alarm without reason.
     logging.captureWarnings(True)
     root.setLevel(logging.DEBUG if verbosity >= 2 or log_file else logging.INFO if verbosity == 1 else logging.WARNING)
+    if verbosity >= 2:
+        _open_quiet_loggers()
     if log_file:
         add_file(log_file)
     return _scrubber
+
+
+# ``tools.client`` quiets the MCP SDK's transports (a server going away logs a traceback we report ourselves, once);
+# -vv and a log file want them.
+QUIET_BY_DEFAULT = ("mcp.client.sse", "mcp.client.streamable_http", "mcp.client.stdio")
+
+
+def _open_quiet_loggers() -> None:
+    for name in QUIET_BY_DEFAULT:
+        logging.getLogger(name).setLevel(logging.DEBUG)
 
 
 def add_file(path: str | Path) -> None:
@@ -118,6 +130,7 @@ def add_file(path: str | Path) -> None:
     handler._kubecopilot_file = path  # type: ignore[attr-defined]
     _install(handler)
     root.setLevel(logging.DEBUG)
+    _open_quiet_loggers()
 
 
 def _install(handler: logging.Handler) -> None:
