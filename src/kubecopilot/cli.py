@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from kubecopilot import __version__
 
 MACHINE_FORMATS = ("json", "yaml")
+REPL = "kubecopilot.commands.repl:run"
 VERSION = f"kubecopilot {__version__}"
 
 
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_flags(parser)
     parser.add_argument("--allow-writes", action="store_true",
                         help="with --kubeconfig: the server started offers write tools (changes still need your approval)")
-    parser.set_defaults(handler="kubecopilot.commands.repl:run")
+    parser.set_defaults(handler=REPL)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMANDS:
         importlib.import_module(module_name).add_parser(sub)
@@ -146,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         return _failed(exc, fmt, None, parser)
     fmt = args.output if getattr(args, "output", None) in MACHINE_FORMATS else None
     _configure_logging(args.verbose or 0, getattr(args, "log_file", None))
+    if args.handler == REPL:  # the sandbox child boots while this process loads its settings and the rest
+        from kubecopilot.commands.repl import prestart
+
+        args.early_sandbox = prestart(args)
     if fmt is None:
         return _run(args, None)
     from kubecopilot.commands import output as machine
@@ -163,7 +168,8 @@ def _run(args: argparse.Namespace, documents: Any) -> int:
     module_name, func_name = args.handler.split(":")
     try:
         settings = None
-        if getattr(args, "needs_settings", True):
+        needs_settings = getattr(args, "needs_settings", True)
+        if needs_settings(args) if callable(needs_settings) else needs_settings:
             from kubecopilot.config import load_settings
 
             settings = load_settings(settings_overrides(args))
@@ -174,6 +180,10 @@ def _run(args: argparse.Namespace, documents: Any) -> int:
         return _failed(exc, documents and documents.fmt, documents)
     except KeyboardInterrupt as exc:
         return _failed(exc, documents and documents.fmt, documents)
+    finally:
+        early = getattr(args, "early_sandbox", None)
+        if early is not None:  # started before the settings, which then failed: nobody adopted it
+            early.discard()
 
 
 def _failed(exc: BaseException, fmt: str | None, documents: Any, parser: argparse.ArgumentParser | None = None) -> int:

@@ -16,7 +16,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from kubecopilot.errors import ConfigError
+from kubecopilot.paths import config_home, data_home
 from kubecopilot.redaction import mask_url_credentials
+
+__all__ = ["Settings", "config_home", "data_home", "load_settings"]
 
 DEFAULT_MCP_URL = "http://localhost:8001/sse"
 DEFAULT_MODEL = "openrouter/google/gemini-2.5-flash"
@@ -228,21 +231,6 @@ class Settings(_Section):
         data["audit"]["url"] = mask_url_credentials(data["audit"].get("url"))
         data["llm"]["base_url"] = mask_url_credentials(data["llm"].get("base_url"))
         return data
-
-
-def config_home() -> Path:
-    """``$KUBECOPILOT_HOME``, else ``$XDG_CONFIG_HOME/kubecopilot``, else ``~/.config/kubecopilot``."""
-    if os.environ.get("KUBECOPILOT_HOME"):
-        return Path(os.environ["KUBECOPILOT_HOME"]).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base).expanduser() / "kubecopilot"
-
-
-def data_home() -> Path:
-    if os.environ.get("KUBECOPILOT_HOME"):
-        return Path(os.environ["KUBECOPILOT_HOME"]).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base).expanduser() / "kubecopilot"
 
 
 # Environment variable → dotted settings path. Values are parsed as YAML scalars ("true", "30", "[a, b]").
