@@ -288,6 +288,13 @@ class LLMTooSlow(LLMUnavailable):
     code = "llm_too_slow"
 
 
+class LLMStillLoading(LLMUnavailable):
+    """The model's side (crewAI) is still being loaded in the background (the REPL warms it up once its prompt is
+    on screen): the turn is answered by the rules at once instead of waiting seconds for the import."""
+
+    code = "llm_loading"
+
+
 class LLMKeyRefused(LLMUnavailable):
     """The provider refused the key (401/403). Not retried; the model is not asked again this session."""
 

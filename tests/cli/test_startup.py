@@ -80,3 +80,53 @@ def test_a_child_started_before_settings_that_then_fail_is_stopped(monkeypatch, 
     assert "llm.turn_deadline" in capsys.readouterr().err
     [early] = started
     assert port_is_closed(early.get().url)
+
+
+# --- a question typed while the model is still loading -----------------------------------------------------------
+
+
+def test_a_diagnosis_typed_while_the_model_loads_is_answered_by_the_rules_at_once(shared_sandbox, monkeypatch):
+    """The REPL warms the crew up (imports crewAI) in the background once its prompt shows; a diagnosis typed then
+    does not wait for that: the analyzers answer, saying why, and the model is not asked. Once loaded, it is."""
+    import json
+    import threading
+
+    from kubecopilot.crew.brain import CrewBrain
+    from kubecopilot.crew.hooks import uninstall
+    from kubecopilot.dialogue.turns import DiagnosisBlock
+    from kubecopilot.testing.apps import app_for
+    from kubecopilot.testing.scripted_llm import ScriptedLLM
+
+    verdict = json.dumps({"summary": "OOMKilled found", "root_cause": "memory limit too low", "category": "OOMKilled",
+                          "evidence": [{"source": "describe", "quote": "OOMKilled"}], "confidence": 0.8,
+                          "suggested_fix": "raise the memory limit", "fix": None})
+    llm = ScriptedLLM(model="scripted", policy=lambda messages, tools: verdict)
+    app = app_for(shared_sandbox)
+    brain = app.brain = app.conversation.brain = CrewBrain(app.settings, app.gateway, app.sanitizer, llm=llm,
+                                                           sleep=lambda s: None)
+    building, release = threading.Event(), threading.Event()
+    real_build = brain._build
+
+    def slow_build():  # crewAI's import, held until the test lets it finish
+        building.set()
+        release.wait(60)
+        return real_build()
+
+    monkeypatch.setattr(brain, "_build", slow_build)
+    warm = threading.Thread(target=brain.warm_up, daemon=True)
+    warm.start()
+    try:
+        assert building.wait(30) and brain.loading
+        turn = app.conversation.handle("why is report-worker crashing?")
+        diagnosis = next(b.diagnosis for b in turn.blocks if isinstance(b, DiagnosisBlock))
+        assert diagnosis.source == "rules" and diagnosis.category == "OOMKilled"
+        assert any("still loading" in notice for notice in turn.notices), turn.notices
+        assert llm.calls == [] and warm.is_alive()  # nobody waited for the warm-up, and the model was not asked
+    finally:
+        release.set()
+        warm.join(60)
+    assert not brain.loading
+    turn = app.conversation.handle("why is report-worker crashing?")
+    assert llm.calls and not any("still loading" in notice for notice in turn.notices)
+    app.close()
+    uninstall()

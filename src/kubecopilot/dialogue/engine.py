@@ -30,7 +30,15 @@ from kubecopilot.dialogue.slots import NothingToPick, SlotFiller, parse_free_val
 from kubecopilot.dialogue.turns import Answer, Ask, ErrorTurn, TextBlock, Turn
 from kubecopilot.dialogue.understanding import KnownNames
 from kubecopilot.dialogue.views import Views
-from kubecopilot.errors import InputRejected, KubeCopilotError, LLMOutputInvalid, LLMUnavailable, NothingToChange, StaleReference
+from kubecopilot.errors import (
+    InputRejected,
+    KubeCopilotError,
+    LLMOutputInvalid,
+    LLMStillLoading,
+    LLMUnavailable,
+    NothingToChange,
+    StaleReference,
+)
 from kubecopilot.k8s import owner_prefix
 from kubecopilot.messages import language, say
 from kubecopilot.tools.ports import Gateway
@@ -114,6 +122,9 @@ class Conversation:
 
     def ask_model(self, step: str, call: Callable[[], T]) -> T:
         """One model call, shown as a progress step, within what is left of the turn's deadline (else LLMTooSlow)."""
+        if getattr(self.brain, "loading", False):  # crewAI is importing in the background: the rules answer now
+            raise LLMStillLoading("the model is still loading (crewAI is being imported in the background)",
+                                  hint="ask again in a few seconds for the model's reading")
         warm_up = getattr(self.brain, "warm_up", None)  # the first call imports crewAI: not the model's time
         if warm_up is not None:
             with self.deadline.paused():
