@@ -130,3 +130,13 @@ def test_a_diagnosis_typed_while_the_model_loads_is_answered_by_the_rules_at_onc
     assert llm.calls and not any("still loading" in notice for notice in turn.notices)
     app.close()
     uninstall()
+
+
+def test_httpx_is_imported_without_its_own_command_line_client():
+    """A tenth of a second of click and pygments that neither the REPL nor its sandbox child ever uses."""
+    import subprocess
+    import sys
+
+    code = "import kubecopilot, httpx, sys; print(sorted(m for m in ('click', 'httpx._main') if sys.modules.get(m)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "[]"
