@@ -87,6 +87,19 @@ def test_nothing_to_do_scaling_to_the_current_count_is_success_said_so(capsys, s
     assert main(["plans", "--all", "-o", "json"]) == 0 and json.loads(capsys.readouterr().out) == []  # nothing planned
 
 
+def test_nothing_to_do_rolling_back_what_someone_already_undid(capsys, sandbox):
+    code, document, _ = run(capsys, "ask", "scale cart-service-v1 to 2", "--allow-writes", "--yes", "--mcp-url", sandbox.url)
+    said(document, 0, "ok")
+    assert main(["plans", "--all", "-o", "json"]) == 0
+    [plan] = json.loads(capsys.readouterr().out)
+    sandbox.cluster.call("scale_deployment", {"namespace": "dev", "deployment_name": "cart-service-v1", "replicas": 1})
+    code, document, _ = run(capsys, "rollback", plan["id"][:8], "--yes", "--allow-writes", "--mcp-url", sandbox.url)
+    said(document, 0, "nothing_to_do")
+    assert "nothing to roll back" in document["message"] and "error" not in document
+    assert main(["rollback", plan["id"][:8], "--yes", "--allow-writes", "--mcp-url", sandbox.url, "--offline"]) == 0
+    assert capsys.readouterr().out.startswith("nothing to do: nothing to roll back")
+
+
 def test_needs_input_an_ask_carries_the_question_and_its_options(capsys, shared_sandbox):
     code, document, _ = run(capsys, "ask", "show logs of cart-service", "--mcp-url", shared_sandbox.url)
     said(document, 2, "needs_input")

@@ -63,10 +63,14 @@ def turn_document(turn: Any, outcome: Outcome | None = None) -> dict[str, Any]:
 
 
 def error_document(exc: BaseException, outcome: Outcome | None = None) -> dict[str, Any]:
+    """``{"outcome", "exitCode", "error": {"code", "message", "hint", "details"}}``; a typed error that is not a
+    failure (nothing to change) says what it said as ``message`` instead of an ``error``."""
     outcome = outcome or outcome_of(exc)
     to_dict = getattr(exc, "to_dict", None)
     error = dict(to_dict()) if callable(to_dict) else {"error": type(exc).__name__, "message": str(exc)}
     error["code"] = error.pop("error")
+    if outcome.code == 0:
+        return {"outcome": outcome.name, "exitCode": outcome.code, **{k: v for k, v in error.items() if k != "code"}}
     return {"outcome": outcome.name, "exitCode": outcome.code, "error": error}
 
 
