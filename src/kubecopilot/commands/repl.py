@@ -30,6 +30,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     with exit_on_termination():
         early = adopt(args, settings)
+        if sys.stdin.isatty() and sys.stdout.isatty():  # a person: the prompt first, the connection behind it
+            return prompt_first(settings, early)
         try:
             if early is not None:
                 import_while_the_sandbox_boots()
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 early.discard()
             raise
         try:
-            return start_repl(app, console, settings, interactive=sys.stdin.isatty() and sys.stdout.isatty())
+            return start_repl(app, console, settings, interactive=False)
         finally:
             app.close()
 
@@ -62,6 +64,19 @@ def import_while_the_sandbox_boots() -> None:
 
     for module in NEEDED_AT_THE_PROMPT:
         importlib.import_module(module)
+
+
+def prompt_first(settings: Settings, early: EarlySandbox | None) -> int:
+    from rich.console import Console
+
+    from kubecopilot.commands.first_prompt import run_prompt_first
+
+    try:
+        return run_prompt_first(settings, Console(highlight=False), early)
+    except BaseException:
+        if early is not None:
+            early.discard()  # the App never took it over (a failed open stops its own child)
+        raise
 
 
 def prestart(args: argparse.Namespace) -> EarlySandbox | None:
