@@ -16,6 +16,8 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING, Any
 
+from kubecopilot.errors import KubeCopilotError
+
 if TYPE_CHECKING:
     from kubecopilot.commands.repl import EarlySandbox
     from kubecopilot.config import Settings
@@ -45,7 +47,6 @@ class Opening:
     def _open(self, settings: Settings, early: EarlySandbox | None) -> None:
         try:
             from kubecopilot.app import App
-            from kubecopilot.commands.repl import discover
             from kubecopilot.ui.completion import NameIndex
 
             self.names = NameIndex()
@@ -139,7 +140,6 @@ class FirstPrompt:
 
     def _complete_from(self, opening: Opening) -> None:
         """Tab completion once there is something to complete from: slash commands, quick commands, names."""
-        from kubecopilot.commands.repl import plan_ids
         from kubecopilot.dialogue.handlers import QUICK_COMMANDS
         from kubecopilot.ui.completion import ReplCompleter
         from kubecopilot.ui.slash import COMMANDS
@@ -198,10 +198,10 @@ def run_prompt_first(settings: Settings, console: Any, early: EarlySandbox | Non
         state.complete_once(opening)
         state.tell_once(opening)
         repl = state.repl = Repl(app, console, reader, names=opening.names, default_cluster=cluster)
-        repl.warm_up_in_background()  # now, not at the next prompt: the first line may need the model
         if interrupted == -1:
             console.print(Text(_bye(app), style="dim"))
             return 0
+        repl.warm_up_in_background()  # now, not at the next prompt: the first line may need the model
         if interrupted:
             console.print(Text(_ctrl_c_again(app), style="dim"))
         if line is not None and not repl.handle_line(line):
@@ -232,3 +232,22 @@ def _ctrl_c_again(app: Any) -> str:
     from kubecopilot.messages import say
 
     return say("ctrl_c_again", app.conversation.session.language)
+
+
+def discover(app: Any, names: Any) -> str | None:
+    """The cluster we are on and its namespaces, read once at start (cached for later turns and completion)."""
+    gateway, current = app.gateway, None
+    with contextlib.suppress(KubeCopilotError):
+        if gateway.has("list_clusters"):
+            clusters = gateway.records("list_clusters").records
+            names.add("cluster", [c.name for c in clusters])
+            current = next((c.name for c in clusters if c.raw.get("current")), clusters[0].name if clusters else None)
+        if gateway.has("list_namespaces"):
+            names.add("namespace", gateway.records("list_namespaces").names())
+    return app.conversation.session.cluster or current
+
+
+def plan_ids(app: Any) -> list[str]:
+    with contextlib.suppress(KubeCopilotError):
+        return [plan.plan_id[:8] for plan in app.plans.list()]
+    return []

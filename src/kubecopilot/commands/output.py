@@ -67,8 +67,8 @@ def error_document(exc: BaseException, outcome: Outcome | None = None) -> dict[s
     failure (nothing to change) says what it said as ``message`` instead of an ``error``."""
     outcome = outcome or outcome_of(exc)
     to_dict = getattr(exc, "to_dict", None)
-    error = dict(to_dict()) if callable(to_dict) else {"error": type(exc).__name__, "message": str(exc)}
-    error["code"] = error.pop("error")
+    said = dict(to_dict()) if callable(to_dict) else {"error": type(exc).__name__, "message": str(exc)}
+    error = {"code": said.pop("error"), **said}
     if outcome.code == 0:
         return {"outcome": outcome.name, "exitCode": outcome.code, **{k: v for k, v in error.items() if k != "code"}}
     return {"outcome": outcome.name, "exitCode": outcome.code, "error": error}

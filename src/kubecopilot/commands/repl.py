@@ -16,8 +16,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from kubecopilot.errors import KubeCopilotError
-
 if TYPE_CHECKING:
     from kubecopilot.config import Settings
     from kubecopilot.sandbox.runner import SandboxProcess
@@ -200,6 +198,7 @@ def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool,
     """Banner, menu, REPL. ``input``/``output`` are prompt-toolkit's (tests pass a pipe input and a dummy output)."""
     from rich.text import Text
 
+    from kubecopilot.commands.first_prompt import discover, plan_ids
     from kubecopilot.dialogue.handlers import QUICK_COMMANDS
     from kubecopilot.ui.banner import banner
     from kubecopilot.ui.completion import NameIndex, ReplCompleter
@@ -221,22 +220,3 @@ def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool,
                                    bottom_toolbar=toolbar(repl.toolbar_fields), input=input, output=output)
     repl.show(app.conversation.menu())
     return repl.run()
-
-
-def discover(app: Any, names: Any) -> str | None:
-    """The cluster we are on and its namespaces, read once at start (cached for later turns and completion)."""
-    gateway, current = app.gateway, None
-    with contextlib.suppress(KubeCopilotError):
-        if gateway.has("list_clusters"):
-            clusters = gateway.records("list_clusters").records
-            names.add("cluster", [c.name for c in clusters])
-            current = next((c.name for c in clusters if c.raw.get("current")), clusters[0].name if clusters else None)
-        if gateway.has("list_namespaces"):
-            names.add("namespace", gateway.records("list_namespaces").names())
-    return app.conversation.session.cluster or current
-
-
-def plan_ids(app: Any) -> list[str]:
-    with contextlib.suppress(KubeCopilotError):
-        return [plan.plan_id[:8] for plan in app.plans.list()]
-    return []
