@@ -174,8 +174,11 @@ def _run(args: argparse.Namespace, documents: Any) -> int:
 
             settings = load_settings(settings_overrides(args))
             _settings_for_logs(settings)
+            _log_start(args, settings)
         handler = getattr(importlib.import_module(module_name), func_name)
-        return int(handler(args, settings) or 0)
+        code = int(handler(args, settings) or 0)
+        _log().info("%s: exit %d", args.command or "repl", code)
+        return code
     except KubeCopilotError as exc:
         return _failed(exc, documents and documents.fmt, documents)
     except KeyboardInterrupt as exc:
@@ -207,6 +210,24 @@ def _failed(exc: BaseException, fmt: str | None, documents: Any, parser: argpars
             parser.print_usage(sys.stderr)
         _print_error(exc)
     return outcome.code
+
+
+def _log() -> Any:
+    import logging  # not at import: --version loads nothing it does not print
+
+    return logging.getLogger("kubecopilot.cli")
+
+
+def _log_start(args: argparse.Namespace, settings: Any) -> None:
+    """What ``-v`` says first: which command runs against what (URLs masked; the log scrubber masks keys)."""
+    from kubecopilot.redaction import mask_url_credentials
+
+    usable, model = settings.llm_status()
+    server = settings.mcp.url or " ".join(settings.mcp.command or []) or (
+        f"kubeconfig {settings.mcp.kubeconfig}" if settings.mcp.kubeconfig else "the built-in sandbox")
+    _log().info(
+        "%s: server %s · model %s · config %s · audit %s", args.command or "repl", mask_url_credentials(server),
+        model if usable else f"none ({model})", settings.config_file, mask_url_credentials(settings.audit_url))
 
 
 def _bare_document(code: int) -> dict[str, Any]:

@@ -169,3 +169,11 @@ def test_the_package_says_what_it_is_license_urls_classifiers_and_types():
     assert {"Homepage", "Source", "Issues", "Documentation"} <= set(project["urls"])
     assert "Typing :: Typed" in project["classifiers"] and "Environment :: Console" in project["classifiers"]
     assert files("kubecopilot").joinpath("py.typed").is_file()  # PEP 561: type checkers read our annotations
+
+
+def test_v_says_what_the_command_runs_against_and_how_it_ended(capsys):
+    assert main(["config", "path", "-v"]) == 0
+    err = capsys.readouterr().err
+    assert "kubecopilot.cli: config: server the built-in sandbox · model none" in err
+    assert "kubecopilot.cli: config: exit 0" in err
+    assert main(["config", "path"]) == 0 and "kubecopilot.cli" not in capsys.readouterr().err
