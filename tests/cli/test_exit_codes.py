@@ -139,7 +139,8 @@ def test_plan_refused_rolling_back_a_plan_that_never_ran(capsys, sandbox):
 def test_verification_failed_the_change_ran_and_its_post_check_saw_otherwise(capsys, sandbox, monkeypatch):
     plan_id = plan_id_of(capsys, sandbox.url, "set the image of cart-service-v1 to nginx:doesnotexist")
     monkeypatch.setenv("KUBECOPILOT_VERIFY_TIMEOUT", "0")  # check once, right away: the image cannot be pulled
-    code, document, _ = run(capsys, "plans", "approve", plan_id[:8], "--yes", "--allow-writes", "--mcp-url", sandbox.url)
+    code, document, _ = run(capsys, "plans", "approve", plan_id[:8], "--yes", "--allow-writes", "--confirm-name",
+                              "cart-service-v1", "--mcp-url", sandbox.url)  # an image it never ran: high risk
     said(document, 6, "verification_failed")
     report = document["report"]
     assert report["outcome"] == "executed" and report["plan"]["status"] == "executed"
@@ -159,10 +160,10 @@ def test_not_understood_says_what_it_asks_back(capsys, shared_sandbox):
     assert {"label": "List all namespaces", "command": "list namespaces"} in options
 
 
-def test_error_a_namespace_that_does_not_exist(capsys, shared_sandbox):
-    code, document, _ = run(capsys, "ask", "show logs of api -n nowhere", "--mcp-url", shared_sandbox.url)
-    said(document, 1, "error")
-    assert document["turn"]["kind"] == "error" and "nowhere" in document["turn"]["message"]
+def test_error_a_read_the_server_refuses(capsys, shared_sandbox):
+    code, document, _ = run(capsys, "ask", "show logs of web-frontend -n dev", "--mcp-url", shared_sandbox.url)
+    said(document, 1, "error")  # its container waits for its image: the server has no log to give
+    assert document["turn"]["kind"] == "error" and "web-frontend" in document["turn"]["message"]
 
 
 def test_ledger_tampered_vs_ledger_unavailable(capsys, monkeypatch, tmp_path):
