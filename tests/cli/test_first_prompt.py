@@ -6,16 +6,16 @@ from __future__ import annotations
 import contextlib
 import os
 import pty
-import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
+
+from .test_process import read_until
 
 KUBECOPILOT = [sys.executable, "-m", "kubecopilot"]
 WAIT_S = 60.0
@@ -58,22 +58,6 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
             sink.sendall(chunk)
     with contextlib.suppress(OSError):
         sink.shutdown(socket.SHUT_WR)
-
-
-def read_until(fd: int, marker: bytes, seen: bytes = b"") -> bytes:
-    deadline = time.monotonic() + WAIT_S
-    while marker not in seen:
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            raise AssertionError(f"{marker!r} did not appear; got:\n{seen.decode(errors='replace')}")
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            raise AssertionError(f"output ended before {marker!r}:\n{seen.decode(errors='replace')}")
-        seen += chunk
-    return seen
 
 
 @contextlib.contextmanager
