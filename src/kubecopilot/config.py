@@ -1,7 +1,8 @@
 """Configuration: CLI flags > environment > ``.env`` > user config file > defaults.
 
-The user config file is ``$KUBECOPILOT_HOME/config.yaml`` (default ``~/.config/kubecopilot/config.yaml``); data
-(audit ledger, REPL history) goes to ``$KUBECOPILOT_HOME`` when set, else ``~/.local/share/kubecopilot``. Every
+The user config file is ``$KUBECOPILOT_HOME/config.yaml``, else ``$XDG_CONFIG_HOME/kubecopilot/config.yaml`` (default
+``~/.config/kubecopilot/config.yaml``); data (audit ledger, REPL history) goes to ``$KUBECOPILOT_HOME`` when set, else
+``$XDG_DATA_HOME/kubecopilot`` (default ``~/.local/share/kubecopilot``). Every
 environment variable is listed in ``.env.example``. Secrets are ``SecretStr`` and are masked by ``masked()``.
 """
 
@@ -17,7 +18,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from kubecopilot.errors import ConfigError
+from kubecopilot.paths import config_home, data_home
 from kubecopilot.redaction import mask_url_credentials
+
+__all__ = ["Settings", "config_home", "data_home", "load_settings"]
 
 DEFAULT_MCP_URL = "http://localhost:8001/sse"
 # Bounds of numeric settings: a value outside them is a ConfigError (exit 78), never an overflow deep inside.
@@ -175,6 +179,10 @@ class SessionSettings(_Section):
         return None if value is None else normalise_name(value)
 
 
+class LoggingSettings(_Section):
+    file: Path | None = None  # every log line, at DEBUG and scrubbed of secrets, also goes here (``--log-file``)
+
+
 class Settings(_Section):
     mcp: MCPSettings = Field(default_factory=MCPSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
@@ -184,6 +192,7 @@ class Settings(_Section):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     redaction: RedactionSettings = Field(default_factory=RedactionSettings)
     session: SessionSettings = Field(default_factory=SessionSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
     offline: bool = False
     sandbox_scenario: str = "default"
     home: Path = Field(default_factory=lambda: config_home())
@@ -259,17 +268,6 @@ def normalise_name(raw: str) -> str:
     return text
 
 
-def config_home() -> Path:
-    return Path(os.environ.get("KUBECOPILOT_HOME") or Path.home() / ".config" / "kubecopilot").expanduser()
-
-
-def data_home() -> Path:
-    if os.environ.get("KUBECOPILOT_HOME"):
-        return Path(os.environ["KUBECOPILOT_HOME"]).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base).expanduser() / "kubecopilot"
-
-
 # Environment variable → dotted settings path. Values are parsed as YAML scalars ("true", "30", "[a, b]").
 ENV_VARS: dict[str, str] = {
     "KUBECOPILOT_MCP_URL": "mcp.url",
@@ -299,6 +297,7 @@ ENV_VARS: dict[str, str] = {
     "KUBECOPILOT_CLUSTER": "session.cluster",
     "KUBECOPILOT_NAMESPACE": "session.namespace",
     "KUBECOPILOT_SANDBOX_SCENARIO": "sandbox_scenario",
+    "KUBECOPILOT_LOG_FILE": "logging.file",
 }
 
 
@@ -348,7 +347,7 @@ def _parse_env_value(dotted: str, raw: str) -> Any:
 
         return shlex.split(raw)
     if dotted in {"mcp.url", "llm.model", "llm.base_url", "llm.api_key", "audit.url", "session.user",
-                  "plans.team_file", "plans.signing_key"}:
+                  "plans.team_file", "plans.signing_key", "logging.file"}:
         return raw  # never YAML-parse free strings (a key could look like a number)
     try:
         return yaml.safe_load(raw)

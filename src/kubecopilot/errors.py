@@ -12,17 +12,50 @@ from kubecopilot.redaction import mask_url_credentials
 
 
 class ExitCode:
-    """Documented process exit codes (README "Exit codes")."""
+    """Documented process exit codes: the same for every command (``EXIT_CODES`` below says what each means; the
+    README's table and ``kubecopilot --help`` are generated from it, and a test holds them equal)."""
 
-    OK = 0
+    OK = 0  # an answer; a change applied and verified; nothing to do
     ERROR = 1
     NEEDS_INPUT = 2  # an Ask turn in one-shot mode (argparse usage errors also use 2)
+    USAGE = 2
     NOT_APPROVED = 3  # a write needed approval that was not given (or could not be asked for)
-    PLAN_REFUSED = 4  # plan failed validation, drifted, or was refused by the gate
+    PLAN_REFUSED = 4  # plan failed validation, drifted, or was refused by the gate; or failed and was rolled back
     INCOMPLETE = 5  # something could not be read or checked: a scan not fully judged, a change applied but unverified
+    VERIFICATION_FAILED = 6  # a change was applied and its post-check read the cluster: the expected state is not there
+    REFUSED_BY_POLICY = 7  # the request is outside what KubeCopilot may change (the action whitelist)
+    NOT_UNDERSTOOD = 8  # the request was not understood: what was asked back is in the output
+    LEDGER_TAMPERED = 65  # the audit ledger's hash chain or signatures do not hold (sysexits EX_DATAERR)
     UNAVAILABLE = 69  # MCP server or LLM unreachable (sysexits EX_UNAVAILABLE)
+    LEDGER_UNAVAILABLE = 74  # the audit ledger cannot be opened, read or written (sysexits EX_IOERR)
     CONFIG = 78  # bad configuration (sysexits EX_CONFIG)
     INTERRUPTED = 130
+
+
+# code, the outcome names a --output json|yaml document gives in "outcome", and what it means. One table for every
+# command; ``kubecopilot.outcomes.outcome_of`` maps a turn, a report or an error to one of these rows.
+EXIT_CODES: tuple[tuple[int, tuple[str, ...], str], ...] = (
+    (ExitCode.OK, ("ok", "nothing_to_do"), "success: an answer, a change applied and verified, or nothing to do "
+                                           "(outcome nothing_to_do: the cluster already looks like that)"),
+    (ExitCode.ERROR, ("error",), "an error not listed below (a tool failed, something was not found)"),
+    (ExitCode.NEEDS_INPUT, ("needs_input", "usage"), "more input needed (an Ask: the question and its options are in "
+                                                     "the output), or bad usage"),
+    (ExitCode.NOT_APPROVED, ("needs_approval",), "a change needs approval that was not given; the plan stays pending"),
+    (ExitCode.PLAN_REFUSED, ("plan_refused",), "a plan was refused (validation, drift, gate, no valid signed approval, "
+                                               "a server that cannot make the change) or failed and was rolled back, "
+                                               "or a write's outcome is unknown"),
+    (ExitCode.INCOMPLETE, ("incomplete",), "not everything could be read or checked (a scan not fully judged, a "
+                                           "change applied but unverified)"),
+    (ExitCode.VERIFICATION_FAILED, ("verification_failed",), "a change was applied but its post-check failed"),
+    (ExitCode.REFUSED_BY_POLICY, ("refused_by_policy",), "refused by policy: outside the action whitelist"),
+    (ExitCode.NOT_UNDERSTOOD, ("not_understood",), "the request was not understood; what was asked back is in the "
+                                                   "output"),
+    (ExitCode.LEDGER_TAMPERED, ("ledger_tampered",), "the audit ledger was tampered with (audit verify)"),
+    (ExitCode.UNAVAILABLE, ("unavailable",), "the MCP server or the LLM could not be reached"),
+    (ExitCode.LEDGER_UNAVAILABLE, ("ledger_unavailable",), "the audit ledger could not be opened or read"),
+    (ExitCode.CONFIG, ("config_error",), "bad configuration"),
+    (ExitCode.INTERRUPTED, ("interrupted",), "interrupted (Ctrl-C)"),
+)
 
 
 class KubeCopilotError(Exception):
@@ -66,7 +99,7 @@ class UsageError(KubeCopilotError):
     """Flags that do not go together (e.g. ``--yes`` without ``--allow-writes``); exit 2 like argparse's."""
 
     code = "usage_error"
-    exit_code = ExitCode.NEEDS_INPUT
+    exit_code = ExitCode.USAGE
 
 
 class InputRejected(UsageError):
@@ -223,7 +256,7 @@ class PlanNotVerified(PlanError):
     """The change was applied, and its post-check read the cluster: the expected state is not there."""
 
     code = "plan_not_verified"
-    exit_code = ExitCode.ERROR
+    exit_code = ExitCode.VERIFICATION_FAILED
 
 
 class PlanUnverified(PlanError):
@@ -233,19 +266,38 @@ class PlanUnverified(PlanError):
     exit_code = ExitCode.INCOMPLETE
 
 
+class PolicyRefused(PlanInvalid):
+    """The change is outside what KubeCopilot may do here (the action whitelist): refused before anyone is asked."""
+
+    code = "refused_by_policy"
+    exit_code = ExitCode.REFUSED_BY_POLICY
+
+
+class NothingToChange(PlanError):
+    """The object already looks the way the change would leave it (scale to the current count, the same image):
+    nothing to plan, and nothing went wrong — kubectl calls that success too."""
+
+    code = "nothing_to_change"
+    exit_code = ExitCode.OK
+
+
 class PlanNotFound(PlanError):
     code = "plan_not_found"
     exit_code = ExitCode.ERROR
 
 
 class AuditTampered(KubeCopilotError):
+    """The ledger's hash chain (or a signed decision) does not hold: rows were edited, deleted or reordered."""
+
     code = "audit_tampered"
+    exit_code = ExitCode.LEDGER_TAMPERED
 
 
 class AuditUnreadable(KubeCopilotError):
     """The audit database cannot be opened or read: not a database, corrupt, unreachable, or no driver."""
 
     code = "audit_unreadable"
+    exit_code = ExitCode.LEDGER_UNAVAILABLE
 
 
 # --- LLM --------------------------------------------------------------------------------------------------------
@@ -267,6 +319,13 @@ class LLMTooSlow(LLMUnavailable):
     """The turn's deadline passed while the model was still thinking; the turn ends with what the rules know."""
 
     code = "llm_too_slow"
+
+
+class LLMStillLoading(LLMUnavailable):
+    """The model's side (crewAI) is still being loaded in the background (the REPL warms it up once its prompt is
+    on screen): the turn is answered by the rules at once instead of waiting seconds for the import."""
+
+    code = "llm_loading"
 
 
 class LLMKeyRefused(LLMUnavailable):

@@ -200,9 +200,10 @@ def test_allow_writes_without_a_terminal_or_yes_fails_safe(capsys, sandbox, monk
 def test_global_flags_work_before_and_after_the_subcommand():
     parser = build_parser()
     after = parser.parse_args(["ask", "hi", "--offline", "--model", "m", "--mcp-url", "u", "-v"])
-    assert (after.offline, after.model, after.mcp_url, after.verbose) == (True, "m", "u", True)
-    before = parser.parse_args(["--model", "a", "--offline", "ask", "hi"])
-    assert (before.offline, before.model, before.verbose) == (True, "a", False)  # not reset by the subcommand
+    assert (after.offline, after.model, after.mcp_url, after.verbose) == (True, "m", "u", 1)
+    before = parser.parse_args(["--model", "a", "--offline", "-vv", "ask", "hi"])
+    assert (before.offline, before.model, before.verbose) == (True, "a", 2)  # not reset by the subcommand
     assert parser.parse_args(["--model", "a", "ask", "hi", "--model", "b"]).model == "b"
-    assert parser.parse_args(["audit", "list", "--verbose"]).verbose is True
+    assert parser.parse_args(["audit", "list", "--verbose"]).verbose == 1
+    assert parser.parse_args(["audit", "list", "-vv", "--log-file", "x.log"]).log_file == "x.log"
     assert parser.parse_args([]).handler == "kubecopilot.commands.repl:run"

@@ -88,8 +88,10 @@ def test_in_a_terminal_ctrl_c_twice_on_an_empty_prompt_leaves_and_stops_the_sand
                                start_new_session=True)
     os.close(terminal)
     try:
-        seen = read_until(controller, "❯".encode())
+        seen = read_until(controller, "❯".encode())  # the prompt comes first; the sandbox starts behind it
+        seen = read_until(controller, b"Refresh cache", seen)  # then the banner and the menu, above the prompt
         port = sandbox_port(seen)
+        seen = read_until(controller, "❯".encode(), seen[seen.index(b"Refresh cache"):])  # the prompt, redrawn
         os.write(controller, b"\x03")
         seen = read_until(controller, b"Ctrl-C again", seen)
         # Press it again once the prompt is back, as a person would: between two prompts the terminal is in

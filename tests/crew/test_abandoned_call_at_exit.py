@@ -62,6 +62,18 @@ def test_an_abandoned_call_printing_during_exit_reaches_no_terminal():
     assert done.stdout == "too slow; Bye.\n" and done.stderr == "", (done.stdout, done.stderr)
 
 
+def wait_until_the_model_is_loaded(repl: subprocess.Popen[bytes]) -> None:
+    """Ask ``/model`` until its status is no longer "loading" (a poll on the REPL's own answer, bounded by it)."""
+    for _ in range(10_000):
+        repl.stdin.write(b"/model\n")
+        repl.stdin.flush()
+        status = read_until(repl.stdout, b"status: ").rsplit(b"status: ", 1)[1]  # whole lines: the rest of it
+        if not status.startswith(b"loading"):
+            assert status.startswith(b"ready"), status
+            return
+    raise AssertionError("the model never finished loading")
+
+
 def test_a_late_reply_during_the_repl_exit_prints_nothing_and_asks_nothing_more(shared_sandbox):
     released = threading.Event()
 
@@ -75,6 +87,7 @@ def test_a_late_reply_during_the_repl_exit_prints_nothing_and_asks_nothing_more(
         repl = subprocess.Popen([*KUBECOPILOT, "--mcp-url", shared_sandbox.url], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         try:
+            wait_until_the_model_is_loaded(repl)  # a question typed while it loads is answered by the rules at once
             repl.stdin.write(b"why is report-worker crashing?\n")
             repl.stdin.flush()
             read_until(repl.stdout, b"too slow")

@@ -28,6 +28,23 @@ def test_an_approved_plan_changes_the_cluster_and_the_runner_reads_it(sandbox):
             {"kind": "Deployment", "namespace": "dev", "name": "report-worker", "path": path, "not_equals": "64Mi"}]}},
     ]}
     assert run_conversation(case, sandbox).failures == []
+    assert run_conversation(case, sandbox).failures == []  # its own ledger: the same fix is not "already executed"
     still_broken = {"id": "t4", "turns": [{"say": "hello", "expect": {"cluster": [
         {"kind": "Deployment", "namespace": "dev", "name": "report-worker", "path": path, "not_equals": "64Mi"}]}}]}
     assert "is still '64Mi'" in run_conversation(still_broken, sandbox).failures[0]  # each case starts on a fresh world
+
+
+def test_approve_answers_the_plan_of_the_turn_before_or_of_its_own_request(sandbox):
+    path = "spec.template.spec.containers[0].resources.limits.memory"
+    fixed = {"kind": "Deployment", "namespace": "dev", "name": "report-worker", "path": path, "not_equals": "64Mi"}
+    in_one_step = {"id": "t5", "turns": [
+        {"say": "diagnose deployment report-worker -n dev"},
+        {"say": "fix it", "approve": True, "expect": {"kind": "answer", "cluster": [fixed]}},
+    ]}
+    assert run_conversation(in_one_step, sandbox).failures == []
+    declined = {"id": "t6", "turns": [
+        {"say": "diagnose deployment report-worker -n dev"},
+        {"say": "fix it", "expect": {"kind": "plan"}},
+        {"say": "n", "approve": False, "expect": {"writes": "none"}},
+    ]}
+    assert run_conversation(declined, sandbox).failures == []

@@ -90,15 +90,15 @@ def test_audit_verify_ok_then_tampered(two_plans, ledger, capsys):
     capsys.readouterr()
     with sqlite3.connect(ledger.engine.url.database) as conn:
         conn.execute("UPDATE kc_audit_events SET actor = 'user:mallory' WHERE seq = 2")
-    assert main(["audit", "verify"]) == ExitCode.ERROR
+    assert main(["audit", "verify"]) == ExitCode.LEDGER_TAMPERED
     out = capsys.readouterr().out
     assert "TAMPERED" in out and "row #2: row #2 was edited" in out
-    assert main(["audit", "verify", "--output", "json"]) == ExitCode.ERROR
+    assert main(["audit", "verify", "--output", "json"]) == ExitCode.LEDGER_TAMPERED
     assert json.loads(capsys.readouterr().out)["problems"][0]["seq"] == 2
 
 
 def test_audit_verify_against_a_noted_head(two_plans, capsys):
-    assert main(["audit", "verify", "--expect-head", "f" * 64]) == ExitCode.ERROR
+    assert main(["audit", "verify", "--expect-head", "f" * 64]) == ExitCode.LEDGER_TAMPERED
     assert "not the expected" in capsys.readouterr().out
 
 

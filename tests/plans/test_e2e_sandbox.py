@@ -182,8 +182,9 @@ def test_cli_rollback_needs_approval_then_runs_with_yes_and_allow_writes(sandbox
     # the rolled-back state is healthy at once, so the CLI's real-clock verification needs no waiting
     assert main(["--mcp-url", sandbox.url, "rollback", plan.plan_id[:8], "--yes", "--allow-writes",
                  "--output", "json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["outcome"] == "executed" and report["verified"] is True
+    document = json.loads(capsys.readouterr().out)
+    report = document["report"]
+    assert (document["outcome"], report["outcome"], report["verified"]) == ("ok", "executed", True)
     assert report["plan"]["action"] == "scale" and ops.read_object(CART)["spec"]["replicas"] == 1
     # the rollback nobody could approve stays pending (for `plans approve`), as a plan from `ask` does
     assert [p.status for p in ledger.plans()] == ["executed", "pending", "executed"]

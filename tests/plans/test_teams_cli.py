@@ -90,7 +90,7 @@ def test_alice_asks_bob_reviews_and_approves_from_his_terminal(team_on_both, mon
     assert replicas(sandbox) == 1
     code, out, _ = as_user(monkeypatch, capsys, sandbox, "bob", "plans", "approve", plan_id[:8], "--yes",
                            "--allow-writes", "--confirm-name", "cart-service-v1", "--output", "json")
-    assert code == ExitCode.OK and json.loads(out)["outcome"] == "executed"
+    assert code == ExitCode.OK and json.loads(out)["report"]["outcome"] == "executed"
     assert replicas(sandbox) == 0
     ledger = AuditLedger(team)
     events = [(e.event, e.actor) for e in ledger.history(plan_id)]
@@ -177,7 +177,7 @@ def test_audit_verify_on_the_teams_postgresql_ledger(team, tamper, capsys):
     with ledger.engine.begin() as conn:
         for statement in tamper.split("; "):
             conn.exec_driver_sql(statement)
-    assert main(["audit", "verify"]) == ExitCode.ERROR
+    assert main(["audit", "verify"]) == ExitCode.LEDGER_TAMPERED
     out = capsys.readouterr().out
     assert out.startswith("TAMPERED") and "row #2" in out
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kubecopilot.config import DEFAULT_WHITELIST
-from kubecopilot.errors import PlanInvalid
+from kubecopilot.errors import NothingToChange, PlanInvalid
 from kubecopilot.plans.builders import build_delete_pod, build_scale, build_set_image, build_set_resources
 from kubecopilot.plans.model import OperationPlan
 from kubecopilot.plans.validate import validate_plan
@@ -95,8 +95,8 @@ def test_a_reversible_plan_needs_a_rollback_that_restores_before():
         validate_plan(data, DEFAULT_WHITELIST)
 
 
-def test_a_plan_that_changes_nothing_is_refused():
-    with pytest.raises(PlanInvalid, match="changes nothing"):
+def test_a_plan_that_changes_nothing_is_nothing_to_change_not_an_invalid_plan():
+    with pytest.raises(NothingToChange, match="changes nothing: Deployment dev/cart already looks like that"):
         validate_plan(build_set_resources(deployment("cart"), "app", limits={"memory": "128Mi"}), DEFAULT_WHITELIST)
 
 

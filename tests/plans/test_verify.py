@@ -81,13 +81,13 @@ def sandbox():
         yield handle
 
 
-@pytest.mark.parametrize(("limit", "code"), [("128Mi", ExitCode.ERROR), ("256Mi", ExitCode.OK)])
+@pytest.mark.parametrize(("limit", "code"), [("128Mi", ExitCode.VERIFICATION_FAILED), ("256Mi", ExitCode.OK)])
 def test_ask_with_allow_writes_exits_by_the_post_check(sandbox, monkeypatch, capsys, limit, code):
-    """128Mi is still too little for the worker: the change lands, the check reads it crash-looping — exit 1."""
+    """128Mi is still too little for the worker: the change lands, the check reads it crash-looping — exit 6."""
     sandbox.cluster.reset()
     monkeypatch.setenv("KUBECOPILOT_VERIFY_TIMEOUT", "2")
     said = main(["ask", f"set the memory limit of report-worker to {limit} in dev", "--allow-writes", "--yes",
                  "--mcp-url", sandbox.url, "--offline"])
     out = capsys.readouterr().out
     assert said == code, out
-    assert ("✗ Applied, but not verified" in out) == (code == ExitCode.ERROR) and ("✓" in out) == (code == ExitCode.OK)
+    assert ("✗ Applied, but not verified" in out) == (code == ExitCode.VERIFICATION_FAILED) and ("✓" in out) == (code == ExitCode.OK)

@@ -29,7 +29,7 @@ def test_a_corrupt_audit_db_is_a_typed_error(capsys, content, action):
     audit_file().write_bytes(content)
     code = main(action)
     captured = capsys.readouterr()
-    assert code == ExitCode.ERROR
+    assert code == ExitCode.LEDGER_UNAVAILABLE
     assert captured.err.startswith("error: the audit ledger")
     assert "Traceback" not in captured.err + captured.out and "sqlalchemy" not in captured.err.lower()
 

@@ -40,7 +40,9 @@ def test_json_output_is_exactly_one_document(shared_sandbox, reply):
     if reply == "routed":  # the coordinator understood: cart-service's logs, in which namespace?
         assert turn["kind"] == "ask" and turn["slot"] == "namespace", turn
     else:  # the offline rules answered instead, and said so
-        assert turn["kind"] in ("answer", "ask") and done.returncode in (0, 2), turn  # 2: the rules ask back
+        # 2: the rules ask for a value; 8: they ask what was meant ("did you mean …?")
+        assert turn["kind"] in ("answer", "ask") and done.returncode in (0, 2, 8), turn
+        assert document["exitCode"] == done.returncode
         assert any("offline rules" in notice for notice in turn["notices"]), turn["notices"]
     assert "Traceback" not in done.stderr and "CrewAIEventsBus" not in done.stderr + done.stdout
 

@@ -47,7 +47,7 @@ def test_an_audit_connection_error_masks_the_password(monkeypatch, capsys):
     monkeypatch.setenv("KUBECOPILOT_AUDIT_URL", f"postgresql://audit:{PASSWORD}@127.0.0.1:{closed_port()}/kc")
     code = main(["--verbose", "audit", "verify"])
     captured = capsys.readouterr()
-    assert code != 0 and captured.err.startswith("error: the audit ledger")
+    assert code != 0 and "\nerror: the audit ledger" in "\n" + captured.err  # after -v's own lines
     assert PASSWORD not in captured.err + captured.out
 
 

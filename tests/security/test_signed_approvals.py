@@ -62,7 +62,7 @@ def refused_and_recorded(code: int, err: str, plan_id: str) -> None:
 
 def audit_verify_names(monkeypatch, capsys, server, team, seq: int) -> None:
     code, out, _ = as_user(monkeypatch, capsys, server, team, "carol", "audit", "verify")
-    assert code == ExitCode.ERROR and out.startswith("TAMPERED") and f"row #{seq}" in out, out
+    assert code == ExitCode.LEDGER_TAMPERED and out.startswith("TAMPERED") and f"row #{seq}" in out, out
 
 
 @pytest.mark.parametrize("forgery", ["unsigned", "signed by alice as bob", "signed by a key outside the team"])

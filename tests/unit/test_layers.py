@@ -18,7 +18,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "kubecopilot"
 
-CORE = ("errors", "config", "resources", "redaction", "messages", "k8s", "quantity", "logs", "__init__")
+CORE = ("errors", "outcomes", "paths", "config", "resources", "redaction", "messages", "k8s", "quantity", "logs", "__init__")
 DOMAIN = ("tools", "plans", "diagnosis", "prompting", "dialogue")
 
 # package → (kubecopilot packages it may import, third-party libraries it may import)

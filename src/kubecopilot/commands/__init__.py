@@ -16,8 +16,22 @@ def command(sub: Any, name: str, handler: str, help_text: str) -> argparse.Argum
     return p
 
 
+MACHINE_FORMATS = ("json", "yaml")
+
+
 def add_output_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--output", "-o", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--output", "-o", choices=("text", *MACHINE_FORMATS), default="text",
+                   help="text for people; json or yaml: exactly one document on stdout, whatever happens")
+
+
+def machine_output(args: argparse.Namespace, data: Any) -> bool:
+    """With ``--output json|yaml``, write ``data`` as the run's one document and say so (True); else False."""
+    if getattr(args, "output", "text") not in MACHINE_FORMATS:
+        return False
+    from kubecopilot.commands import output as machine
+
+    machine.emit(data, args.output)
+    return True
 
 
 def add_write_flags(p: argparse.ArgumentParser, *, allow_writes_help: str, confirm_name: bool = False) -> None:

@@ -1,7 +1,8 @@
 """``kubecopilot ask "…"``: one turn, for scripts and quick questions.
 
-Exit codes say what the turn was: 0 an answer, 2 a question back (an Ask: its options are in the output), 3 a change
-that was not approved (it stays pending unless someone said no), an error turn its error's code. ``ask`` never
+Exit codes say what the turn came to (``kubecopilot.outcomes``, the one table of ``errors.EXIT_CODES``): 0 an answer
+or nothing to do, 2 a question back (an Ask: its options are in the output), 3 a change that was not approved (it
+stays pending unless someone said no), 7 refused by policy, 8 not understood, an error turn its error's code. ``ask`` never
 changes the cluster without ``--allow-writes``; then ``kubecopilot.ui.approval.Approver`` decides, by the one
 ``--yes`` policy written down there: a terminal asks the three-layer question, ``--yes`` approves low and medium
 risk without asking, and high risk is never approved without a person typing the resource name.
@@ -10,17 +11,14 @@ risk without asking, and high risk is never approved without a person typing the
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import sys
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from kubecopilot.commands import add_output_flag, add_write_flags, command
-from kubecopilot.config import Settings
-from kubecopilot.errors import ExitCode, KubeCopilotError
+from kubecopilot.commands import MACHINE_FORMATS, add_output_flag, add_write_flags, command
+from kubecopilot.errors import ExitCode, UsageError
+from kubecopilot.outcomes import Outcome
 
 if TYPE_CHECKING:
+    from kubecopilot.config import Settings
     from kubecopilot.messages import Language
     from kubecopilot.ui.approval import WriteFlags
 
@@ -56,62 +54,26 @@ def one_turn(settings: Settings, text: str, *, output: str = "text", namespace: 
     from kubecopilot.ui.approval import WriteFlags
     from kubecopilot.ui.progress import StderrProgress
 
+    if not text.strip():  # an empty $QUESTION in a script: nothing to answer, and nothing to start a cluster for
+        raise UsageError("nothing was asked: the question is empty", hint='e.g. kubecopilot ask "list pods in dev"')
     if namespace:
         settings.session.namespace = namespace
     if cluster:
         settings.session.cluster = cluster
-    # In JSON mode stdout carries exactly one JSON document; everything for people goes to stderr.
-    with stdout_kept_for_json(output == "json") as json_out:
-        out = Console(file=json_out, highlight=False, soft_wrap=False)
-        err = Console(stderr=True, highlight=False)
-        people = err if output == "json" else out
-        app = App.open(settings, on_notice=lambda message: err.print(f"[yellow]ℹ[/yellow] {message}", highlight=False))
-        progress = app.conversation.progress = StderrProgress(err)  # never a silent wait, never on stdout
-        try:
-            with progress.running():
-                turn = app.conversation.handle(text)
-            if isinstance(turn, PlanProposal):
-                return decide(app, turn, output=output, out=out, people=people, flags=flags or WriteFlags())
-            emit(turn, output, out, app.conversation.session.language)
-            return exit_code(turn)
-        finally:
-            app.close()
-
-
-@contextlib.contextmanager
-def stdout_kept_for_json(enabled: bool) -> Iterator[TextIO | None]:
-    """JSON mode: yield the stream for the one JSON document, and send everything else written to stdout meanwhile
-    — crewAI's event-bus warnings, a library's print, a child process — to stderr. Text mode: yield None (stdout).
-
-    Both levels: ``sys.stdout`` (Python code) and, when stdout is a real file descriptor, fd 1 itself."""
-    if not enabled:
-        yield None
-        return
-    document = sys.stdout
-    document.flush()
-    saved_fd = _move_fd1_to_stderr(document)
-    stream: TextIO = os.fdopen(saved_fd, "w", encoding="utf-8") if saved_fd is not None else document
+    # With --output json|yaml stdout carries the one document (cli.main saw to it); everything for people: stderr.
+    out = Console(highlight=False, soft_wrap=False)
+    err = Console(stderr=True, highlight=False)
+    people = err if output != "text" else out
+    app = App.open(settings, on_notice=lambda message: err.print(f"[yellow]ℹ[/yellow] {message}", highlight=False))
+    progress = app.conversation.progress = StderrProgress(err)  # never a silent wait, never on stdout
     try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield stream
+        with progress.running():
+            turn = app.conversation.handle(text)
+        if isinstance(turn, PlanProposal):
+            return decide(app, turn, output=output, out=out, people=people, flags=flags or WriteFlags())
+        return emit(turn, output, out, app.conversation.session.language)
     finally:
-        stream.flush()
-        if saved_fd is not None:
-            sys.stderr.flush()
-            os.dup2(saved_fd, 1)
-            stream.close()
-
-
-def _move_fd1_to_stderr(stdout: TextIO) -> int | None:
-    """Point fd 1 at stderr and return a duplicate of the old fd 1; None when stdout is not fd 1 (captured)."""
-    try:
-        if stdout.fileno() != 1:
-            return None
-    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError and a ValueError
-        return None
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    return saved
+        app.close()
 
 
 def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, flags: WriteFlags) -> int:
@@ -130,7 +92,7 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, flags
     # ``ask`` never changes the cluster without --allow-writes, whoever is at the terminal.
     blocked = None if second else "ask_why_approval" if not flags.allow_writes else approver.blocker(proposal.risk_level)
     if second or blocked:
-        if output == "json":
+        if output in MACHINE_FORMATS:
             emit(proposal, output, out)
         else:
             # Nobody can press d here: the diff goes into the output, which is also the record of what was asked.
@@ -146,39 +108,34 @@ def decide(app: Any, proposal: Any, *, output: str, out: Any, people: Any, flags
         return ExitCode.NOT_APPROVED
     people.print(render_proposal(proposal, summary=False, lang=lang))
     result = app.conversation.approve(proposal.plan_id, approver)
-    emit(result, output, out, lang)
     status = app.plans.get(proposal.plan_id).status
-    if status in ("pending", "rejected"):
-        return ExitCode.NOT_APPROVED
-    return exit_code(result)
+    return emit(result, output, out, lang, outcome=Outcome("needs_approval") if status in ("pending", "rejected") else None)
 
 
-def emit(turn: Any, output: str, out: Any, lang: Language = "en") -> None:
-    from kubecopilot.dialogue.turns import TurnEnvelope
-    from kubecopilot.ui.render import render_turn
+def emit(turn: Any, output: str, out: Any, lang: Language = "en", *, outcome: Outcome | None = None) -> int:
+    """Show the turn (or write its document) and return its exit code: ``outcome``, or what the turn came to."""
+    from kubecopilot.outcomes import outcome_of
 
-    if output == "json":
-        out.file.write(TurnEnvelope(turn=turn).model_dump_json(indent=2) + "\n")
-        out.file.flush()
+    outcome = outcome or outcome_of(turn)
+    if output in MACHINE_FORMATS:
+        from kubecopilot.commands import output as machine
+
+        machine.emit(machine.turn_document(turn, outcome), output)
     else:
+        from kubecopilot.ui.render import render_turn
+
         out.print(render_turn(turn, lang, oneshot=True))
+    return outcome.code
 
 
 def exit_code(turn: Any) -> int:
-    kind = getattr(turn, "kind", "answer")
-    if kind == "ask":
-        return ExitCode.NEEDS_INPUT
-    if kind == "error":
-        return error_exit_code(turn.code)
-    return ExitCode.OK
+    from kubecopilot.outcomes import outcome_of
+
+    return outcome_of(turn).code
 
 
 def error_exit_code(code: str) -> int:
     """The exit code of the error class an ErrorTurn came from (its ``code``); 1 for anything else."""
-    pending = [KubeCopilotError]
-    while pending:
-        cls = pending.pop()
-        if cls.code == code:
-            return int(cls.exit_code)
-        pending.extend(cls.__subclasses__())
-    return ExitCode.ERROR
+    from kubecopilot.outcomes import of_error_code
+
+    return of_error_code(code).code

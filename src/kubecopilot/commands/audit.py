@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubecopilot.commands import add_output_flag, command
-from kubecopilot.config import Settings
+from kubecopilot.commands import add_output_flag, command, machine_output
 from kubecopilot.errors import ExitCode
 from kubecopilot.redaction import mask_url_credentials
+
+if TYPE_CHECKING:
+    from kubecopilot.config import Settings
 
 
 def add_parser(sub: Any) -> None:
@@ -19,8 +20,9 @@ def add_parser(sub: Any) -> None:
     listing.add_argument("--plan", metavar="ID", help="only this plan (id or unique prefix)")
     add_output_flag(listing)
     verify = command(actions, "verify", "kubecopilot.commands.audit:run_verify",
-                     "check the hash chain and the signed decisions: exit 0 when intact, 1 when a row was edited, "
-                     "deleted or reordered, or a decision is not signed by a key that counts")
+                     "check the hash chain and the signed decisions: exit 0 when intact, 65 when a row was edited, "
+                     "deleted or reordered, or a decision is not signed by a key that counts, 74 when the ledger "
+                     "cannot be opened or read")
     verify.add_argument("--expect-head", metavar="HASH",
                         help="also require this head hash (one you noted earlier, e.g. from a previous verify)")
     add_output_flag(verify)
@@ -32,8 +34,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     ledger = AuditLedger(settings.audit_url)
     plan_id = ledger.resolve(args.plan) if getattr(args, "plan", None) else None
     entries = ledger.history(plan_id)
-    if args.output == "json":
-        print(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
+    if machine_output(args, [e.to_dict() for e in entries]):
         return ExitCode.OK
     from rich.console import Console
 
@@ -45,6 +46,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from kubecopilot.outcomes import of_ledger_check
     from kubecopilot.plans.approval import audit_problems, signature_count
     from kubecopilot.plans.ledger import AuditLedger
     from kubecopilot.plans.trust import open_trust, trust_config
@@ -58,12 +60,13 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     if args.expect_head and args.expect_head != report.head:
         problems.append((0, f"the head is {report.head}, not the expected {args.expect_head}: the ledger was "
                             "rewritten or rolled back since that hash was noted"))
-    ok = not problems
-    if args.output == "json":
-        print(json.dumps({"ok": ok, "rows": report.rows, "head": report.head, "decisions": decisions,
-                          "signedDecisions": signed,
-                          "problems": [{"seq": seq, "problem": what} for seq, what in problems]}, indent=2))
-    elif ok:
+    outcome = of_ledger_check(problems)
+    document = {"outcome": outcome.name, "exitCode": outcome.code, "ok": not problems, "rows": report.rows,
+                "head": report.head, "decisions": decisions, "signedDecisions": signed,
+                "problems": [{"seq": seq, "problem": what} for seq, what in problems]}
+    if machine_output(args, document):
+        return outcome.code
+    if not problems:
         print(f"ok: {report.rows} rows, hash chain intact (head {report.head})")
         print(f"signed decisions: {signed} of {decisions}, each by a key that counts here"
               + (" (the others predate signing)" if signed < decisions else ""))
@@ -71,4 +74,4 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         print(f"TAMPERED: {len(problems)} problem(s) in {report.rows} rows")
         for seq, what in problems:
             print(f"  row #{seq}: {what}" if seq else f"  {what}")
-    return ExitCode.OK if ok else ExitCode.ERROR
+    return outcome.code

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+from kubecopilot.commands import add_output_flag, command, machine_output
 
-from kubecopilot.commands import add_output_flag, command
-from kubecopilot.config import Settings
+if TYPE_CHECKING:
+    from kubecopilot.config import Settings
 
 
 def add_parser(sub: Any) -> None:
@@ -20,11 +19,12 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "path":
-        print(settings.config_file)
+        if not machine_output(args, {"configFile": str(settings.config_file), "dataDir": str(settings.data_dir)}):
+            print(settings.config_file)
         return 0
     data = settings.masked()
-    if args.output == "json":
-        print(json.dumps(data, indent=2, default=str))
-    else:
+    if not machine_output(args, data):
+        import yaml
+
         print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip())
     return 0

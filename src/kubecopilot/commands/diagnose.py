@@ -6,11 +6,13 @@ The same turn as typing "diagnose pod NAME -n NS" in the REPL; exit codes as for
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubecopilot.commands import command
 from kubecopilot.commands.ask import add_turn_flags, one_turn
-from kubecopilot.config import Settings
+
+if TYPE_CHECKING:
+    from kubecopilot.config import Settings
 
 
 def add_parser(sub: Any) -> None:

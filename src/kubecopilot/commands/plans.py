@@ -10,12 +10,13 @@ rollback plan stays pending for ``plans approve``.
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubecopilot.commands import add_output_flag, add_write_flags, command
-from kubecopilot.config import Settings
+from kubecopilot.commands import MACHINE_FORMATS, add_output_flag, add_write_flags, command, machine_output
 from kubecopilot.errors import CapabilityMissing, ExitCode, PlanError, PlanNotApproved
+
+if TYPE_CHECKING:
+    from kubecopilot.config import Settings
 
 REVIEW = "kubecopilot.commands.review"
 
@@ -74,10 +75,9 @@ def ledger_service(settings: Settings) -> Any:
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
     service = ledger_service(settings)
     if args.all:
-        return _list_all(service.list(), args.output)
+        return _list_all(service.list(), args)
     pending = service.pending()
-    if args.output == "json":
-        print(json.dumps([_pending_row(service, plan, expires) for plan, expires in pending], indent=2))
+    if machine_output(args, [_pending_row(service, plan, expires) for plan, expires in pending]):
         return ExitCode.OK
     from rich.console import Console
 
@@ -88,11 +88,10 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     return ExitCode.OK
 
 
-def _list_all(plans: list[Any], output: str) -> int:
-    if output == "json":
-        rows = [{"id": p.plan_id, "created": p.to_dict()["audit"]["timestamps"]["createdAt"], "action": p.action,
-                 "resource": p.resource.label(), "risk": p.risk.level, "status": p.status} for p in plans]
-        print(json.dumps(rows, indent=2))
+def _list_all(plans: list[Any], args: argparse.Namespace) -> int:
+    rows = [{"id": p.plan_id, "created": p.to_dict()["audit"]["timestamps"]["createdAt"], "action": p.action,
+             "resource": p.resource.label(), "risk": p.risk.level, "status": p.status} for p in plans]
+    if machine_output(args, rows):
         return ExitCode.OK
     from rich.console import Console
 
@@ -140,7 +139,7 @@ def run_rollback(args: argparse.Namespace, settings: Settings) -> int:
     flags = WriteFlags.of(args)
     ledger = AuditLedger(settings.audit_url)
     original = _executed_plan(ledger, args.plan_id)  # fail fast, before starting or connecting to a cluster
-    console = Console(stderr=args.output == "json")
+    console = Console(stderr=args.output in MACHINE_FORMATS)
     from kubecopilot.app import App  # the composition root (heavier): only once the cheap checks passed
 
     with App.open(settings) as app:
@@ -171,14 +170,17 @@ def _executed_plan(ledger: Any, plan_id: str) -> Any:
 
 
 def _print_report(report: Any, output: str, console: Any) -> int:
-    if output == "json":
-        print(report.model_dump_json(by_alias=True, indent=2))
+    """The execution report, and its exit code: 0 verified, 6 verification failed, 5 unverified, 4 rolled back."""
+    from kubecopilot.outcomes import outcome_of
+
+    outcome = outcome_of(report)
+    if output in MACHINE_FORMATS:
+        from kubecopilot.commands import output as machine
+
+        machine.emit({"outcome": outcome.name, "exitCode": outcome.code,
+                      "report": report.model_dump(mode="json", by_alias=True)}, output)
     else:
         from kubecopilot.ui.plan_view import render_report
 
         console.print(render_report(report))
-    if report.outcome == "executed" and report.verified:
-        return ExitCode.OK
-    if report.outcome == "executed" and any(c.state == "unverified" for c in report.conditions):
-        return ExitCode.INCOMPLETE  # applied; whether it worked could not be read
-    return ExitCode.ERROR
+    return outcome.code

@@ -6,11 +6,12 @@ answers for it (category, risk tier, approved, owner, reviewers, last evaluation
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubecopilot.commands import add_output_flag, command
-from kubecopilot.config import Settings
+from kubecopilot.commands import add_output_flag, command, machine_output
+
+if TYPE_CHECKING:
+    from kubecopilot.config import Settings
 
 
 def add_parser(sub: Any) -> None:
@@ -24,8 +25,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     reg = registry()
     specs = list(reg.specs.values())
-    if args.output == "json":
-        print(json.dumps([spec.model_dump(by_alias=True, mode="json") for spec in specs], indent=2))
+    if machine_output(args, [spec.model_dump(by_alias=True, mode="json") for spec in specs]):
         return 0
     from rich.console import Console
 

@@ -9,26 +9,30 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from kubecopilot.config import Settings
-from kubecopilot.errors import KubeCopilotError
-
 if TYPE_CHECKING:
+    from kubecopilot.config import Settings
     from kubecopilot.sandbox.runner import SandboxProcess
+
+# The server settings that mean "not the sandbox"; when one is set anywhere, nothing is started early.
+SERVER_VARIABLES = ("KUBECOPILOT_MCP_URL", "KUBECOPILOT_MCP_COMMAND", "KUBECOPILOT_KUBECONFIG")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from kubecopilot.app import needs_sandbox  # cheap: the parts are imported when the App is assembled
 
     with exit_on_termination():
-        # The sandbox child boots on the other core while this process imports the rest (half the start-up time).
-        early = EarlySandbox(settings) if needs_sandbox(settings) else None
+        early = adopt(args, settings)
+        if sys.stdin.isatty() and sys.stdout.isatty():  # a person: the prompt first, the connection behind it
+            return prompt_first(settings, early)
         try:
+            if early is not None:
+                import_while_the_sandbox_boots()
             from rich.console import Console
 
             console = Console(highlight=False)
@@ -38,32 +42,107 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 early.discard()
             raise
         try:
-            return start_repl(app, console, settings, interactive=sys.stdin.isatty() and sys.stdout.isatty())
+            return start_repl(app, console, settings, interactive=False)
         finally:
             app.close()
 
 
+# What the REPL imports between "the sandbox listens" and its prompt. Imported while the child boots instead (this
+# process would otherwise wait idle for it), they are off the critical path of the start-up.
+NEEDED_AT_THE_PROMPT = (
+    "kubecopilot.tools.factory", "kubecopilot.tools.ops", "kubecopilot.dialogue.engine", "kubecopilot.dialogue.handlers",
+    "kubecopilot.plans.service", "kubecopilot.plans.policy", "kubecopilot.prompting.sanitizer", "rich.console",
+    "kubecopilot.ui.banner", "kubecopilot.ui.completion", "kubecopilot.ui.reader", "kubecopilot.ui.repl",
+    "kubecopilot.ui.slash", "kubecopilot.ui.toolbar",
+)
+
+
+def import_while_the_sandbox_boots() -> None:
+    import importlib
+
+    for module in NEEDED_AT_THE_PROMPT:
+        importlib.import_module(module)
+
+
+def prompt_first(settings: Settings, early: EarlySandbox | None) -> int:
+    from rich.console import Console
+
+    from kubecopilot.commands.first_prompt import run_prompt_first
+
+    try:
+        return run_prompt_first(settings, Console(highlight=False), early)
+    except BaseException:
+        if early is not None:
+            early.discard()  # the App never took it over (a failed open stops its own child)
+        raise
+
+
+def prestart(args: argparse.Namespace) -> EarlySandbox | None:
+    """Start the sandbox child before the settings are even loaded (a quarter second of pydantic), when it is sure
+    to be needed: no server on the command line, in the environment or in ``.env``, and no config file (which could
+    name one — then the REPL starts it after reading the settings, as before). ``adopt`` checks the guess against
+    the real settings and stops a child they do not want."""
+    if args.mcp_url or args.kubeconfig or (config_file().exists()):
+        return None
+    environment = {**_dotenv(), **os.environ}
+    if any(environment.get(name) for name in SERVER_VARIABLES):
+        return None
+    return EarlySandbox(environment.get("KUBECOPILOT_SANDBOX_SCENARIO") or "default")
+
+
+def adopt(args: argparse.Namespace, settings: Settings) -> EarlySandbox | None:
+    """The child ``prestart`` started when the settings want the sandbox with its scenario; else a new one (or
+    none, with a server configured). The sandbox child boots on the other core while this process imports the rest."""
+    from kubecopilot.app import needs_sandbox
+
+    early: EarlySandbox | None = getattr(args, "early_sandbox", None)
+    args.early_sandbox = None  # ours now: cli.main no longer cleans it up
+    wanted = needs_sandbox(settings)
+    if early is not None and (not wanted or early.scenario != settings.sandbox_scenario):
+        early.discard()
+        early = None
+    if early is None and wanted:
+        early = EarlySandbox(settings.sandbox_scenario)
+    return early
+
+
+def config_file() -> Any:
+    from kubecopilot.paths import config_home
+
+    return config_home() / "config.yaml"
+
+
+def _dotenv() -> dict[str, str]:
+    from pathlib import Path
+
+    from dotenv import dotenv_values
+
+    path = Path.cwd() / ".env"
+    return {k: v for k, v in dotenv_values(path).items() if v is not None} if path.exists() else {}
+
+
 class EarlySandbox:
-    """``app.start_sandbox`` in a background thread, started before the heavy imports.
+    """The sandbox child (``runner.spawn_sandbox``, as ``app.start_sandbox`` starts it) in a background thread,
+    started before the heavy imports.
 
     The runner is imported here, in the calling thread: imports in two threads only take turns on the GIL, so
     importing it first gets the child process going soonest; it then boots on the other core while we import the
     rest and waits in the thread for its "listening on" line.
     """
 
-    def __init__(self, settings: Settings) -> None:
-        import kubecopilot.sandbox.runner  # noqa: F401 - imported here, before the thread: see above
-        from kubecopilot.app import start_sandbox
+    def __init__(self, scenario: str) -> None:
+        from kubecopilot.sandbox.runner import spawn_sandbox
 
+        self.scenario = scenario
         self._process: SandboxProcess | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._spawn, args=(start_sandbox, settings),
+        self._thread = threading.Thread(target=self._spawn, args=(spawn_sandbox, scenario),
                                         name="kubecopilot-sandbox-start", daemon=True)
         self._thread.start()
 
-    def _spawn(self, start_sandbox: Callable[[Settings], SandboxProcess], settings: Settings) -> None:
+    def _spawn(self, spawn: Callable[..., SandboxProcess], scenario: str) -> None:
         try:
-            self._process = start_sandbox(settings)
+            self._process = spawn(scenario=scenario)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread by get()
             self._error = exc
 
@@ -119,6 +198,7 @@ def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool,
     """Banner, menu, REPL. ``input``/``output`` are prompt-toolkit's (tests pass a pipe input and a dummy output)."""
     from rich.text import Text
 
+    from kubecopilot.commands.first_prompt import discover, plan_ids
     from kubecopilot.dialogue.handlers import QUICK_COMMANDS
     from kubecopilot.ui.banner import banner
     from kubecopilot.ui.completion import NameIndex, ReplCompleter
@@ -140,22 +220,3 @@ def start_repl(app: Any, console: Any, settings: Settings, *, interactive: bool,
                                    bottom_toolbar=toolbar(repl.toolbar_fields), input=input, output=output)
     repl.show(app.conversation.menu())
     return repl.run()
-
-
-def discover(app: Any, names: Any) -> str | None:
-    """The cluster we are on and its namespaces, read once at start (cached for later turns and completion)."""
-    gateway, current = app.gateway, None
-    with contextlib.suppress(KubeCopilotError):
-        if gateway.has("list_clusters"):
-            clusters = gateway.records("list_clusters").records
-            names.add("cluster", [c.name for c in clusters])
-            current = next((c.name for c in clusters if c.raw.get("current")), clusters[0].name if clusters else None)
-        if gateway.has("list_namespaces"):
-            names.add("namespace", gateway.records("list_namespaces").names())
-    return app.conversation.session.cluster or current
-
-
-def plan_ids(app: Any) -> list[str]:
-    with contextlib.suppress(KubeCopilotError):
-        return [plan.plan_id[:8] for plan in app.plans.list()]
-    return []

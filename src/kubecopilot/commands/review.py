@@ -9,13 +9,15 @@ the plan read back from the ledger passed its checks (``PlanService.execute``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kubecopilot.commands import MACHINE_FORMATS, machine_output
 from kubecopilot.commands.plans import _print_report, approve_command, ledger_service, not_approved
-from kubecopilot.config import Settings
 from kubecopilot.errors import ExitCode, PlanError, PlanExpired, PlanNotApproved
+
+if TYPE_CHECKING:
+    from kubecopilot.config import Settings
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
@@ -24,11 +26,10 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     history = service.ledger.history(plan.plan_id)
     expires = service.expires_at(plan)
     second = service.second_person(plan)
-    if args.output == "json":
-        from kubecopilot.plans.service import iso_utc
+    from kubecopilot.plans.service import iso_utc
 
-        print(json.dumps({"plan": plan.to_dict(), "expiresAt": iso_utc(expires), "fourEyes": second,
-                          "history": [e.to_dict() for e in history]}, indent=2, ensure_ascii=False))
+    if machine_output(args, {"plan": plan.to_dict(), "expiresAt": iso_utc(expires), "fourEyes": second,
+                             "history": [e.to_dict() for e in history]}):
         return ExitCode.OK
     from rich.console import Console, Group
     from rich.text import Text
@@ -49,9 +50,7 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 def run_reject(args: argparse.Namespace, settings: Settings) -> int:
     service = ledger_service(settings)
     rejected = service.reject(args.plan_id, f"user:{settings.user}", args.reason)
-    if args.output == "json":
-        print(json.dumps({"id": rejected.plan_id, "status": rejected.status, "by": f"user:{settings.user}"}))
-    else:
+    if not machine_output(args, {"id": rejected.plan_id, "status": rejected.status, "by": f"user:{settings.user}"}):
         print(f"Plan {rejected.plan_id[:8]} rejected by user:{settings.user}. Nothing was changed.")
     return ExitCode.OK
 
@@ -62,7 +61,7 @@ def run_approve(args: argparse.Namespace, settings: Settings) -> int:
     from kubecopilot.ui.approval import Approver, WriteFlags, terminal_reader
 
     flags = WriteFlags.of(args)
-    console = Console(stderr=args.output == "json")
+    console = Console(stderr=args.output in MACHINE_FORMATS)
     _pending_or_fail(ledger_service(settings), args.plan_id)  # fail fast, before connecting to a cluster
     from kubecopilot.app import App
 
@@ -81,6 +80,8 @@ def run_approve(args: argparse.Namespace, settings: Settings) -> int:
             raise PlanNotApproved(not_approved(service, plan.plan_id))
         console.print(f"Plan {plan.plan_id[:8]} approved by user:{service.trust.name}.", highlight=False)
         if args.no_apply:
+            machine_output(args, {"outcome": "ok", "exitCode": ExitCode.OK, "id": plan.plan_id, "status": "confirmed",
+                                  "by": f"user:{service.trust.name}", "next": f"kubecopilot plans apply {plan.plan_id[:8]}"})
             console.print(f"Apply it with: kubecopilot plans apply {plan.plan_id[:8]}", highlight=False)
             return ExitCode.OK
         report = service.execute(plan.plan_id)
@@ -92,7 +93,7 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
 
     from kubecopilot.app import App
 
-    console = Console(stderr=args.output == "json")
+    console = Console(stderr=args.output in MACHINE_FORMATS)
     with App.open(settings) as app:
         report = app.plans.execute(app.plans.get(args.plan_id).plan_id)
     return _print_report(report, args.output, console)

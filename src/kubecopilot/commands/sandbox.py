@@ -31,3 +31,6 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="scenario to load: default, healthy, minimal (default: $KUBECOPILOT_SANDBOX_SCENARIO or default)",
     )
+    # With --scenario (as the REPL starts its child) the settings have nothing to add: not loading them is a tenth of
+    # a second off every start of the REPL.
+    p.set_defaults(needs_settings=lambda args: args.scenario is None)

@@ -4,12 +4,13 @@ write), why, the capability each serves, and how long its answers are cached."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubecopilot.commands import add_output_flag, command
-from kubecopilot.config import Settings
+from kubecopilot.commands import add_output_flag, command, machine_output
+
+if TYPE_CHECKING:
+    from kubecopilot.config import Settings
 
 
 def add_parser(sub: Any) -> None:
@@ -30,8 +31,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         gateway = app.gateway
         rows = catalog_rows(gateway.catalog, gateway.cache.ttls)
         server = mask_url_credentials(app.mcp_url)
-        if args.output == "json":
-            print(json.dumps({"server": server, "profile": gateway.profile.name, "tools": rows}, indent=2))
-        else:
+        if not machine_output(args, {"server": server, "profile": gateway.profile.name, "tools": rows}):
             print(tools_table(rows, server, gateway.profile.name))
     return 0

@@ -46,6 +46,12 @@ class CrewBrain:
         """Import crewAI and build the crew now (the REPL calls this in the background after the prompt shows)."""
         _ = self.crew
 
+    @property
+    def loading(self) -> bool:
+        """Another thread is building the crew right now (the REPL's warm-up): a turn does not wait seconds for it,
+        the rules answer (``Conversation.ask_model``). False before any warm-up began: then the first call builds it."""
+        return self._crew is None and self._lock.locked()
+
     def _build(self) -> Any:
         from kubecopilot.crew.crew import KubeCopilotCrew
         from kubecopilot.crew.hooks import install_deadline_stop, install_write_guard

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kubecopilot.dialogue import records as as_data
 from kubecopilot.dialogue.session import Session
 from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock
 from kubecopilot.dialogue.views import Reads, is_unhealthy, pod_table, suggestion
@@ -33,6 +34,11 @@ class ClusterHealth:
         if self.ready < self.total:
             return say("cluster_degraded", lang, ready=self.ready, total=self.total)
         return say("cluster_healthy", lang, ready=self.ready, total=self.total)
+
+    def data(self) -> dict[str, Any]:
+        """For ``--output json|yaml``: the facts, unknown as null."""
+        return {"name": self.name, "version": self.version or None, "current": self.current,
+                "nodes": {"ready": self.ready, "total": self.total, "notReady": self.not_ready}}
 
 
 def current_cluster(session: Session, records: list[Any]) -> str | None:
@@ -69,6 +75,7 @@ def list_clusters(gateway: Gateway, session: Session) -> Answer:
     rows = [[h.name, h.version, h.state(lang), "*" if h.current else ""] for h in health]
     return Answer(title=say("title_clusters", lang), source=reads.source, notices=_degraded(health, lang),
                   blocks=[TableBlock(columns=["NAME", "VERSION", "STATUS", "CURRENT"], rows=rows)],
+                  data={"clusters": [h.data() for h in health]},
                   suggestions=[suggestion("overview", lang, "cluster overview"),
                                suggestion("namespaces", lang, "list namespaces")])
 
@@ -106,7 +113,12 @@ def cluster_status(gateway: Gateway, session: Session) -> Answer:
     degraded = _degraded(health, lang)
     if degraded:
         blocks.insert(0, TextBlock(text="\n".join(degraded)))
-    return Answer(title=title, blocks=blocks, source=reads.source, suggestions=suggestions[:3])
+    overview_data = {"nodes": {"ready": ready_nodes, "total": len(nodes)} if nodes else None,
+                     "namespaces": len(namespaces), "deployments": len(deployments),
+                     "pods": {"healthy": len(pods) - len(bad), "total": len(pods)}}
+    return Answer(title=title, blocks=blocks, source=reads.source, suggestions=suggestions[:3],
+                  data={"clusters": [h.data() for h in health], "overview": overview_data,
+                        "unhealthyPods": [as_data.pod(r) for r in bad]})
 
 
 def _degraded(health: list[ClusterHealth], lang: Language) -> list[str]:

@@ -37,7 +37,9 @@ from kubecopilot.errors import (
     InputRejected,
     KubeCopilotError,
     LLMOutputInvalid,
+    LLMStillLoading,
     LLMUnavailable,
+    NothingToChange,
     StaleReference,
     ToolFailed,
 )
@@ -102,6 +104,10 @@ class Conversation:
             turn = self.router.dispatch(reading)
         except NothingToPick as exc:
             turn = Answer(title=say("empty", self.session.language), blocks=[TextBlock(text=str(exc))])
+        except NothingToChange as exc:  # "scale to 1" when it is 1: success, said so (kubectl agrees)
+            self.session.pending = None
+            turn = Answer(title=say("nothing_to_change", self.session.language, what=exc.details.get("what", "it")),
+                          outcome="nothing_to_do")
         except KubeCopilotError as exc:
             turn = self._vanished(exc) or self._error(exc)
         except ValidationError as exc:  # a value no model of ours accepts (from the user or a model): said, not raised
@@ -134,6 +140,9 @@ class Conversation:
 
     def ask_model(self, step: str, call: Callable[[], T]) -> T:
         """One model call, shown as a progress step, within what is left of the turn's deadline (else LLMTooSlow)."""
+        if getattr(self.brain, "loading", False):  # crewAI is importing in the background: the rules answer now
+            raise LLMStillLoading("the model is still loading (crewAI is being imported in the background)",
+                                  hint="ask again in a few seconds for the model's reading")
         warm_up = getattr(self.brain, "warm_up", None)  # the first call imports crewAI: not the model's time
         if warm_up is not None:
             with self.deadline.paused():

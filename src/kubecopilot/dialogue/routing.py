@@ -146,7 +146,8 @@ class Router:
         if (action, kind) in {tuple(pair) for pair in plans.whitelist}:
             return None
         allowed = ", ".join(f"{a} {k}" for a, k in plans.whitelist)
-        return Answer(title=say("not_allowed", self.lang, action=action, kind=kind, allowed=allowed))
+        return Answer(title=say("not_allowed", self.lang, action=action, kind=kind, allowed=allowed),
+                      outcome="refused_by_policy")
 
     def ask_namespace(self, reading: Reading, req: RoutedRequest, why: str) -> Turn:
         """A namespace the person named that the cluster does not have (or no longer has): asked, with fresh options."""
@@ -203,7 +204,10 @@ class Router:
         return handler(self.kit, job) if handler else self.unknown()
 
     def unknown(self) -> Answer:
-        return Answer(title=say("unknown", self.lang), blocks=handlers.menu(self.session).blocks)
+        menu = handlers.menu(self.session)
+        offered = [{"label": s.label, "command": s.command} for s in self.session.choices]  # what a script can ask instead
+        return Answer(title=say("unknown", self.lang), blocks=menu.blocks, outcome="not_understood",
+                      data={"options": offered})
 
     # --- answers to the open question --------------------------------------------------------------------------
 

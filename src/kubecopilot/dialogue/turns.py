@@ -81,10 +81,19 @@ class Ask(_Model):
     notices: list[str] = Field(default_factory=list)
 
 
+# What an answer came to, for exit codes and scripts: an answer; "nothing to do" (the cluster already looks like
+# that); a change refused by policy (the whitelist); a request not understood (the answer offers what can be asked).
+AnswerOutcome = Literal["ok", "nothing_to_do", "refused_by_policy", "not_understood"]
+
+
 class Answer(_Model):
     kind: Literal["answer"] = "answer"
     title: str
     blocks: list[Block] = Field(default_factory=list)
+    outcome: AnswerOutcome = "ok"
+    # The answer's data for scripts (``--output json|yaml``): records as objects with numbers and timestamps, keyed by
+    # what they are ("pods", "events", …); ``blocks`` is the same answer as people see it.
+    data: dict[str, Any] = Field(default_factory=dict)
     source: Source = Field(default_factory=Source)
     suggestions: list[Suggestion] = Field(default_factory=list, max_length=3)
     tip: str | None = None

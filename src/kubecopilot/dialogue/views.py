@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from kubecopilot.dialogue import records as as_data
 from kubecopilot.dialogue.session import EntityRef, Session
 from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, TableBlock, TextBlock
 from kubecopilot.errors import KubeCopilotError
@@ -89,6 +90,7 @@ class Views:
         first = next((r.name for r in records if r.name not in ("default",) and not r.name.startswith("kube-")), "default")
         return Answer(title=say("title_namespaces", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAME", "STATUS", "AGE"], rows=rows)],
+                      data={"namespaces": [as_data.namespace(r) for r in records]},
                       suggestions=[suggestion("pods_in", self.lang, f"list pods in {first}", name=first),
                                    suggestion("unhealthy", self.lang, "unhealthy pods")])
 
@@ -106,11 +108,13 @@ class Views:
             key = "all_nodes_ready" if only_unhealthy and not target else "no_match"
             text = say(key, self.lang, count=len(everything), what=say("noun_node", self.lang), where=cluster or "",
                        target=target or "")
-            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=text)], suggestions=suggestions)
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=text)], suggestions=suggestions,
+                          data={"nodes": []})
         if only_unhealthy:
             suggestions.insert(0, suggestion("diagnose", self.lang, f"diagnose node {records[0].name}", name=records[0].name))
         return Answer(title=title, source=reads.source,
-                      blocks=[TableBlock(columns=["NAME", "STATUS", "AGE", "VERSION"], rows=rows)], suggestions=suggestions)
+                      blocks=[TableBlock(columns=["NAME", "STATUS", "AGE", "VERSION"], rows=rows)], suggestions=suggestions,
+                      data={"nodes": [as_data.node(r) for r in records]})
 
     def list_pods(self, namespace: str | None, target: str | None, *, sort: str | None = None) -> Answer:
         """The pods of a namespace (or all), filtered by a name the person gave; a filter that matches nothing says
@@ -125,14 +129,15 @@ class Views:
             notices.append(say("no_pod_matches", self.lang, where=where, target=target, count=len(everything)))
             records = everything
         if not records:
-            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_pods_in", self.lang, where=where))])
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_pods_in", self.lang, where=where))],
+                          data={"pods": []})
         if sort == "restarts":
             records = sorted(records, key=lambda r: -(r.restarts or 0))
         self.session.show_rows([EntityRef("pod", r.name, r.namespace, owner=workload_of(r.raw, r.name)) for r in records])
         first = records[0]
         return Answer(
             title=title, source=reads.source, notices=notices,
-            blocks=[pod_table(records, all_namespaces=namespace is None)],
+            blocks=[pod_table(records, all_namespaces=namespace is None)], data={"pods": [as_data.pod(r) for r in records]},
             suggestions=[suggestion("logs", self.lang, f"logs of pod {first.name} -n {first.namespace}", name=first.name),
                          suggestion("describe", self.lang, f"describe pod {first.name} -n {first.namespace}", name=first.name),
                          suggestion("events", self.lang, f"events of pod {first.name} -n {first.namespace}", name=first.name)])
@@ -146,9 +151,10 @@ class Views:
         if not bad:
             text = (say("pods_status_unknown", self.lang, count=len(unknown), tool=reads.last_tool) if unknown
                     else say("no_problems", self.lang))
-            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=text)])
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=text)], data={"pods": []})
         suggestions = [suggestion("diagnose", self.lang, f"diagnose pod {r.name} -n {r.namespace}", name=r.name) for r in bad[:2]]
         return Answer(title=title, source=reads.source, blocks=[pod_table(bad, all_namespaces=namespace is None)],
+                      data={"pods": [as_data.pod(r) for r in bad]},
                       suggestions=suggestions + [suggestion("warnings", self.lang, "warning events")],
                       tip=say("tip_events_first", self.lang))
 
@@ -172,9 +178,10 @@ class Views:
             shown = [([r.namespace or ""] if namespace is None else []) + [r.name, _known(r.ready), r.age or ""]
                      for r in everything] if target else []  # a name that matches nothing: what there is
             blocks: list[Any] = [TextBlock(text=text)] + ([TableBlock(columns=columns, rows=shown)] if shown else [])
-            return Answer(title=title, source=reads.source, blocks=blocks, suggestions=suggestions)
+            return Answer(title=title, source=reads.source, blocks=blocks, suggestions=suggestions,
+                          data={"deployments": []})
         return Answer(title=title, source=reads.source, blocks=[TableBlock(columns=columns, rows=rows)],
-                      suggestions=suggestions)
+                      data={"deployments": [as_data.deployment(r) for r in records]}, suggestions=suggestions)
 
     def list_services(self, namespace: str | None) -> Answer:
         reads = self.reads()
@@ -182,7 +189,8 @@ class Views:
         rows = [[r.namespace or "", r.name, str(_dig(r.raw, "spec", "type") or r.raw.get("type") or ""), _ports(r.raw), r.age or ""]
                 for r in records]
         return Answer(title=say("title_services", self.lang), source=reads.source,
-                      blocks=[TableBlock(columns=["NAMESPACE", "NAME", "TYPE", "PORTS", "AGE"], rows=rows)])
+                      blocks=[TableBlock(columns=["NAMESPACE", "NAME", "TYPE", "PORTS", "AGE"], rows=rows)],
+                      data={"services": [as_data.service(r) for r in records]})
 
     def warning_events(self, namespace: str | None) -> Answer:
         reads = self.reads()
@@ -194,8 +202,9 @@ class Views:
         if untyped:
             blocks.append(TextBlock(text=say("events_type_unknown", self.lang, count=len(untyped), tool=reads.last_tool)))
         if not blocks:
-            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))])
-        return Answer(title=title, source=reads.source, blocks=blocks,
+            return Answer(title=title, source=reads.source, blocks=[TextBlock(text=say("no_problems", self.lang))],
+                          data={"events": []})
+        return Answer(title=title, source=reads.source, blocks=blocks, data={"events": _events_data(events)},
                       suggestions=[suggestion("unhealthy", self.lang, "unhealthy pods")], tip=say("tip_events_first", self.lang))
 
     # --- one object ------------------------------------------------------------------------------------------
@@ -233,6 +242,8 @@ class Views:
         tip = say("restarted_tip", self.lang, count=restarts) if restarts and not previous else say("tip_events_first", self.lang)
         return Answer(title=say("fetching_logs", self.lang, namespace=namespace, pod=pod), source=reads.source,
                       blocks=[CodeBlock(title=detail, language="log", text=text.rstrip() or say("empty", self.lang))],
+                      data={"logs": {"namespace": namespace, "pod": pod, "container": containers[0] if containers else None,
+                                     "previous": previous, "lines": as_data.log_lines(text)}},
                       suggestions=suggestions[:3], tip=tip)
 
     def _containers(self, raw: dict[str, Any], namespace: str, pod: str) -> list[str]:
@@ -256,6 +267,7 @@ class Views:
         where, scope = (f"{namespace}/{name}", f" -n {namespace}") if namespace else (name, "")  # a node has no namespace
         return Answer(title=f"{kind.capitalize()} {where}", source=reads.source,
                       blocks=[CodeBlock(language="text", text=text.rstrip())],
+                      data={"describe": {"kind": kind.capitalize(), "namespace": namespace, "name": name, "text": text.rstrip()}},
                       suggestions=[suggestion("events", self.lang, f"events of {kind} {name}{scope}", name=name),
                                    suggestion("diagnose", self.lang, f"diagnose {kind} {name}{scope}", name=name)])
 
@@ -274,7 +286,8 @@ class Views:
             suggestions = [suggestion("diagnose", self.lang, f"diagnose {kind} {name}{scope}", name=name)]
             if kind == "pod":
                 suggestions.append(suggestion("logs", self.lang, f"logs of pod {name} -n {namespace}", name=name))
-        return Answer(title=title, source=reads.source, blocks=blocks, suggestions=suggestions)
+        return Answer(title=title, source=reads.source, blocks=blocks, suggestions=suggestions,
+                      data={"events": _events_data(events)})
 
 
 # --- tables ----------------------------------------------------------------------------------------------------
@@ -287,9 +300,17 @@ def pod_table(records: list[Any], *, all_namespaces: bool, title: str | None = N
     return TableBlock(title=title, columns=columns, rows=rows)
 
 
+def _latest_events(events: list[Any]) -> list[Any]:
+    return sorted(events, key=_event_time, reverse=True)[:20]
+
+
+def _events_data(events: list[Any]) -> list[dict[str, Any]]:
+    return [as_data.event(e, _event_time(e)) for e in _latest_events(events)]
+
+
 def _event_table(events: list[Any]) -> TableBlock:
     rows = []
-    for e in sorted(events, key=_event_time, reverse=True)[:20]:
+    for e in _latest_events(events):
         obj = e.raw.get("involvedObject") or {}
         rows.append([_ago(_event_time(e)), _event_type(e), str(e.raw.get("reason") or e.status or ""),
                      f"{str(obj.get('kind', '')).lower()}/{obj.get('name', '')}", _clipped(str(e.raw.get("message", ""))).strip()])

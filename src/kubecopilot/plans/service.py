@@ -26,6 +26,7 @@ from kubecopilot.errors import (
     FourEyesRequired,
     Interrupted,
     KubeCopilotError,
+    NothingToChange,
     PlanDrifted,
     PlanError,
     PlanExpired,
@@ -393,6 +394,7 @@ def restore_patch(original: OperationPlan, current: dict[str, Any]) -> list[dict
             target = apply_ops(target, [{"op": "replace" if now is not missing else "add", "path": path, "value": old}])
     patch = diff_ops(current, target)
     if not patch:
-        raise PlanError(f"nothing to roll back: the object already has the values from before plan "
-                        f"{original.plan_id}")
+        ref = original.resource
+        raise NothingToChange(f"nothing to roll back: the object already has the values from before plan "
+                              f"{original.plan_id}", what=f"{ref.kind} {ref.namespace}/{ref.name}")
     return guards + patch

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kubecopilot.errors import PlanInvalid
+from kubecopilot.errors import NothingToChange, PlanInvalid, PolicyRefused
 from kubecopilot.k8s import SERVER_OWNED_METADATA
 from kubecopilot.plans.model import SUPPORTED_SCHEMA_VERSIONS, OperationPlan, ResourceRef
 from kubecopilot.plans.patches import PatchConflict, apply_ops, without_status
@@ -32,10 +32,12 @@ PROTECTED_PATHS = (
 
 
 def validate_plan(plan: OperationPlan | Mapping[str, Any], whitelist: Iterable[tuple[str, str]]) -> OperationPlan:
-    """Return the validated plan or raise ``PlanInvalid`` saying what is wrong."""
+    """Return the validated plan or raise ``PlanInvalid`` saying what is wrong (``PolicyRefused`` off the whitelist;
+    ``NothingToChange``, not an error, when the object already looks like that)."""
     plan = _schema(plan)
     _identity(plan)
     _whitelisted(plan, whitelist)
+    _changes_something(plan)
     _steps(plan)
     for label, ops in _all_patches(plan):
         _protected(label, ops)
@@ -79,8 +81,16 @@ def _whitelisted(plan: OperationPlan, whitelist: Iterable[tuple[str, str]]) -> N
     allowed = {(str(a), str(k)) for a, k in whitelist}
     if (plan.action, plan.resource.kind) not in allowed:
         pairs = ", ".join(f"{a} {k}" for a, k in sorted(allowed)) or "nothing"
-        raise PlanInvalid(f"{plan.action} {plan.resource.kind} is not on the action whitelist",
+        raise PolicyRefused(f"{plan.action} {plan.resource.kind} is not on the action whitelist",
                           hint=f"allowed: {pairs} (settings: plans.whitelist)")
+
+
+def _changes_something(plan: OperationPlan) -> None:
+    ops = [*plan.diff.patch, *(op for step in plan.steps for op in step.patch or [])]
+    if plan.action != "delete" and not [op for op in ops if op.op != "test"]:
+        ref = plan.resource
+        what = f"{ref.kind} {ref.namespace}/{ref.name}"
+        raise NothingToChange(f"the plan changes nothing: {what} already looks like that", what=what)
 
 
 def _steps(plan: OperationPlan) -> None:
@@ -98,8 +108,6 @@ def _steps(plan: OperationPlan) -> None:
     if [op.model_dump() for op in patched] != [op.model_dump() for op in plan.diff.patch]:
         raise PlanInvalid("the steps' patches do not add up to diff.patch (the change shown would differ from the "
                           "change applied)")
-    if plan.action != "delete" and not [op for op in plan.diff.patch if op.op != "test"]:
-        raise PlanInvalid("the plan changes nothing: the object already looks like that")
 
 
 def _all_patches(plan: OperationPlan) -> list[tuple[str, list[Any]]]:

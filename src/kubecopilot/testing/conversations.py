@@ -9,6 +9,7 @@ the pending plan's approval question); its expectations are checked against ever
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,33 +56,41 @@ def turn_text(turn: Any) -> str:
 
 
 def run_conversation(case: dict[str, Any], handle: Any) -> Outcome:
+    """One conversation on the world as built, with a fresh session and a ledger of its own: a fresh sandbox is a
+    fresh cluster, and a change executed in an earlier conversation was executed on another one."""
     outcome = Outcome(str(case.get("id")), str(case.get("theme", "")), str(case.get("lang", "")))
     handle.cluster.reset()
-    with app_for(handle) as app:
-        last_plan: str | None = None
+    with tempfile.TemporaryDirectory(prefix="kubecopilot-conversation-") as home, \
+            app_for(handle, **{"audit.url": f"sqlite:///{Path(home) / 'audit.sqlite'}"}) as app:
+        undecided: str | None = None  # the plan the previous turn proposed, its approval question open
         for number, step in enumerate(case.get("turns") or [], 1):
             before = _versions(handle)
             try:
-                turn = _say(app, step, last_plan)
+                turn = _say(app, step, undecided)
             except Exception as exc:  # a crash is a failure of the product, not of the runner
                 outcome.failures.append(f"turn {number} {step.get('say')!r}: raised {type(exc).__name__}: {exc}")
                 break
-            if turn.kind == "plan":
-                last_plan = turn.plan_id
+            undecided = turn.plan_id if turn.kind == "plan" else None
             where = f"turn {number} {step.get('say')!r} → {turn.kind}: {_headline(turn)[:100]!r}"
             outcome.failures += [f"{where}: {f}" for f in check(turn, step.get("expect") or {}, handle, before)]
     return outcome
 
 
-def _say(app: Any, step: dict[str, Any], last_plan: str | None) -> Any:
-    if "approve" in step and last_plan is not None:
-        yes = bool(step["approve"])
+def _say(app: Any, step: dict[str, Any], undecided: str | None) -> Any:
+    """What the person says. With ``approve``: the answer at the approval question — of the plan the previous turn
+    proposed ("y" on a turn of its own), or of the plan this turn's request proposes (the request and the "y" in one
+    step). The REPL's y/n, with the typed name a high-risk plan asks for."""
+    if "approve" not in step:
+        return app.conversation.handle(str(step.get("say", "")))
+    yes = bool(step["approve"])
 
-        def decide(plan: Any) -> ApprovalDecision:
-            return ApprovalDecision(approved=yes, by="user:heldout", typed_name=plan.resource.name if yes else None)
+    def decide(plan: Any) -> ApprovalDecision:
+        return ApprovalDecision(approved=yes, by="user:heldout", typed_name=plan.resource.name if yes else None)
 
-        return app.conversation.approve(last_plan, decide)
-    return app.conversation.handle(str(step.get("say", "")))
+    if undecided is not None:
+        return app.conversation.approve(undecided, decide)
+    turn = app.conversation.handle(str(step.get("say", "")))
+    return app.conversation.approve(turn.plan_id, decide) if turn.kind == "plan" else turn
 
 
 def check(turn: Any, expect: dict[str, Any], handle: Any, before: dict[str, str]) -> Iterator[str]:

@@ -37,9 +37,13 @@ from tenacity import (
     wait_exponential,
 )
 
+from kubecopilot import __version__
 from kubecopilot.errors import MCPDisconnected, MCPTimeout, MCPUnavailable, ToolFailed
 from kubecopilot.tools.catalog import ToolInfo
 from kubecopilot.tools.transports import MCPTarget, open_transport, watch_stream
+
+# What the server's logs and audit trail see (the MCP SDK would say "mcp 0.1.0").
+CLIENT_INFO = types.Implementation(name="kubecopilot", version=__version__)
 
 __all__ = ["MCPClient", "MCPTarget", "RawResult"]
 log = logging.getLogger(__name__)
@@ -273,7 +277,7 @@ class MCPClient:
             async with AsyncExitStack() as stack:
                 read, write = await self._open_transport(stack, stop)
                 read = await watch_stream(stack, read, stop)
-                session = await stack.enter_async_context(ClientSession(read, write))
+                session = await stack.enter_async_context(ClientSession(read, write, client_info=CLIENT_INFO))
                 await session.initialize()
                 self._session = session
                 ready.set_result(None)

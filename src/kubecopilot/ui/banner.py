@@ -66,7 +66,17 @@ def cluster_line(app: Any, cluster: str | None) -> str:
     return name
 
 
+def title() -> Text:
+    return Text.assemble(("KubeCopilot ", "bold"), (__version__, "dim"), " — ask about your cluster in plain English or 中文")
+
+
 def banner(app: Any, cluster: str | None) -> RenderableType:
+    return Group(title(), details(app, cluster))
+
+
+def details(app: Any, cluster: str | None) -> RenderableType:
+    """The banner below its title: what is known once the server answered (the REPL may print it above a prompt
+    that came first)."""
     settings = app.settings
     model, model_hint = model_line(app)
     grid = Table.grid(padding=(0, 2))
@@ -77,8 +87,7 @@ def banner(app: Any, cluster: str | None) -> RenderableType:
     grid.add_row("model", Text.assemble(model, (f"  ({model_hint})" if model_hint else "", "dim")))
     grid.add_row("config", short_path(settings.config_file))
     grid.add_row("audit", audit_location(settings.audit_url))
-    parts: list[RenderableType] = [Text.assemble(("KubeCopilot ", "bold"), (__version__, "dim"),
-                                                 " — ask about your cluster in plain English or 中文"), grid]
+    parts: list[RenderableType] = [grid]
     if not app.offline and settings.redaction.enabled:
         parts.append(Text("ℹ Text is redacted before it goes to the LLM (IPs, emails, tokens, keys, Secret data).",
                           style="yellow"))

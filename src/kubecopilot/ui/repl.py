@@ -70,10 +70,11 @@ class Repl:
 
     # --- the loop -----------------------------------------------------------------------------------------------
 
-    def run(self) -> int:
+    def run(self, interrupted: int = 0) -> int:
         """Read and answer lines until /quit, Ctrl-D or a second Ctrl-C on an empty line. The crew (when an LLM
-        is configured) is warmed up once the first prompt is on screen, never before it."""
-        empty_interrupts, first = 0, True
+        is configured) is warmed up once the first prompt is on screen, never before it. ``interrupted``: Ctrl-C
+        already pressed on an empty first prompt (read before this loop began)."""
+        empty_interrupts, first = interrupted, True
         while True:
             self.on_ready(self)
             shown, first = (self._warm_up if first else None), False
@@ -295,8 +296,8 @@ class Repl:
     def warm_up_in_background(self) -> threading.Thread | None:
         """Import crewAI and build the crew after the prompt is up, so the first LLM turn does not pay for it."""
         warm_up: Callable[[], None] | None = getattr(self.app.brain, "warm_up", None)  # CrewBrain's, not the protocol's
-        if warm_up is None:
-            return None
+        if warm_up is None or self.warm_thread is not None:  # none to warm, or already warming (or warm)
+            return self.warm_thread
 
         def warm() -> None:
             try:
