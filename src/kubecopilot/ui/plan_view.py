@@ -195,7 +195,7 @@ def pending_plans_table(pending: Iterable[tuple[OperationPlan, datetime]],
                         second_person: Callable[[OperationPlan], str | None], *, lang: Language = "en") -> FittedTable:
     """The plans still waiting (for an approval, or approved and waiting to run), with what each one needs."""
     columns = [Column("id", "name", ESSENTIAL), Column("requested by", "name", 5), Column("action", "word", 4),
-               Column("resource", "name", ESSENTIAL), Column("risk", "word", 7), Column("status", "word", 6),
+               Column("resource", "name", ESSENTIAL), Column("risk", "word", 9), Column("status", "word", 6),
                Column("expires (UTC)", "word", 3), Column("needs", "text", 8, min_width=14)]
     rows: list[list[Cell]] = []
     for plan, expires in pending:
