@@ -107,7 +107,7 @@ class PlanExecutor:
             raise  # recorded already; rolling back now could race the write that may still land
         except KeyboardInterrupt:
             undone = self._undo(plan, applied, step, expected, approval, "interrupted (Ctrl-C)")
-            raise Interrupted(f"interrupted during execution; {len(undone)} applied step(s) rolled back "
+            raise Interrupted(f"interrupted during execution; the applied steps were rolled back "
                               f"({', '.join(undone) or 'none'})", hint=f"plan {plan.plan_id} is now reverted") from None
         except Exception as exc:  # noqa: BLE001 - any failure of a write must trigger the rollback
             reason = exc.message if isinstance(exc, KubeCopilotError) else f"{type(exc).__name__}: {exc}"
@@ -138,7 +138,7 @@ class PlanExecutor:
         self.ledger.append(failed, "failed", self.actor, {
             "error": exc.message, "step": step.id, "outcome": "unknown", "serverShows": seen.shows,
             "note": seen.note, "applied": [s.id for s in applied]})
-        done = f"; step(s) {', '.join(s.id for s in applied)} were applied before it" if applied else ""
+        done = f"; applied before it: {', '.join(s.id for s in applied)}" if applied else ""
         raise WriteOutcomeUnknown(
             f"the write of {step.id} to {plan.resource.label()} got no answer ({exc.message}); whether it is applied "
             f"is unknown: {seen.describe()}{done}",
