@@ -142,7 +142,7 @@ def test_a_change_asked_in_chinese_is_held_back_in_chinese(capsys, sandbox):
     code, out, err = run(capsys, sandbox, "ask", "把 cart-service-v1 扩容到 2 个副本")
     assert code == ExitCode.NOT_APPROVED
     said = out + err
-    assert "低风险  Scale Deployment dev/cart-service-v1 from 1 to 2 replicas" in said
+    assert "低风险  将 Deployment dev/cart-service-v1 的副本数从 1 调整为 2" in said
     assert "需要批准" in said and "没有做任何变更" in said and "--allow-writes" in said
     assert not any(words in said for words in ("needs approval", "Nothing was changed", "It expires", "Run it again"))
 

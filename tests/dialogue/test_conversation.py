@@ -248,6 +248,16 @@ def test_a_number_outside_the_last_list_says_so_and_offers_the_menu(talk):
     assert talk.handle("3").title == "Namespaces"  # the menu is what numbers pick now
 
 
+def test_after_an_answer_with_no_list_a_number_is_the_quick_menu(talk):
+    """"refresh cache" shows no numbered list: a bare number then means the quick menu, not an older answer's list."""
+    talk.handle("list pods in dev")  # three follow-ups: 2 would describe the first pod
+    assert talk.handle("refresh cache").suggestions == []
+    assert talk.handle("2").title.startswith("Cluster status")  # quick command 2: the cluster overview
+    talk.handle("list pods in dev")
+    assert talk.handle("scale").kind == "ask" and talk.handle("cancel").title == "OK, cancelled."
+    assert talk.handle("3").title == "Namespaces"
+
+
 def test_the_progress_steps_are_said_in_the_sessions_language(talk):
     """What the spinner shows while a turn runs ("reading describe, events and logs of …") follows the session."""
     import re

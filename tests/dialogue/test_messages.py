@@ -54,8 +54,9 @@ def _strings(tree: ast.Module) -> list[str]:
 
 
 # ... and the modules that note what a reading took for granted (``Note.of("key", …)``, said by the router)
+# ... and the plan domain's modules that keep sentences as phrases (``Phrase(key=…)``, said by ``plans.wording``)
 SPEAKS = re.compile(r"from kubecopilot(\.messages import| import .*\bmessages\b|\.dialogue\.views import .*\bsuggestion\b|"
-                    r"\.dialogue\.reading import \(?[^)]*?\bNote\b)")
+                    r"\.dialogue\.reading import \(?[^)]*?\bNote\b|\.plans\.model import .*\bPhrase\b)")
 
 
 def _speaking_code() -> str:
@@ -65,14 +66,24 @@ def _speaking_code() -> str:
     return "\n".join(t for t in texts if SPEAKS.search(t) or t == (SRC / CATALOGUE).read_text(encoding="utf-8"))
 
 
-def _fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+def _forms(text) -> list[str]:
+    """A sentence, or each plural form of a counted one."""
+    return list(text.values()) if isinstance(text, dict) else [text]
+
+
+def _fields(template) -> set[str]:
+    return {name for form in _forms(template) for _, name, _, _ in string.Formatter().parse(form) if name is not None}
+
+
+def _nouns(template) -> set[str]:
+    """The counted nouns a template names in its placeholders (``{findings:n_findings}``)."""
+    return {spec for form in _forms(template) for _, name, spec, _ in string.Formatter().parse(form) if name and spec}
 
 
 @pytest.mark.parametrize("table", TABLES)
 def test_every_key_is_said_in_every_language(table):
     for key, entry in TABLES[table].items():
-        assert set(entry) == LANGUAGES and all(text.strip() for text in entry.values()), (table, key)
+        assert set(entry) == LANGUAGES and all(f.strip() for text in entry.values() for f in _forms(text)), (table, key)
         for lang in LANGUAGES:  # a template that does not parse would only fail when said
             _fields(entry[lang])
 
@@ -80,15 +91,71 @@ def test_every_key_is_said_in_every_language(table):
 @pytest.mark.parametrize("table", ["MESSAGES", "SUGGESTIONS"])
 def test_every_language_fills_in_the_same_placeholders(table):
     differ = {key: {lang: _fields(text) for lang, text in entry.items()} for key, entry in TABLES[table].items()
-              if len({frozenset(_fields(text)) for text in entry.values()}) > 1}
+              if len({frozenset(_fields(text)) for text in entry.values()}) > 1
+              or any(len({frozenset(_fields(f)) for f in _forms(text)}) > 1 for text in entry.values())}
     assert differ == {}
+
+
+def _keys_in_risk_rules() -> set[str]:
+    """The catalogue keys the shipped risk rules name: each rule's factor sentence and the words of ``describe``."""
+    from kubecopilot.plans.risk import load_rules
+
+    rules = load_rules()
+    return {rule.words_key for rule in rules.rules} | set(rules.describe.values())
 
 
 @pytest.mark.parametrize("table", ["MESSAGES", "SUGGESTIONS"])
 def test_every_key_is_used(table):
     code = _speaking_code()
-    unused = [key for key in TABLES[table] if not re.search(rf"[\"']{key}[\"']", code)]
+    nouns = {noun for t in TABLES.values() for entry in t.values() for text in entry.values() for noun in _nouns(text)}
+    data = _keys_in_risk_rules()
+    unused = [key for key in TABLES[table] if not re.search(rf"[\"']{key}[\"']", code) and key not in nouns | data]
     assert unused == []
+
+
+def test_every_shipped_risk_rule_is_said_by_the_catalogue():
+    from kubecopilot.plans.risk import load_rules
+
+    missing = [key for key in _keys_in_risk_rules() if key not in messages.MESSAGES]
+    assert missing == [] and all(rule.factor is None for rule in load_rules().rules)
+
+
+# Sentences whose {count} counts no noun ("choose 1–{count}", "… and {count} more", "Fix 2 of {count}").
+COUNT_OF_NO_NOUN = {"no_such_choice", "scan_more", "ask_again_number", "no_match", "fix_one_of"}
+
+
+def test_a_counted_sentence_has_exactly_the_plural_forms_its_language_needs():
+    """CLDR plural categories (Babel): English one/other, Chinese other only (a plain sentence); each form counts."""
+    for table in TABLES.values():
+        for key, entry in table.items():
+            for lang, text in entry.items():
+                if isinstance(text, dict):
+                    assert set(text) == messages.plural_categories(lang), (key, lang)
+                    assert all("{count}" in form for form in text.values()), (key, lang)
+                elif key not in COUNT_OF_NO_NOUN:  # a language with one category says a count in one sentence
+                    assert messages.plural_categories(lang) == {"other"} or "{count}" not in text, (key, lang)
+
+
+def test_counted_nouns_are_catalogue_entries_counted_by_count():
+    for table in TABLES.values():
+        for key, entry in table.items():
+            for text in entry.values():
+                for noun in _nouns(text):
+                    assert noun in messages.MESSAGES and _fields(messages.MESSAGES[noun]["en"]) == {"count"}, (key, noun)
+
+
+def test_no_english_sentence_hedges_its_plural():
+    hedged = [key for table in TABLES.values() for key, entry in table.items()
+              if any(re.search(r"\w\(s\)|\b1 \w+s\b", form) for form in _forms(entry["en"]))]
+    assert hedged == []
+
+
+@pytest.mark.parametrize(("count", "said"), [(0, "0 entries"), (1, "1 entry"), (2, "2 entries")])
+def test_counts_pick_their_form(count, said):
+    assert messages.say("toolbar_entries", "en", count=count) == said
+    assert messages.say("toolbar_entries", "zh", count=count) == f"{count} 条"
+    workloads = messages.say("scan_summary", "en", findings=1, groups=count, objects=1, seconds=1)
+    assert workloads.startswith(f"1 finding in {count} workload{'' if count == 1 else 's'}; 1 object read")
 
 
 def test_the_catalogue_speaks_the_typed_languages():

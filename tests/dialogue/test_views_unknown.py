@@ -44,7 +44,7 @@ def test_a_list_without_ready_status_or_restarts_shows_question_marks():
 def test_unhealthy_pods_are_not_ruled_out_when_their_status_is_unknown():
     answer = Views(Listed(list_pods=SUMMARIES), Session()).unhealthy_pods("dev")
     (text,) = [b.text for b in answer.blocks if isinstance(b, TextBlock)]
-    assert text == "Could not check the health of 1 pod(s): kubectl_get does not say their status."
+    assert text == "Could not check the health of 1 pod: kubectl_get does not say its status."
 
 
 def test_events_without_a_type_are_not_called_harmless():
@@ -52,7 +52,7 @@ def test_events_without_a_type_are_not_called_harmless():
                             ' "involvedObject": {"kind": "Pod", "name": "billing-api-1", "namespace": "dev"}}]}')
     answer = Views(Listed(list_events=untyped), Session()).warning_events("dev")
     texts = [b.text for b in answer.blocks if isinstance(b, TextBlock)]
-    assert texts == ["Could not check whether 1 event(s) are warnings: kubectl_get does not say their type."]
+    assert texts == ["Could not check whether 1 event is a warning: kubectl_get does not say its type."]
 
 
 def test_the_health_check_does_not_pass_deployments_whose_readiness_it_was_not_told():
@@ -62,5 +62,5 @@ def test_the_health_check_does_not_pass_deployments_whose_readiness_it_was_not_t
     answer = HealthCheck(Listed(list_pods=running, list_deployments=deployments), Session()).run()
     (table,) = [b for b in answer.blocks if isinstance(b, TableBlock)]
     assert dict(table.rows) == {"Pods running and ready, in all namespaces": "✓", "Deployments fully available": "? 1"}
-    assert 'Could not check "Deployments fully available" for 1 record(s): kubectl_get does not say it.' in [
+    assert 'Could not check "Deployments fully available" for 1 record: kubectl_get does not say it.' in [
         b.text for b in answer.blocks if isinstance(b, TextBlock)]

@@ -113,12 +113,21 @@ def test_yes_approves_low_risk_without_typing():
 
 @pytest.mark.parametrize("typed, approved", [("checkout", True), ("Checkout", False), ("", False)])
 def test_high_risk_asks_for_the_resource_name(typed, approved):
-    term = Terminal("yes", typed)
+    term = Terminal("yes", typed, typed, typed)
     decision = prompt_approval(prod_scale_to_zero(), term.console, term.read_line, user="user:alice")
-    assert "Type the name of the Deployment (checkout)" in term.prompts[1]
+    assert "Type the name of the Deployment (checkout) to confirm." in term.text and term.prompts[1] == "name: "
     assert decision.approved is approved and decision.typed_name == typed
     if not approved:
-        assert "not approved, nothing was changed" in term.text
+        assert len(term.prompts) == 4 and "not approved, nothing was changed" in term.text
+
+
+def test_a_mistyped_name_is_asked_again_up_to_three_times():
+    """A typo does not reject a (perhaps a colleague's) plan: the name is asked again, and the tries are counted."""
+    term = Terminal("y", "chekout", "Checkout", "checkout")
+    decision = prompt_approval(prod_scale_to_zero(), term.console, term.read_line, user="user:bob")
+    assert decision.approved and decision.typed_name == "checkout" and len(term.prompts) == 4
+    assert "'chekout' is not 'checkout'; type the name again (2 tries left)." in term.text
+    assert "(1 try left)" in term.text and "not approved" not in term.text
 
 
 @pytest.mark.parametrize("failure", [EOFError(), KeyboardInterrupt()])

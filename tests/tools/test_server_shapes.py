@@ -156,7 +156,7 @@ def test_without_a_get_tool_the_objects_not_read_are_said():
     client = Scripted(kms_answers())
     found = ObjectReader(gateway(tools(KMS, drop={"resources_get"}), client)).objects("Pod", namespace="dev")
     assert found.items == [] and found.gaps == [
-        "could not read the 2 Pod(s) as whole objects: the server lists them without spec and status and has no tool "
+        "could not read the Pod objects whole (2 listed): the server lists them without spec and status and has no tool "
         "to read one"]
 
 

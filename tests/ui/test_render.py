@@ -62,8 +62,10 @@ def test_a_confirmation_lists_its_steps_before_the_options():
               options=[Option(value="yes", label="Yes, run them"), Option(value="no", label="No")])
     lines = text_of(render_turn(ask)).splitlines()
     steps = lines.index("Steps:")
-    assert lines[steps + 1:steps + 4] == ["  1. list nodes", "  2. list unhealthy pods", "  3. read warning events"]
+    # the steps are bulleted: only the answers below them are numbered, so "1" can mean one thing only
+    assert lines[steps + 1:steps + 4] == ["  • list nodes", "  • list unhealthy pods", "  • read warning events"]
     assert lines.index("  1. Yes, run them") > steps + 3
+    assert [line for line in lines if re.match(r"\s+\d+\.", line)] == ["  1. Yes, run them", "  2. No"]
 
 
 def test_answer_table_cache_note_tip_and_numbered_suggestions():
@@ -162,7 +164,7 @@ def test_a_narrow_terminal_gets_one_card_per_row_and_loses_no_word():
     lines = text_of(render_turn(answer), width=40).splitlines()
     assert all(len(line) <= 40 for line in lines)
     assert lines[1:3] == [name, "  READY 0/1 · STATUS CrashLoopBackOff ·"]
-    assert lines[3] == "RESTARTS 27"
+    assert lines[3] == "  RESTARTS 27"  # a wrapped card line stays under its heading
     flat = re.sub(r"\s+", "", "".join(lines))
     assert "Showthepreviouslogsof" + name in flat and "alongexplanation" * 6 in flat
     wide = text_of(render_turn(answer), width=100).splitlines()

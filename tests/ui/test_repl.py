@@ -74,7 +74,8 @@ def test_refresh_cache_says_how_many_entries_went_in_every_spelling(repl):
     assert re.search(r"缓存已清空：移除了 \d+ 条记录。", repl.send("重新扫描"))
     repl.send("list namespaces")
     cached = len(repl.app.gateway.cache)
-    assert f"Cache cleared: {cached} entries removed." in repl.send("/refresh")
+    entries = "entry" if cached == 1 else "entries"
+    assert f"Cache cleared: {cached} {entries} removed." in repl.send("/refresh")
     assert len(repl.app.gateway.cache) == 0
 
 
@@ -94,6 +95,16 @@ def test_an_approved_change_is_applied(repl_rw):
     assert re.search(row, repl_rw.send("/plans"), re.M)
 
 
+def test_a_mistyped_high_risk_name_is_asked_again_in_the_repl(repl_rw):
+    assert "HIGH RISK" in repl_rw.send("scale cart-service-v1 to 0")
+    repl_rw.send("y")  # the name is asked next (prompt-toolkit's prompt, not the console's output)
+    again = repl_rw.send("cart-servce-v1")
+    assert "'cart-servce-v1' is not 'cart-service-v1'; type the name again (2 tries left)." in again
+    assert repl_rw.app.plans.list()[0].status == "pending"
+    assert "Done: Scale Deployment dev/cart-service-v1 from 1 to 0 replicas" in repl_rw.send("cart-service-v1")
+    assert replicas(repl_rw.sandbox, "cart-service-v1") == 0
+
+
 def test_a_rejected_change_changes_nothing(repl_rw):
     repl_rw.send("scale cart-service-v1 to 3")
     diff = repl_rw.send("d")
@@ -107,7 +118,8 @@ def test_a_rejected_change_changes_nothing(repl_rw):
 
 def test_a_chinese_session_is_asked_for_approval_in_chinese(repl_rw):
     shown = repl_rw.send("把 cart-service-v1 扩容到 3 个副本")
-    assert "中风险  Scale Deployment dev/cart-service-v1 from 1 to 3 replicas" in shown  # the plan's words, as made
+    assert "中风险  将 Deployment dev/cart-service-v1 的副本数从 1 调整为 3" in shown  # the plan's own words too
+    assert "• 副本数变化超过 2 倍（1 → 3）" in shown and "• 60 秒内 3/3 个副本就绪" in shown
     assert "变更后 KubeCopilot 会检查：" in shown and shown.rstrip().endswith("（按 d 查看完整的 YAML 差异）")
     assert not any(words in shown for words in ("MEDIUM RISK", "Changes", "Risk:", "After the change", "d shows"))
     explained = repl_rw.send("e")
@@ -141,6 +153,16 @@ def test_ctrl_c_in_the_middle_of_a_turn_cancels_only_that_turn(repl):
     assert "dev/cart-service-v1" not in cancelled
     repl.app.conversation.progress = progress
     assert re.search(r"^Namespaces$", repl.send("list namespaces"), re.M)
+
+
+def test_ctrl_c_at_an_open_question_cancels_the_question_not_the_session(repl):
+    asked = repl.send("show me the logs of cart-service")
+    assert repl.repl.session.pending is not None and "1. " in asked
+    said = repl.keys(CTRL_C)
+    assert "Question cancelled; nothing was run." in said
+    assert repl.repl.session.pending is None and repl.repl.prompt() == [("class:prompt", "❯ ")]
+    assert "(Ctrl-C again" in repl.keys(CTRL_C)  # the next Ctrl-C is the first one towards leaving
+    assert repl.alive
 
 
 def test_ctrl_c_twice_on_an_empty_line_leaves_but_not_on_a_typed_line(repl):

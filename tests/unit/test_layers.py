@@ -23,7 +23,7 @@ DOMAIN = ("tools", "plans", "diagnosis", "prompting", "dialogue")
 
 # package → (kubecopilot packages it may import, third-party libraries it may import)
 LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "core": ((), ("pydantic", "yaml", "dotenv")),
+    "core": ((), ("pydantic", "yaml", "dotenv", "babel")),  # babel: the catalogue's CLDR plural rules
     "sandbox": ((), ("mcp", "uvicorn", "starlette", "anyio", "jsonpatch", "jsonschema", "yaml", "pydantic")),
     "tools": ((), ("mcp", "anyio", "httpx", "cachetools", "tenacity", "yaml", "pydantic")),
     "plans": ((), ("pydantic", "jsonpatch", "jsonpointer", "sqlalchemy", "psycopg", "cryptography", "yaml")),

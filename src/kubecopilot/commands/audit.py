@@ -71,7 +71,9 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         print(f"signed decisions: {signed} of {decisions}, each by a key that counts here"
               + (" (the others predate signing)" if signed < decisions else ""))
     else:
-        print(f"TAMPERED: {len(problems)} problem(s) in {report.rows} rows")
+        from kubecopilot.messages import say
+
+        print(f"TAMPERED: {say('n_problems', 'en', count=len(problems))} in {report.rows} rows")
         for seq, what in problems:
             print(f"  row #{seq}: {what}" if seq else f"  {what}")
     return outcome.code

@@ -51,6 +51,15 @@ def approve_command(plan_id: str) -> str:
     return f"kubecopilot plans approve {plan_id[:8]}"
 
 
+def not_approved(service: Any, plan_id: str) -> str:
+    """What the REPL says for the same outcome: rejected, or still pending (one catalogue key each)."""
+    from kubecopilot.messages import say
+
+    if service.get(plan_id).status == "pending":
+        return say("pending_kept", "en", plan_id=plan_id[:8])
+    return say("rejected", "en", plan=plan_id[:8])
+
+
 def ledger_service(settings: Settings) -> Any:
     """A PlanService on the ledger alone, for what needs no cluster: list, show, reject, record expiries."""
     from kubecopilot.plans.ledger import AuditLedger
@@ -148,8 +157,7 @@ def run_rollback(args: argparse.Namespace, settings: Settings) -> int:
                                   hint=f"{approve_command(plan.plan_id)} in a terminal, or run the rollback again "
                                        "with --yes --allow-writes (low/medium risk only)")
         if not service.decide(plan, approver):
-            state = service.get(plan.plan_id).status
-            raise PlanNotApproved(f"rollback plan {plan.plan_id[:8]} was not approved; it is {state}")
+            raise PlanNotApproved(not_approved(service, plan.plan_id))
         report = service.execute(plan)
     return _print_report(report, args.output, console)
 

@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from kubecopilot.commands import MACHINE_FORMATS, machine_output
-from kubecopilot.commands.plans import _print_report, approve_command, ledger_service
+from kubecopilot.commands.plans import _print_report, approve_command, ledger_service, not_approved
 from kubecopilot.errors import ExitCode, PlanError, PlanExpired, PlanNotApproved
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def run_approve(args: argparse.Namespace, settings: Settings) -> int:
                                   hint="run it in a terminal, or pass --yes --allow-writes "
                                        "(and --confirm-name NAME for high risk)")
         if not service.decide(plan, approver):
-            raise PlanNotApproved(f"plan {plan.plan_id[:8]} was not approved; it is {service.get(plan.plan_id).status}")
+            raise PlanNotApproved(not_approved(service, plan.plan_id))
         console.print(f"Plan {plan.plan_id[:8]} approved by user:{service.trust.name}.", highlight=False)
         if args.no_apply:
             machine_output(args, {"outcome": "ok", "exitCode": ExitCode.OK, "id": plan.plan_id, "status": "confirmed",

@@ -229,8 +229,8 @@ def _state_quotes(evidence: Evidence, pod: Mapping[str, Any]) -> list[EvidenceQu
 
 def _checked(evidence: Evidence, lang: messages.Language) -> str:
     words = load_analyzers().verdicts["checked"][lang]
-    counts = {"pods": len(evidence.pods), "events": len(evidence.events),
-              "logs": len(evidence.logs) + len(evidence.previous_logs), "describe": len(evidence.describe),
-              "nodes": len(evidence.nodes)}
-    parts = [words[k].format(n=n) for k, n in counts.items() if n]
+    counts = {"n_pods": len(evidence.pods), "n_events": len(evidence.events),
+              "n_logs": len(evidence.logs) + len(evidence.previous_logs), "n_describe": len(evidence.describe),
+              "n_nodes": len(evidence.nodes)}  # catalogue nouns, each said in its plural form
+    parts = [messages.say(noun, lang, count=n) for noun, n in counts.items() if n]
     return messages.say("list_separator", lang).join(parts) or words["none"]

@@ -22,6 +22,7 @@ from kubecopilot.dialogue import fixes, handlers, reader
 from kubecopilot.dialogue.clarify import INTENT_SLOT
 from kubecopilot.dialogue.deadline import Clock, Deadline, call_within
 from kubecopilot.dialogue.flows import Flows
+from kubecopilot.dialogue.freshness import ChangesElsewhere
 from kubecopilot.dialogue.inventory import Inventory
 from kubecopilot.dialogue.kit import Kit
 from kubecopilot.dialogue.ports import Brain, PlanDesk, TurnContext
@@ -66,6 +67,9 @@ class Conversation:
         self.router = Router(self.kit, follow=self._follow)
         self.llm_calls = 0
         self._reading: Reading | None = None
+        ledger = getattr(plans, "ledger", None)  # a colleague's executions, seen in the shared ledger
+        self.elsewhere = ChangesElsewhere(ledger, gateway, clock=timer) if ledger is not None else None
+        self._offers = 0  # the session's offer count when the turn began
 
     @property
     def brain(self) -> Brain | None:
@@ -90,6 +94,8 @@ class Conversation:
         if not text:
             return self.menu()
         self.session.history.append(("user", text[:500]))  # a refused 50 kB line is not kept whole
+        self._offers = self.session.offers
+        self.forget_changed_elsewhere()
         self.deadline = Deadline(self.turn_deadline, self.timer)  # one budget for all model calls of this turn
         try:
             reading = self._reading = self.read(text)
@@ -114,12 +120,23 @@ class Conversation:
     def approve(self, plan_id: str, approve_fn: Callable[[Any], Any] | None) -> Turn:
         """Decide a PlanProposal with the injected approval function (none → deny), then execute and verify."""
         self.deadline = Deadline(self.turn_deadline, self.timer)
+        self._offers = self.session.offers
         try:
             turn = fixes.offer_next(self.kit, self.flows.approve(plan_id, approve_fn))
         except KubeCopilotError as exc:
             turn = ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code)
         self._after(turn)
         return turn
+
+    def forget_changed_elsewhere(self) -> list[str | None]:
+        """Evict the cached reads that changes executed by others (the ledger) made stale; a ledger that cannot be
+        read costs nothing but this check."""
+        if self.elsewhere is None:
+            return []
+        try:
+            return self.elsewhere.check(own={done.plan_id for done in self.session.executed})
+        except KubeCopilotError:
+            return []
 
     def ask_model(self, step: str, call: Callable[[], T]) -> T:
         """One model call, shown as a progress step, within what is left of the turn's deadline (else LLMTooSlow)."""
@@ -195,7 +212,9 @@ class Conversation:
         return ErrorTurn(message=exc.message, hint=exc.hint, code=exc.code)
 
     def _after(self, turn: Turn) -> None:
-        """Attach notices gathered during the turn and record which numbered choices are now on screen."""
+        """Attach notices gathered during the turn and record which numbered choices are now on screen: the
+        question's options, the answer's next steps, the menu the turn showed — or, when it showed no list at all
+        ("refresh cache", an error, a plan), the quick menu, never the list of an older answer."""
         if self.flows.notices:
             turn.notices[:0] = list(dict.fromkeys(self.flows.notices))
             self.flows.notices = []
@@ -203,5 +222,7 @@ class Conversation:
             self.session.offer([], "ask")
         elif isinstance(turn, Answer) and turn.suggestions:
             self.session.offer(turn.suggestions, "suggestions")
+        elif self.session.offers == self._offers:  # no list shown by this turn
+            handlers.menu(self.session)
         said = getattr(turn, "title", None) or getattr(turn, "question", None) or getattr(turn, "summary", None)
         self.session.history.append(("assistant", str(said or getattr(turn, "message", ""))))

@@ -138,7 +138,7 @@ def undo(kit: Kit, job: PendingRequest) -> Turn:
     plan = kit.ctx.plans.rollback(original.plan_id)
     kit.session.undo_plans[plan.plan_id] = original.plan_id
     kit.session.last_plan_id = plan.plan_id
-    return PlanProposal(plan_id=plan.plan_id, summary=summarize(plan), risk_level=plan.risk.level,
+    return PlanProposal(plan_id=plan.plan_id, summary=summarize(plan, kit.lang), risk_level=plan.risk.level,
                         plan=redact_plan(plan).model_dump(mode="json", by_alias=True),
                         notices=[say("undoing", kit.lang, summary=original.summary)])
 

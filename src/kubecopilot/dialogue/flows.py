@@ -37,6 +37,7 @@ from kubecopilot.messages import Language, say
 from kubecopilot.plans.redact import redact_plan
 from kubecopilot.plans.summary import summarize
 from kubecopilot.plans.validate import validate_plan
+from kubecopilot.plans.wording import condition_line, report_headline
 from kubecopilot.prompting.prompts import registry
 from kubecopilot.tools.objects import ObjectReader
 
@@ -186,7 +187,7 @@ class Flows:
                              hint=exc.hint, code=exc.code)
         session.last_plan_id = plan.plan_id
         session.remember(fix.kind.lower(), fix.name, fix.namespace)
-        return PlanProposal(plan_id=plan.plan_id, summary=summarize(plan), risk_level=plan.risk.level,
+        return PlanProposal(plan_id=plan.plan_id, summary=summarize(plan, self.lang), risk_level=plan.risk.level,
                             plan=redact_plan(plan).model_dump(mode="json", by_alias=True), diagnosis=diagnosis)
 
     def _replicasets(self, namespace: str) -> list[dict[str, Any]]:
@@ -203,18 +204,18 @@ class Flows:
         try:
             approved = plans.decide(plan, approve_fn)
         except Interrupted:
-            return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id))
+            return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id[:8]))
         if not approved:
             latest = plans.get(plan.plan_id)
             if latest.status == "pending":
-                return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id))
-            return Answer(title=say("rejected", self.lang))
-        self.ctx.progress(say("progress_executing", self.lang, summary=summarize(plan)))
+                return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id[:8]))
+            return Answer(title=say("rejected", self.lang, plan=plan.plan_id[:8]))
+        self.ctx.progress(say("progress_executing", self.lang, summary=summarize(plan, self.lang)))
         template = self._template(plan.resource)
         report = plans.execute(plan.plan_id)  # the gateway evicts what the write touched
         if report.outcome == "executed":
             session = self.ctx.session
-            session.executed.insert(0, Executed(plan.plan_id, plan.resource, summarize(plan), report.verified, template,
+            session.executed.insert(0, Executed(plan.plan_id, plan.resource, summarize(plan, self.lang), report.verified, template,
                                                 undoes=session.undo_plans.get(plan.plan_id)))
         return self._report(plan, report)
 
@@ -230,26 +231,22 @@ class Flows:
         return None
 
     def _report(self, plan: Any, report: Any) -> Turn:
-        checks = [f"{c.mark} {c.text} — {c.detail}" for c in report.conditions]
-        summary = summarize(plan)
+        """The execution's outcome in the session's language, in the same words ``plans apply`` prints
+        (``plans.wording``): done ✓, applied but not verified ✗ / ?, rolled back, or not run again."""
+        checks = [condition_line(c, self.lang) for c in report.conditions]
+        headline, hint = report_headline(report, self.lang)
         if report.outcome == "reverted":
-            return ErrorTurn(message=report.message or report.error or "the change failed",
-                             hint="the change was rolled back; nothing is half-applied", code="plan_execution_failed")
+            return ErrorTurn(message=headline, hint=hint, code="plan_execution_failed")
         if report.outcome == "already-executed":
-            return Answer(title=report.message)
+            return Answer(title=headline)
         if report.verified is not True:  # applied, but not ✓: an error turn, so exit codes say so
             failed = PlanUnverified if any(c.state == "unverified" for c in report.conditions) else PlanNotVerified
-            key = "executed_unverified" if failed is PlanUnverified else "executed_not_met"
-            ref = plan.resource
-            # ✗: the new pods fail, and undoing is the first thing to offer; ?: nothing is known, look again
-            hint = (say("not_cured", self.lang, name=ref.name) if failed is PlanNotVerified else
-                    say("executed_check_hint", self.lang, command=f"diagnose {ref.kind.lower()} {ref.name} -n {ref.namespace}"))
-            return ErrorTurn(message="\n".join([say(key, self.lang, summary=summary), *checks]), code=failed.code, hint=hint)
-        verification_text = say("executed", self.lang, summary=summary)
+            return ErrorTurn(message="\n".join([headline, *checks]), code=failed.code, hint=hint)
+        verification_text = headline
         if self.ctx.brain is not None:
             # The change is applied and code checked it; a model that is down or answers garbage only loses the
             # narrative, never turns a done change into an error.
-            brain = self.ctx.brain
+            brain, summary = self.ctx.brain, summarize(plan, self.lang)
             with contextlib.suppress(LLMError):
                 verification_text = self.ctx.ask_model("step_verifier",
                                                      lambda: brain.verify(summary, checks, self.lang)).summary

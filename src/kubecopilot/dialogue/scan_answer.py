@@ -57,8 +57,8 @@ def _group_text(severity: str, workload: str, findings: list[ScanFinding], lang:
     lines = [f"{severity.upper()}  {workload}"]
     for f in findings:
         lines.append(f"  • [{f.category}] {f.summary} ({word('scan_confidence')} {f.confidence:.2f})")
-        lines += [f"      {word('scan_evidence')}: \"{q.quote}\" ({q.object})" for q in f.evidence[:MAX_EVIDENCE]]
-        lines.append(f"      {word('scan_next')}: {f.follow_up}")
-        lines.append(f"      {word('scan_fix')}: {f.fix_command} — {f.suggested_fix}" if f.fix_command
-                     else f"      {word('scan_by_hand')}: {f.suggested_fix}")
+        lines += [f"      {word('scan_evidence')}\"{q.quote}\" ({q.object})" for q in f.evidence[:MAX_EVIDENCE]]
+        lines.append(f"      {word('scan_next')}{f.follow_up}")
+        lines.append(f"      {word('scan_fix')}{f.fix_command} — {f.suggested_fix}" if f.fix_command
+                     else f"      {word('scan_by_hand')}{f.suggested_fix}")
     return "\n".join(lines)

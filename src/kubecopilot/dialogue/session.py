@@ -70,6 +70,7 @@ class Session:
     pending: PendingRequest | None = None
     choices: list[Suggestion] = field(default_factory=list)  # what a bare number picks (menu or suggestions)
     choices_origin: str = "menu"
+    offers: int = 0  # how many lists were offered so far: a turn that offered none leaves the quick menu
     history: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=20))
     last_diagnosis: Diagnosis | None = None
     diagnosed: EntityRef | None = None  # what the last diagnosis was about
@@ -138,6 +139,7 @@ class Session:
     def offer(self, choices: list[Suggestion], origin: str) -> None:
         self.choices = list(choices)
         self.choices_origin = origin
+        self.offers += 1
 
     def view(self) -> SessionView:
         """The snapshot the reader reads a message against."""

@@ -313,8 +313,16 @@ def _event_table(events: list[Any]) -> TableBlock:
     for e in _latest_events(events):
         obj = e.raw.get("involvedObject") or {}
         rows.append([_ago(_event_time(e)), _event_type(e), str(e.raw.get("reason") or e.status or ""),
-                     f"{str(obj.get('kind', '')).lower()}/{obj.get('name', '')}", str(e.raw.get("message", ""))[:160]])
+                     f"{str(obj.get('kind', '')).lower()}/{obj.get('name', '')}", _clipped(str(e.raw.get("message", ""))).strip()])
     return TableBlock(columns=["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows=rows)
+
+
+def _clipped(text: str, limit: int = 300) -> str:
+    """At most ``limit`` characters, cut between words (an event message can be a page of text)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[:cut if cut > limit // 2 else limit].rstrip() + " …"
 
 
 def _available(record: Any) -> bool:

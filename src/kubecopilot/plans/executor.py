@@ -10,6 +10,7 @@ server shows, and the ledger records "unknown" — never "reverted" for a write 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -27,14 +28,17 @@ from kubecopilot.errors import (
     PlanError,
     PlanExecutionFailed,
     PlanNotApproved,
+    PlanNotFound,
+    StatusConflict,
     WriteOutcomeUnknown,
 )
-from kubecopilot.plans.model import OperationPlan, ResourceRef, Step, utcnow
+from kubecopilot.plans.model import OperationPlan, Phrase, ResourceRef, Step, utcnow
 from kubecopilot.plans.patches import PatchConflict, apply_ops, as_dicts, diff_ops, without_status
 from kubecopilot.plans.ports import ClusterOps
 from kubecopilot.plans.readback import ReadBack, read_back
 from kubecopilot.plans.redact import fill_redacted
 from kubecopilot.plans.verify import ConditionResult, verify_post_conditions
+from kubecopilot.plans.wording import said
 
 if TYPE_CHECKING:  # only a type here: the ledger (and SQLAlchemy) load when one is opened
     from kubecopilot.plans.ledger import AuditLedger
@@ -53,6 +57,7 @@ class ExecutionReport(BaseModel):
     verified: bool | None = None  # None: nothing verified (reverted, already executed, or the check could not read)
     message: str = ""
     error: str | None = None
+    said: Phrase | None = Field(default=None, exclude=True)  # the message as a catalogue phrase (``plans.wording``)
 
 
 class PlanExecutor:
@@ -77,9 +82,10 @@ class PlanExecutor:
         if not claim.granted and claim.prior is not None:
             if claim.prior.event == "executed":
                 return self._already_executed(plan, claim.prior.plan_id, claim.prior.at)
+            self._refused(plan, {"reason": "already started", "byPlan": claim.prior.plan_id, "at": claim.prior.at})
             raise PlanError(f"this change (idempotencyKey {key}) was already started at {claim.prior.at} by plan "
-                            f"{claim.prior.plan_id}; it will not run twice",
-                            hint="`kubecopilot audit list --plan ID` shows what happened")
+                            f"{claim.prior.plan_id}; it will not run twice, and plan {plan.plan_id[:8]} is recorded "
+                            "as failed", hint="`kubecopilot audit list --plan ID` shows what happened")
         return self._run(plan, current, approval)
 
     # --- the run ---------------------------------------------------------------------------------------------
@@ -101,16 +107,16 @@ class PlanExecutor:
             raise  # recorded already; rolling back now could race the write that may still land
         except KeyboardInterrupt:
             undone = self._undo(plan, applied, step, expected, approval, "interrupted (Ctrl-C)")
-            raise Interrupted(f"interrupted during execution; {len(undone)} applied step(s) rolled back "
+            raise Interrupted(f"interrupted during execution; the applied steps were rolled back "
                               f"({', '.join(undone) or 'none'})", hint=f"plan {plan.plan_id} is now reverted") from None
         except Exception as exc:  # noqa: BLE001 - any failure of a write must trigger the rollback
             reason = exc.message if isinstance(exc, KubeCopilotError) else f"{type(exc).__name__}: {exc}"
             undone = self._undo(plan, applied, step, expected, approval, reason)
             reverted = self.ledger.latest(plan.plan_id) or plan
+            failed = Phrase(key="report_step_failed", values={"step": step.id if step else "?", "why": reason,
+                                                              "count": len(undone)})
             return ExecutionReport(plan=reverted, outcome="reverted", applied_steps=[s.id for s in applied],
-                                   rolled_back_steps=undone, error=reason,
-                                   message=f"step {step.id if step else '?'} failed ({reason}); "
-                                           f"{len(undone)} step(s) rolled back")
+                                   rolled_back_steps=undone, error=reason, message=said(failed, "en"), said=failed)
         executed = plan.transition("executed", executed_at=self._now(), executed_by=self.actor)
         detail: dict[str, Any] = {"steps": [s.id for s in applied]}
         if lost:
@@ -132,7 +138,7 @@ class PlanExecutor:
         self.ledger.append(failed, "failed", self.actor, {
             "error": exc.message, "step": step.id, "outcome": "unknown", "serverShows": seen.shows,
             "note": seen.note, "applied": [s.id for s in applied]})
-        done = f"; step(s) {', '.join(s.id for s in applied)} were applied before it" if applied else ""
+        done = f"; applied before it: {', '.join(s.id for s in applied)}" if applied else ""
         raise WriteOutcomeUnknown(
             f"the write of {step.id} to {plan.resource.label()} got no answer ({exc.message}); whether it is applied "
             f"is unknown: {seen.describe()}{done}",
@@ -231,9 +237,23 @@ class PlanExecutor:
                                verified=verified, message=f"{plan.resource.label()}: {note}")
 
     def _already_executed(self, plan: OperationPlan, by_plan: str, at: str) -> ExecutionReport:
-        return ExecutionReport(plan=plan, outcome="already-executed",
-                               message=f"not run again: this change (idempotencyKey {plan.audit.idempotency_key}) "
-                                       f"was executed at {at} by plan {by_plan}")
+        """The change ran before. Another plan that makes it again is refused, and the refusal is its end: it is
+        recorded ``failed`` (never left ``confirmed``, which would list it as waiting to run for ever)."""
+        latest, key = plan, "report_already_this"
+        if by_plan != plan.plan_id:
+            latest, key = self._refused(plan, {"reason": "already executed", "byPlan": by_plan, "at": at}), "report_already"
+        phrase = Phrase(key=key, values={"key": plan.audit.idempotency_key, "at": at, "by": by_plan,
+                                         "plan": plan.plan_id[:8]})
+        return ExecutionReport(plan=latest, outcome="already-executed", message=said(phrase, "en"), said=phrase)
+
+    def _refused(self, plan: OperationPlan, detail: dict[str, Any]) -> OperationPlan:
+        """Record that the idempotency guard refused ``plan``: ``failed`` (nothing ran), with why."""
+        failed = plan.transition("failed", failed_at=self._now())
+        # StatusConflict: someone else ended it a moment ago, theirs stands; PlanNotFound: a plan never recorded
+        with contextlib.suppress(StatusConflict, PlanNotFound):
+            self.ledger.append_if(failed, "failed", self.actor, {**detail, "stage": "idempotency"},
+                                  expect=("confirmed",))
+        return self.ledger.latest(plan.plan_id) or failed
 
 
 def drift_paths(before: dict[str, Any], current: dict[str, Any]) -> list[str]:

@@ -254,6 +254,19 @@ class AuditLedger:
             raise PlanNotFound(f"{why} matches {prefix!r}", hint="`kubecopilot plans` lists plan ids")
         return str(ids[0])
 
+    def head_seq(self) -> int:
+        """The sequence number of the newest row (0 for an empty ledger): where ``changes_since`` starts."""
+        with self._read() as conn:
+            return int(conn.execute(sa.select(sa.func.max(EVENTS_TABLE.c.seq))).scalar() or 0)
+
+    def changes_since(self, seq: int, events: tuple[str, ...] = ("executed", "reverted", "failed")) -> list[LedgerEntry]:
+        """The rows after ``seq`` that record a change reaching the cluster (or its undoing), oldest first: a cheap
+        query on the primary key, for a process that watches what others changed."""
+        query = (sa.select(EVENTS_TABLE).where(EVENTS_TABLE.c.seq > seq, EVENTS_TABLE.c.event.in_(events))
+                 .order_by(EVENTS_TABLE.c.seq))
+        with self._read() as conn:
+            return [_entry(r) for r in conn.execute(query)]
+
     def executed_with_key(self, key: str) -> LedgerEntry | None:
         query = (sa.select(EVENTS_TABLE).where(EVENTS_TABLE.c.idempotency_key == key,
                                                EVENTS_TABLE.c.event == "executed").limit(1))

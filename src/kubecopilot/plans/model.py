@@ -104,6 +104,26 @@ class Diff(_Model):
     rollback_patch: JsonPatch | None = None
 
 
+class Phrase(_Model):
+    """A sentence kept as its message-catalogue key and values (``kubecopilot.messages``), so it is said in the
+    reader's language when shown (``plans.wording``). A value may itself be a phrase (a word that needs
+    translating) or a list of phrases (said joined)."""
+
+    key: str
+    values: dict[str, PhraseValue] = Field(default_factory=dict)
+
+
+PhraseValue = str | int | float | bool | Phrase | list[Phrase] | None
+
+
+class RiskPhrases(_Model):
+    """The risk's words as phrases, beside the English the plan records (``Risk.rationale`` and so on)."""
+
+    rationale: Phrase
+    factors: list[Phrase] = Field(default_factory=list)
+    post_conditions: list[Phrase] = Field(default_factory=list)
+
+
 class Risk(_Model):
     level: RiskLevel
     rationale: str
@@ -111,6 +131,16 @@ class Risk(_Model):
     factors: list[str] = Field(default_factory=list)
     slo_budget_impact: Literal["none", "low", "medium", "high"] | None = None
     post_conditions: list[str] = Field(default_factory=list)
+    # Not in the seed's schema: the same texts as phrases, to say them in the session's language. The English above
+    # stays the ledger's stable record; a plan made before phrases existed is shown in that English.
+    phrases: RiskPhrases | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_missing_phrases(self, handler: Any) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.phrases is None:
+            data.pop("phrases", None)
+        return data
 
 
 class Timestamps(_Model):

@@ -18,10 +18,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubecopilot.errors import ConfigError
+from kubecopilot.messages import has
 from kubecopilot.plans.changes import LeafChange, leaf_changes
-from kubecopilot.plans.model import Risk, RiskLevel
+from kubecopilot.plans.model import Phrase, PhraseValue, Risk, RiskLevel, RiskPhrases
 from kubecopilot.plans.patches import after_of, resolve
 from kubecopilot.plans.safe_changes import SafeChange, expand, outside
+from kubecopilot.plans.summary import WHAT_KEYS
+from kubecopilot.plans.wording import said, values_in
 from kubecopilot.quantity import parse_quantity
 from kubecopilot.resources import read_yaml
 
@@ -49,7 +52,12 @@ class Rule(BaseModel):
     when: dict[str, Any]
     weight: float = Field(ge=0.0, le=1.0)
     min_level: RiskLevel = "low"
-    factor: str
+    factor: str | None = None  # English only; a shipped rule's words are the catalogue's (``words_key``)
+
+    @property
+    def words_key(self) -> str:
+        """The catalogue key of this rule's factor sentence: ``risk_factor_`` and the id with underscores."""
+        return "risk_factor_" + self.id.replace("-", "_")
 
 
 class RuleSet(BaseModel):
@@ -58,15 +66,19 @@ class RuleSet(BaseModel):
     base_score: float = Field(ge=0.0, le=1.0)
     thresholds: dict[Literal["medium", "high"], float]
     rules: list[Rule]
-    post_conditions: dict[str, str]
+    post_conditions: dict[str, str] = Field(default_factory=dict)  # custom English templates; else the catalogue's
     safe_changes: list[SafeChange] = Field(default_factory=list)
-    describe: dict[str, str] = Field(default_factory=dict)  # path pattern (a prefix) → what the factor calls it
+    # path pattern (a prefix) → what the factor calls it: a catalogue key (``risk_what_*``), or English words
+    describe: dict[str, str] = Field(default_factory=dict)
 
     def check(self) -> RuleSet:
         for rule in self.rules:
             if rule.when.get("type") not in CONDITIONS:
                 raise ConfigError(f"risk rule {rule.id}: unknown condition type {rule.when.get('type')!r}",
                                   hint=f"known types: {', '.join(sorted(CONDITIONS))}")
+            if rule.factor is None and not has(rule.words_key):
+                raise ConfigError(f"risk rule {rule.id} has no words: give it a factor text",
+                                  hint=f"or add {rule.words_key} to the message catalogue")
         return self
 
 
@@ -87,20 +99,25 @@ def assess(plan: Any, context: RiskContext | None = None, rules: RuleSet | None 
     rules = rules or load_rules()
     facts = _Facts.of(plan, context)
     facts.rules = rules
-    fired: list[tuple[Rule, str]] = []
+    fired: list[tuple[Rule, Phrase, str]] = []
     for rule in rules.rules:
         params = {k: v for k, v in rule.when.items() if k != "type"}
         found = CONDITIONS[rule.when["type"]](facts, **params)
         if found is not None:
-            fired.append((rule, rule.factor.format(**{**facts.names(), **found})))
+            phrase = Phrase(key=rule.words_key, values={**facts.names(), **found})
+            english = rule.factor.format(**values_in(phrase.values, "en")) if rule.factor else said(phrase, "en")
+            fired.append((rule, phrase, english))
     keep = 1.0 - rules.base_score
-    for rule, _ in fired:
+    for rule, _, _ in fired:
         keep *= 1.0 - rule.weight
     score = round(1.0 - keep, 3)
-    level = _level(score, rules.thresholds, [rule.min_level for rule, _ in fired])
-    factors = [text for _, text in fired]
-    return Risk(level=level, score=score, factors=factors, rationale=_rationale(level, score, factors, facts),
-                post_conditions=[_post_condition(rules, facts)])
+    level = _level(score, rules.thresholds, [rule.min_level for rule, _, _ in fired])
+    factor_phrases = [phrase for _, phrase, _ in fired]
+    why = _rationale(level, score, factor_phrases, facts)
+    check, check_text = _post_condition(rules, facts)
+    return Risk(level=level, score=score, factors=[text for _, _, text in fired], rationale=said(why, "en"),
+                post_conditions=[check_text],
+                phrases=RiskPhrases(rationale=why, factors=factor_phrases, post_conditions=[check]))
 
 
 def _level(score: float, thresholds: Mapping[Literal["medium", "high"], float], floors: list[RiskLevel]) -> RiskLevel:
@@ -108,23 +125,36 @@ def _level(score: float, thresholds: Mapping[Literal["medium", "high"], float], 
     return max([band, *floors], key=LEVELS.index)
 
 
-def _rationale(level: str, score: float, factors: list[str], facts: _Facts) -> str:
-    head = f"{level.capitalize()} risk (score {score:.2f})"
+# The catalogue keys of the risk's own words (named here so they are found): the level as a headline word,
+# and each post-condition the executor verifies.
+LEVEL_WORDS = {"low": "risk_level_title_low", "medium": "risk_level_title_medium", "high": "risk_level_title_high"}
+CHECK_WORDS = {"scale": "risk_check_scale", "scale_to_zero": "risk_check_scale_to_zero",
+               "restart": "risk_check_restart", "update": "risk_check_update",
+               "delete_owned": "risk_check_delete_owned", "delete_unowned": "risk_check_delete_unowned"}
+
+
+def _rationale(level: str, score: float, factors: list[Phrase], facts: _Facts) -> Phrase:
+    head: dict[str, PhraseValue] = {"level": Phrase(key=LEVEL_WORDS[level]), "score": f"{score:.2f}"}
     if factors:
-        return f"{head}: " + "; ".join(factors) + "."
-    pods = facts.pods_affected
-    return f"{head}: a reversible change outside production, affecting {pods} pod{'' if pods == 1 else 's'}."
+        return Phrase(key="risk_rationale", values={**head, "factors": list(factors)})
+    return Phrase(key="risk_rationale_calm", values={**head, "count": facts.pods_affected})
 
 
-def _post_condition(rules: RuleSet, facts: _Facts) -> str:
+def _post_condition(rules: RuleSet, facts: _Facts) -> tuple[Phrase, str]:
+    """What the executor verifies, as a phrase and in English (a custom template of the rules file wins)."""
     key = facts.action
     if key == "scale" and facts.new_replicas == 0:
         key = "scale_to_zero"
     elif key == "delete":
         key = "delete_owned" if facts.owner else "delete_unowned"
-    template = rules.post_conditions.get(key) or rules.post_conditions.get("update", "")
-    return template.format(**facts.names(), replicas=facts.new_replicas, owner=facts.owner or "controller",
-                           timeout=f"{facts.verify_timeout_s:g}")
+    if key not in CHECK_WORDS and key not in rules.post_conditions:
+        key = "update"
+    values: dict[str, PhraseValue] = {**facts.names(), "replicas": facts.new_replicas if facts.new_replicas is not None
+                                      else "?", "owner": facts.owner or "controller",
+                                      "timeout": f"{facts.verify_timeout_s:g}"}
+    phrase = Phrase(key=CHECK_WORDS.get(key, "risk_check_update"), values=values)
+    template = rules.post_conditions.get(key)
+    return phrase, template.format(**values) if template else said(phrase, "en")
 
 
 @dataclass
@@ -188,10 +218,10 @@ def _pods_affected(action: str, kind: str, old: int | None, new: int | None) -> 
 
 def _production_namespace(f: _Facts, pattern: str, labels: dict[str, list[str]]) -> dict[str, Any] | None:
     if re.match(pattern, f.namespace, flags=re.IGNORECASE):
-        return {"why": "by name"}
+        return {"why": Phrase(key="risk_why_name")}
     for key, values in labels.items():
         if str(f.labels.get(key, "")).lower() in {v.lower() for v in values}:
-            return {"why": f"label {key}={f.labels[key]}"}
+            return {"why": Phrase(key="risk_why_label", values={"label": f"{key}={f.labels[key]}"})}
     return None
 
 
@@ -228,7 +258,8 @@ def _resource_decrease(f: _Facts, resources: list[str]) -> dict[str, Any] | None
             continue
         old, new = parse_quantity(change.before), parse_quantity(change.after)
         if old is not None and new is not None and new < old:
-            what = f"{resource} {'limit' if section == 'limits' else 'request'}"
+            key = WHAT_KEYS.get(change.field) or ("plan_what_limits" if section == "limits" else "plan_what_requests")
+            what = Phrase(key=key, values={"resource": resource})
             return {"container": change.container, "what": what, "old": change.before, "new": change.after}
     return None
 
@@ -277,7 +308,7 @@ def _sensitive_change(f: _Facts, paths: list[str], when_set: bool = False) -> di
             for path in sorted(set(old) | set(new)):
                 value = new.get(path, _MISSING)
                 if old.get(path, _MISSING) != value and (not when_set or (value is not _MISSING and value)):
-                    return {"path": path, "value": "removed" if value is _MISSING else _short(value)}
+                    return {"path": path, "value": REMOVED if value is _MISSING else _short(value)}
     return None
 
 
@@ -290,8 +321,9 @@ def _outside_safe_changes(f: _Facts) -> dict[str, Any] | None:
         return None
     path, value = found
     what = next((text for pattern, text in f.rules.describe.items()
-                 if any(_prefix(p, path) for p in expand(pattern, f.kind))), "a field KubeCopilot does not know")
-    return {"path": path, "value": "removed" if value is None else _short(value), "what": what}
+                 if any(_prefix(p, path) for p in expand(pattern, f.kind))), "risk_what_unknown")
+    return {"path": path, "value": REMOVED if value is None else _short(value),
+            "what": Phrase(key=what) if has(what) else what}
 
 
 def _prefix(pattern: list[str], path: str) -> bool:
@@ -305,10 +337,11 @@ def _target_not_requested(f: _Facts) -> dict[str, Any] | None:
     asked = [(str(w.kind), str(w.namespace or ""), str(w.name)) for w in f.expected_targets]
     if (f.kind, f.namespace or "", f.name) in asked:
         return None
-    return {"asked": ", ".join(f"{k} {ns}/{n}" for k, ns, n in asked) or "nothing changeable"}
+    return {"asked": ", ".join(f"{k} {ns}/{n}" for k, ns, n in asked) or Phrase(key="risk_asked_nothing")}
 
 
 _MISSING = object()
+REMOVED = Phrase(key="risk_value_removed")  # a value the change removes
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 

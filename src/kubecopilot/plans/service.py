@@ -192,6 +192,18 @@ class PlanService:
         recorded = self.ledger.created_detail(plan.plan_id).get("fourEyes")
         return str(recorded) if recorded else self.trust.policy.reason(plan) or self.policy.reason(plan)
 
+    def awaits_another(self, plan: OperationPlan) -> str | None:
+        """Why this person's approval of ``plan`` could not count (four-eyes: they requested it), or None."""
+        second = self.second_person(plan)
+        with contextlib.suppress(ApprovalNotVerified):  # ``decide`` refuses that one and records why
+            try:
+                if second:
+                    rows = self.ledger.history(plan.plan_id)
+                    self._refuse_own_approval(plan, check_proposal(rows, self.trust, self.ledger.chain_problems), second)
+            except FourEyesRequired:
+                return second
+        return None
+
     def _refuse_own_approval(self, plan: OperationPlan, proposal: SignedRow, why: str) -> None:
         if self.trust.team is None:
             raise FourEyesRequired(f"plan {plan.plan_id[:8]} needs a second person ({why}), and this ledger has no "

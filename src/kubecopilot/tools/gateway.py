@@ -308,12 +308,16 @@ class ToolGateway:
             self._evict_after_write(args)
 
     def _evict_after_write(self, args: Mapping[str, Any]) -> int:
-        namespace = namespace_of(args) or _manifest_namespace(args)
+        return self.evict_namespace(namespace_of(args) or _manifest_namespace(args))
+
+    def evict_namespace(self, namespace: str | None) -> int:
+        """Drop the cached reads a write in ``namespace`` could have changed (this process's write, or one another
+        process made: ``dialogue.freshness``): that namespace's reads and the all-namespace lists; None, a
+        cluster-scoped write (a namespace, a node …): every list except the list of clusters."""
         if namespace:
             return self.cache.evict(namespace=namespace) + self.cache.evict(
                 namespace=CLUSTER_WIDE, policies=_NAMESPACED_POLICIES
             )
-        # A cluster-scoped write (a namespace, a node …) can change any list except the list of clusters.
         return self.cache.evict(where=lambda e: e.policy != "clusters")
 
     # --- the wire -----------------------------------------------------------------------------------------------

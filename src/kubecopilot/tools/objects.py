@@ -113,7 +113,7 @@ class ObjectReader:
         """A list that names objects without their content: read each (the most telling first, up to ``limit``)."""
         if not self.gateway.has("get_resource"):
             if records:
-                found.gaps.append(f"could not read the {len(records)} {kind}(s) as whole objects: the server lists "
+                found.gaps.append(f"could not read the {kind} objects whole ({len(records)} listed): the server lists "
                                   "them without spec and status and has no tool to read one")
             return found
         chosen = sorted(records, key=lambda r: not _unhealthy(r))[:limit] if limit is not None else records
@@ -144,8 +144,8 @@ class ObjectReader:
         found.calls += 1
         events = [r.raw for r in listing.records if r.raw.get("involvedObject")]
         if len(events) < len(listing.records):
-            found.gaps.append(f"{len(listing.records) - len(events)} event(s) from {listing.tool} do not say what "
-                              "they are about")
+            found.gaps.append(f"events from {listing.tool} that do not say what they are about: "
+                              f"{len(listing.records) - len(events)}")
         found.items = events
         return found
 

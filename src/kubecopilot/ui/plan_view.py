@@ -5,8 +5,9 @@ before/after YAML diff, hidden until the person types ``d``. Risk rationale, fac
 the table; ``e`` explains (the AI's rationale, the factors, what a rollback would do). The text carries the meaning
 on its own (the badge says "HIGH RISK"), so nothing is lost under NO_COLOR, which rich honours.
 
-The frame (badge, labels, titles, the questions) is said in the session's language (``lang``, from the catalogue);
-the plan's own texts (summary, risk rationale and factors, rollback) are the plan domain's, shown as written.
+Everything is said in the session's language (``lang``): the frame (badge, labels, titles, the questions) from the
+catalogue, and the plan's own texts (summary, risk rationale and factors, post-conditions, rollback) through the
+plan domain's phrases (``plans.wording``), which the catalogue says too.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from rich.text import Text
 
 from kubecopilot.dialogue.answers import yes_or_no
 from kubecopilot.messages import Language, say
+from kubecopilot.plans import wording
 from kubecopilot.plans.model import ApprovalDecision, OperationPlan
 from kubecopilot.plans.summary import change_rows, describe_rollback, summarize, yaml_diff
+from kubecopilot.ui.columns import ESSENTIAL, Cell, Column, FittedTable
+from kubecopilot.ui.linebreak import Prose, prose
 
 RISK_STYLES = {"low": "bold black on green", "medium": "bold black on yellow", "high": "bold white on red"}
 RISK_TEXT_STYLES = {"low": "green", "medium": "yellow", "high": "bold red"}
@@ -37,6 +41,7 @@ BADGES = {"low": "plan_badge_low", "medium": "plan_badge_medium", "high": "plan_
 LEVELS = {"low": "plan_level_low", "medium": "plan_level_medium", "high": "plan_level_high"}
 YES, NO = {"y", "yes", "是", "好", "确认"}, {"n", "no", "否", "不", "取消"}
 MAX_UNCLEAR_ANSWERS = 5
+NAME_TRIES = 3  # a high-risk plan's name may be mistyped twice; the third wrong name is a no
 
 
 def risk_badge(level: str, lang: Language = "en") -> Text:
@@ -50,30 +55,29 @@ def risk_level(level: str, lang: Language = "en") -> str:
 
 def render_summary(plan: OperationPlan, *, lang: Language = "en") -> Text:
     """Layer 1."""
-    return Text.assemble(risk_badge(plan.risk.level, lang), " ", Text(summarize(plan), style="bold"))
+    return prose(risk_badge(plan.risk.level, lang), " ", Prose(summarize(plan, lang), style="bold"))
 
 
-def render_changes(plan: OperationPlan, *, lang: Language = "en") -> Table:
-    """Layer 2."""
-    table = Table(title=say("plan_changes", lang), title_justify="left", show_lines=False, expand=False)
-    table.add_column("op", style="cyan", no_wrap=True)
-    table.add_column("path", overflow="fold")
-    table.add_column(say("plan_before_after", lang), overflow="fold")
+def render_changes(plan: OperationPlan, *, lang: Language = "en") -> FittedTable:
+    """Layer 2. A JSON pointer is a name: never split (a narrow terminal gets one card per change instead)."""
+    columns = [Column("op", "word", 5, style="cyan"), Column("path", "name", ESSENTIAL),
+               Column(say("plan_before_after", lang), "text", ESSENTIAL, min_width=12)]
+    rows: list[list[Cell]] = []
     for row in change_rows(plan):
         change = Text.assemble((format_value(row.before, say("plan_absent", lang)), "red"), " → ",
                                (format_value(row.after, say("plan_removed", lang)), "green"))
-        table.add_row(row.op, row.path, change)
-    return table
+        rows.append([row.op, row.path, change])
+    return FittedTable(columns, rows, title=say("plan_changes", lang), box=box.HEAVY_HEAD, show_edge=True, lang=lang)
 
 
 def render_risk(plan: OperationPlan, *, lang: Language = "en") -> RenderableType:
     risk = plan.risk
     score = say("plan_score", lang, score=f"{risk.score:.2f}") if risk.score is not None else ""
     # The factors are listed below; the rationale only adds something when no factor fired (it says why "low").
-    headline = f"{risk_level(risk.level, lang)}{score}" if risk.factors else risk.rationale
-    lines: list[RenderableType] = [Text.assemble((say("plan_risk", lang), "bold"), headline)]
-    lines += _bullets(say("plan_factors", lang), risk.factors)
-    lines += _bullets(say("plan_checks", lang), risk.post_conditions)
+    headline = f"{risk_level(risk.level, lang)}{score}" if risk.factors else wording.rationale(risk, lang)
+    lines: list[RenderableType] = [prose((say("plan_risk", lang), "bold"), headline)]
+    lines += _bullets(say("plan_factors", lang), wording.factors(risk, lang))
+    lines += _bullets(say("plan_checks", lang), wording.post_conditions(risk, lang))
     return Group(*lines)
 
 
@@ -86,9 +90,9 @@ def render_diff(plan: OperationPlan, *, lang: Language = "en") -> RenderableType
 
 def render_explain(plan: OperationPlan, *, lang: Language = "en") -> RenderableType:
     why = plan.ai_rationale or say("plan_no_rationale", lang)
-    parts: list[RenderableType] = [Text.assemble((say("plan_why", lang), "bold"), why)]
-    parts += _bullets(say("plan_risk_factors", lang), plan.risk.factors or [say("plan_no_factors", lang)])
-    parts.append(Text.assemble((say("plan_if_wrong", lang), "bold"), describe_rollback(plan)))
+    parts: list[RenderableType] = [prose((say("plan_why", lang), "bold"), why)]
+    parts += _bullets(say("plan_risk_factors", lang), wording.factors(plan.risk, lang) or [say("plan_no_factors", lang)])
+    parts.append(prose((say("plan_if_wrong", lang), "bold"), describe_rollback(plan, lang)))
     if plan.audit.source_prompt_id:
         parts.append(Text(say("plan_drafted_by", lang, prompt=plan.audit.source_prompt_id), style="dim"))
     return Panel(Group(*parts), title=say("plan_explain", lang), title_align="left", expand=False)
@@ -146,53 +150,64 @@ def _confirm(plan: OperationPlan, console: Console, read_line: Callable[[str], s
     if plan.risk.level != "high":
         return ApprovalDecision(approved=True, by=by)
     name = plan.resource.name
-    typed = read_line(say("plan_type_name", lang, kind=plan.resource.kind, name=name)).strip()
-    if typed != name:
-        console.print(Text(say("plan_wrong_name", lang, typed=repr(typed), name=repr(name)), style="red"))
-        return ApprovalDecision(approved=False, by=by, typed_name=typed, reason="typed name did not match")
-    return ApprovalDecision(approved=True, by=by, typed_name=typed)
+    typed = ""
+    # the sentence on the console (it wraps between words); the prompt itself stays short
+    console.print(Prose(say("plan_type_name", lang, kind=plan.resource.kind, name=name), style="bold"))
+    for left in range(NAME_TRIES - 1, -1, -1):  # a typo asks again; only the last wrong name counts as a no
+        typed = read_line(say("plan_type_name_prompt", lang)).strip()
+        if typed == name:
+            return ApprovalDecision(approved=True, by=by, typed_name=typed)
+        if left:
+            console.print(Text(say("plan_wrong_name_again", lang, typed=repr(typed), name=repr(name), left=left),
+                               style="yellow"))
+    console.print(Text(say("plan_wrong_name", lang, typed=repr(typed), name=repr(name)), style="red"))
+    return ApprovalDecision(approved=False, by=by, typed_name=typed, reason="typed name did not match")
 
 
-def render_report(report: Any) -> RenderableType:
-    """An ``ExecutionReport``: outcome, steps, post-conditions."""
+def render_report(report: Any, lang: Language = "en") -> RenderableType:
+    """An ``ExecutionReport`` (``plans apply``, ``plans approve``, ``rollback``) in the words the REPL uses for the
+    same outcome (``plans.wording``): "Done: …", "Applied, but not verified: …", "Not applied: …", "Not run again: …";
+    then each check as read (✓ ✗ ?) and what was rolled back."""
+    headline, hint = wording.report_headline(report, lang)
     style = {"executed": "green" if report.verified else "yellow", "reverted": "red"}.get(report.outcome, "cyan")
-    parts: list[RenderableType] = [Text.assemble((f"{report.outcome.upper()} ", f"bold {style}"), report.message)]
+    parts: list[RenderableType] = [Prose(headline, style=f"bold {style}")]
     for condition in report.conditions:
-        mark = (condition.mark, {"met": "green", "not_met": "red"}.get(condition.state, "yellow"))
-        parts.append(Text.assemble("  ", mark, f" {condition.text} — {condition.detail}"))
+        colour = {"met": "green", "not_met": "red"}.get(condition.state, "yellow")
+        parts.append(prose("  ", Prose(wording.condition_line(condition, lang), style=colour)))
     if report.rolled_back_steps:
-        parts.append(Text(f"  rolled back: {', '.join(report.rolled_back_steps)}", style="magenta"))
+        steps = say("report_rolled_back", lang, steps=", ".join(report.rolled_back_steps))
+        parts.append(Prose(f"  {steps}", style="magenta"))
+    if hint:
+        parts.append(Prose(hint, style="dim"))
     return Group(*parts)
 
 
-def plans_table(plans: Iterable[OperationPlan], *, lang: Language = "en") -> Table:
-    table = Table(title=say("plans_title", lang), title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("id", "created", "action", "resource", "risk", "status"):
-        table.add_column(column, no_wrap=column != "resource", overflow="fold")
-    for plan in plans:
-        created = plan.audit.timestamps.created_at.strftime("%Y-%m-%d %H:%M")
-        risk = Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, ""))
-        table.add_row(plan.plan_id[:8], created, plan.action, plan.resource.label(), risk,
-                      Text(plan.status, style=STATUS_STYLES.get(plan.status, "")))
-    return table
+def plans_table(plans: Iterable[OperationPlan], *, lang: Language = "en") -> FittedTable:
+    columns = [Column("id", "name", ESSENTIAL), Column("created", "word", 3), Column("action", "word", 6),
+               Column("resource", "name", ESSENTIAL), Column("risk", "word", 7), Column("status", "word", ESSENTIAL)]
+    rows: list[list[Cell]] = [[plan.plan_id[:8], plan.audit.timestamps.created_at.strftime("%Y-%m-%d %H:%M"), plan.action,
+             plan.resource.label(), Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, "")),
+             Text(plan.status, style=STATUS_STYLES.get(plan.status, ""))] for plan in plans]
+    return FittedTable(columns, rows, title=say("plans_title", lang), lang=lang)
 
 
 def pending_plans_table(pending: Iterable[tuple[OperationPlan, datetime]],
-                        second_person: Callable[[OperationPlan], str | None]) -> Table:
+                        second_person: Callable[[OperationPlan], str | None], *, lang: Language = "en") -> FittedTable:
     """The plans still waiting (for an approval, or approved and waiting to run), with what each one needs."""
-    table = Table(title="Plans waiting", title_justify="left", box=box.SIMPLE_HEAD,
-                  caption="kubecopilot plans show ID · approve ID · reject ID")
-    for column in ("id", "requested by", "action", "resource", "risk", "status", "expires (UTC)", "needs"):
-        table.add_column(column, no_wrap=column in ("id", "expires (UTC)"), overflow="fold")
+    columns = [Column("id", "name", ESSENTIAL), Column("requested by", "name", 5), Column("action", "word", 4),
+               Column("resource", "name", ESSENTIAL), Column("risk", "word", 9), Column("status", "word", 6),
+               Column("expires (UTC)", "word", 3), Column("needs", "text", 8, min_width=14)]
+    rows: list[list[Cell]] = []
     for plan, expires in pending:
-        needs = "a second person" if second_person(plan) else "approval"
+        needs = say("plans_needs_second" if second_person(plan) else "plans_needs_approval", lang)
         if plan.status == "confirmed":
-            needs = f"apply (approved by {plan.audit.confirmed_by})"
-        table.add_row(plan.plan_id[:8], plan.audit.requested_by, plan.action, plan.resource.label(),
-                      Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, "")),
-                      Text(plan.status, style=STATUS_STYLES.get(plan.status, "")),
-                      expires.strftime("%Y-%m-%d %H:%M"), needs)
-    return table
+            needs = say("plans_needs_apply", lang, by=plan.audit.confirmed_by)
+        rows.append([plan.plan_id[:8], plan.audit.requested_by, plan.action, plan.resource.label(),
+                     Text(plan.risk.level, style=RISK_TEXT_STYLES.get(plan.risk.level, "")),
+                     Text(plan.status, style=STATUS_STYLES.get(plan.status, "")), expires.strftime("%Y-%m-%d %H:%M"),
+                     needs])
+    return FittedTable(columns, rows, title=say("plans_waiting_title", lang), caption=say("plans_waiting_caption", lang),
+                       lang=lang)
 
 
 def format_value(value: Any, missing: str) -> str:
@@ -211,6 +226,12 @@ def current_user() -> str:
 
 
 def _bullets(title: str, items: list[str]) -> list[RenderableType]:
+    """A title, then one bullet per item; a long item wraps under itself, not under the bullet."""
     if not items:
         return []
-    return [Text(title, style="bold"), *(Text(f"  • {item}") for item in items)]
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for item in items:
+        grid.add_row("  •", Prose(item))
+    return [Text(title, style="bold"), grid]

@@ -11,7 +11,6 @@ import re
 import shlex
 from collections.abc import Iterable
 
-from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
@@ -36,6 +35,8 @@ from kubecopilot.dialogue.turns import (
     Turn,
 )
 from kubecopilot.messages import Language, say
+from kubecopilot.ui.columns import FittedTable, column_for
+from kubecopilot.ui.linebreak import Prose, prose
 
 # Status words seen in pod/node/event tables; the cell text stays as is, the style only helps scanning.
 GOOD_WORDS = frozenset({"Running", "Ready", "Active", "Completed", "Succeeded", "Normal", "True", "Bound"})
@@ -64,12 +65,13 @@ def highlight_log(text: str) -> Text:
     return out
 
 
-def inline(text: str, style: str = "") -> Text:
-    """The engine's light markup (``**bold**``, ```code```) as rich Text; nothing else is interpreted.
+def inline(text: str, style: str = "") -> Prose:
+    """The engine's light markup (``**bold**``, ```code```) as rich Text; nothing else is interpreted. It wraps
+    between Chinese characters too (``Prose``), never inside a name.
 
     Not rich markup: resource names and log lines may contain square brackets.
     """
-    out, pos = Text(style=style), 0
+    out, pos = Prose(style=style), 0
     for match in _INLINE.finditer(text):
         out.append(text[pos:match.start()])
         if match.group(1) is not None:
@@ -97,7 +99,7 @@ def render_turn(turn: Turn, lang: Language = "en", *, oneshot: bool = False) -> 
 
 
 def render_notices(notices: Iterable[str]) -> list[RenderableType]:
-    return [Text.assemble(("ℹ ", "yellow"), inline(n, "yellow")) for n in notices]
+    return [prose(("ℹ ", "yellow"), inline(n, "yellow")) for n in notices]
 
 
 # --- Ask ----------------------------------------------------------------------------------------------------------
@@ -106,29 +108,59 @@ def render_notices(notices: Iterable[str]) -> list[RenderableType]:
 def render_ask(ask: Ask, lang: Language = "en", *, oneshot: bool = False) -> RenderableType:
     parts: list[RenderableType] = [*render_notices(ask.notices), inline(ask.question, "bold")]
     if ask.steps:
-        parts.append(Text(say("steps", lang), style="bold"))
-        parts += [Text(f"  {i}. {step}") for i, step in enumerate(ask.steps, 1)]
+        parts.append(Prose(say("steps", lang), style="bold"))
+        # bullets, not numbers: the numbers below them pick the answer
+        parts += [prose(("  • ", "dim"), inline(step)) for step in ask.steps]
     if ask.options and ask.free_text:  # examples of an open value: a number typed is the value, not a pick
-        parts.append(Text.assemble(("  " + say("examples", lang), "dim"), " · ".join(o.label for o in ask.options)))
+        parts.append(prose(("  " + say("examples", lang), "dim"), " · ".join(o.label for o in ask.options)))
     elif ask.options:
         parts.append(numbered_options([(o.label, o.detail) for o in ask.options]))
     if ask.next_step:
         parts.append(inline(ask.next_step, "dim"))
     hint = "oneshot_hint" if oneshot else "free_hint" if ask.free_text else "answer_hint" if ask.options else None
     if hint:
-        parts.append(Text(say(hint, lang), style="dim"))
+        parts.append(Prose(say(hint, lang), style="dim"))
     return Group(*parts)
 
 
-def numbered_options(items: list[tuple[str, str | None]]) -> Table:
-    """``  1. label   detail`` — a grid, so long labels wrap under themselves, not under the number."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(justify="right", style="bold cyan", no_wrap=True)
-    grid.add_column(overflow="fold")
-    grid.add_column(style="dim", overflow="fold")
-    for i, (label, detail) in enumerate(items, 1):
-        grid.add_row(f"  {i}.", inline(label), detail or "")
-    return grid
+def numbered_options(items: list[tuple[str, str | None]]) -> NumberedOptions:
+    return NumberedOptions(items)
+
+
+class NumberedOptions:
+    """``  1. label   detail``: the details in a column of their own when they fit beside the labels, else after
+    each label; a label that is a name (no spaces) is never split, a sentence wraps under itself, not the number."""
+
+    DETAIL_MIN = 12  # the narrowest detail column worth aligning
+
+    def __init__(self, items: list[tuple[str, str | None]]) -> None:
+        self.items = items
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", style="bold cyan", no_wrap=True)
+        numbers = [f"  {i}." for i in range(1, len(self.items) + 1)]
+        labels = [self._label(label) for label, _ in self.items]
+        widest = max((cell_len(label.plain) for label in labels), default=0)
+        aligned = any(detail for _, detail in self.items) and (
+            cell_len(numbers[-1] if numbers else "") + 1 + widest + 1 + self.DETAIL_MIN <= options.max_width)
+        if aligned:
+            grid.add_column(no_wrap=True)
+            grid.add_column(style="dim")
+            for number, label, (_, detail) in zip(numbers, labels, self.items, strict=True):
+                grid.add_row(number, label, Prose(detail or ""))
+        else:
+            grid.add_column()
+            for number, label, (_, detail) in zip(numbers, labels, self.items, strict=True):
+                grid.add_row(number, prose(label, ("  " + detail, "dim")) if detail else label)
+        yield grid
+
+    @staticmethod
+    def _label(label: str) -> Prose:
+        text = inline(label)
+        if text.plain and not any(ch.isspace() for ch in text.plain):  # a name: kept whole
+            text.keep.append((0, len(text.plain)))
+        return text
 
 
 # --- Answer -------------------------------------------------------------------------------------------------------
@@ -152,73 +184,29 @@ def render_block(block: TextBlock | TableBlock | CodeBlock | DiagnosisBlock, lan
     if isinstance(block, TextBlock):
         return inline(block.text)
     if isinstance(block, TableBlock):
-        return render_table(block)
+        return render_table(block, lang)
     if isinstance(block, CodeBlock):
         return render_code(block)
     return render_diagnosis(block.diagnosis, lang)
 
 
-class AdaptiveTable:
-    """A table that becomes one card per row when the terminal is too narrow for its columns.
-
-    Folding every column of a wide table into a 40-column terminal interleaves the pieces of different cells line by
-    line; a card (the first column as a heading, then ``COLUMN value`` pairs) keeps each value readable.
-    """
-
-    def __init__(self, block: TableBlock) -> None:
-        self.block = block
-
-    def natural_width(self) -> int:
-        widths = [cell_len(c) for c in self.block.columns]
-        for row in self.block.rows:
-            widths = [max(w, cell_len(cell)) for w, cell in zip(widths, row, strict=False)]
-        return sum(widths) + 3 * max(0, len(widths) - 1)
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if len(self.block.columns) <= 2 or self.natural_width() <= options.max_width:
-            yield table_of(self.block)
-        else:
-            yield from cards_of(self.block)
-
-
-def render_table(block: TableBlock) -> AdaptiveTable:
-    return AdaptiveTable(block)
-
-
-def cards_of(block: TableBlock) -> list[RenderableType]:
-    cards: list[RenderableType] = [Text(block.title, style="bold")] if block.title else []
-    for row in block.rows:
-        heading, *rest = row
-        pairs = Text("  ")
-        for i, (column, cell) in enumerate(zip(block.columns[1:], rest, strict=False)):
-            if i:
-                pairs.append(" · ", style="dim")
-            pairs.append(f"{column} ", style="dim")
-            pairs.append_text(status_cell(cell))
-        cards += [Text(heading, style="bold", overflow="fold"), pairs]
-    return cards
-
-
-def table_of(block: TableBlock) -> Table:
-    headed = any(column.strip() for column in block.columns)
-    table = Table(title=block.title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
-                  show_header=headed, show_edge=False, pad_edge=False)
-    for column in block.columns:
-        table.add_column(column, overflow="fold")
-    for row in block.rows:
-        table.add_row(*(status_cell(cell) for cell in row))
-    return table
+def render_table(block: TableBlock, lang: Language = "en") -> FittedTable:
+    """A table block at the width it gets: columns drop or wrap by what they hold (``ui.columns``), names never split."""
+    columns = [column_for(header, i) for i, header in enumerate(block.columns)]
+    headed = any(header.strip() for header in block.columns)
+    return FittedTable(columns, [[status_cell(cell) for cell in row] for row in block.rows], title=block.title,
+                       show_header=headed, lang=lang)
 
 
 def status_cell(cell: str) -> Text:
     words = set(re.split(r"[\s,()]+", cell))
     if words & BAD_WORDS:
-        return Text(cell, style="red")
+        return Prose(cell, style="red")
     if words & WAIT_WORDS:
-        return Text(cell, style="yellow")
+        return Prose(cell, style="yellow")
     if cell in GOOD_WORDS:
-        return Text(cell, style="green")
-    return Text(cell)
+        return Prose(cell, style="green")
+    return Prose(cell)
 
 
 def render_code(block: CodeBlock) -> RenderableType:
@@ -243,8 +231,8 @@ def source_note(source: Source, lang: Language = "en", *, oneshot: bool = False)
     tools = ", ".join(source.tools)
     if source.from_cache:
         key = "from_cache_oneshot" if oneshot else "from_cache"  # /refresh is a REPL command
-        return Text(say(key, lang, age=human_age(source.age_s, lang), tools=tools), style="dim")
-    return Text(say("live", lang, tools=tools), style="dim")
+        return Prose(say(key, lang, age=human_age(source.age_s, lang), tools=tools), style="dim")
+    return Prose(say("live", lang, tools=tools), style="dim")
 
 
 def human_age(seconds: float | None, lang: Language = "en") -> str:
@@ -257,11 +245,11 @@ def human_age(seconds: float | None, lang: Language = "en") -> str:
 
 
 def render_tip(tip: str, lang: Language = "en") -> RenderableType:
-    return Padding(Text.assemble((say("tip", lang), "bold magenta"), inline(tip)), (0, 0, 0, 2), expand=False)
+    return Padding(prose((say("tip", lang), "bold magenta"), inline(tip)), (0, 0, 0, 2), expand=False)
 
 
 def render_suggestions(suggestions: list[Suggestion], lang: Language = "en") -> RenderableType:
-    return Group(Text(say("next", lang), style="bold"), numbered_options([(s.label, None) for s in suggestions]))
+    return Group(Prose(say("next", lang), style="bold"), numbered_options([(s.label, None) for s in suggestions]))
 
 
 def render_commands(suggestions: list[Suggestion], lang: Language = "en") -> RenderableType:
@@ -271,7 +259,7 @@ def render_commands(suggestions: list[Suggestion], lang: Language = "en") -> Ren
     grid.add_column(overflow="fold")
     for s in suggestions:
         grid.add_row("  •", Group(inline(s.label), Text(f"kubecopilot ask {quote_arg(s.command)}", style="cyan")))
-    return Group(Text(say("next_commands", lang), style="bold"), grid)
+    return Group(Prose(say("next_commands", lang), style="bold"), grid)
 
 
 def quote_arg(text: str) -> str:
@@ -284,15 +272,15 @@ def quote_arg(text: str) -> str:
 def render_diagnosis(diagnosis: Diagnosis, lang: Language = "en") -> Panel:
     lines: list[RenderableType] = [
         inline(diagnosis.summary, "bold"),
-        Text.assemble((say("root_cause", lang), "bold"), inline(diagnosis.root_cause)),
-        Text.assemble((say("confidence", lang), "bold"), f"{diagnosis.confidence:.0%}"),
+        prose((say("root_cause", lang), "bold"), inline(diagnosis.root_cause)),
+        prose((say("confidence", lang), "bold"), f"{diagnosis.confidence:.0%}"),
     ]
     if diagnosis.evidence:
-        lines += [Text(say("evidence", lang), style="bold"), evidence_list(diagnosis)]
-    lines.append(Text.assemble((say("suggested_fix", lang), "bold green"), inline(diagnosis.suggested_fix)))
+        lines += [Prose(say("evidence", lang), style="bold"), evidence_list(diagnosis)]
+    lines.append(prose((say("suggested_fix", lang), "bold green"), inline(diagnosis.suggested_fix)))
     by = say("by_rules" if diagnosis.source == "rules" else "by_llm", lang)
     style = {"Healthy": "green", "Unknown": "yellow"}.get(diagnosis.category, "red")
-    return Panel(Group(*lines), title=Text(say("diagnosis_title", lang, category=diagnosis.category), style=f"bold {style}"),
+    return Panel(Group(*lines), title=Prose(say("diagnosis_title", lang, category=diagnosis.category), style=f"bold {style}"),
                  title_align="left", subtitle=Text(by, style="dim"), subtitle_align="right", border_style=style)
 
 
@@ -317,14 +305,14 @@ def render_proposal(proposal: PlanProposal, *, summary: bool = True, diagnosis: 
         parts.append(render_diagnosis(proposal.diagnosis, lang))
     if summary:
         risk = say("risk", lang, level=proposal.risk_level)
-        parts.append(Text.assemble((say("proposed", lang), "bold"), (f" ({risk})", "dim"), ": ",
+        parts.append(prose((say("proposed", lang), "bold"), (f" ({risk})", "dim"), ": ",
                                    inline(proposal.summary)))
     return Group(*parts)
 
 
 def render_error(turn: ErrorTurn) -> RenderableType:
     """One calm paragraph: what went wrong, then what to try."""
-    text = Text.assemble(("✗ ", "bold red"), inline(sentence(turn.message)))
+    text = prose(("✗ ", "bold red"), inline(sentence(turn.message)))
     if turn.hint:
         text.append(" ")
         text.append_text(inline(sentence(turn.hint), "dim"))

@@ -24,6 +24,7 @@ from kubecopilot.ui import slash
 from kubecopilot.ui.approval import INTERACTIVE, Approver
 from kubecopilot.ui.banner import model_report
 from kubecopilot.ui.completion import NameIndex
+from kubecopilot.ui.plan_view import render_plan
 from kubecopilot.ui.progress import StepTimer
 from kubecopilot.ui.reader import LineReader
 from kubecopilot.ui.render import render_proposal, render_turn
@@ -82,6 +83,10 @@ class Repl:
             except EOFError:
                 break
             except KeyboardInterrupt as exc:
+                if self.session.pending is not None:  # Ctrl-C at an open question cancels the question
+                    self.session.pending, empty_interrupts = None, 0
+                    self.console.print(Text(say("question_cancelled", self.lang), style="yellow"))
+                    continue
                 empty_interrupts = empty_interrupts + 1 if getattr(exc, "empty", True) else 0
                 if empty_interrupts >= 2:
                     break
@@ -155,7 +160,10 @@ class Repl:
         return None
 
     def decide(self, plan_id: str) -> Turn | None:
-        """The three-layer approval prompt, then execution (with a spinner) if approved."""
+        """The three-layer approval prompt, then execution (with a spinner) if approved. A plan this person may
+        not approve (four-eyes: they requested it) is shown all the same, with what it waits for."""
+        if self.guarded(lambda: self._waits_for_another(plan_id), spin=False):
+            return None
         approver = Approver(self.console, user=self.app.settings.user, flags=INTERACTIVE, read_line=self.read_answer,
                             lang=self.lang, on_approved=lambda: self._start_status(say("progress_applying", self.lang)))
         self._stop_status()  # a slash command (/rollback) may have started one: never spin over a question
@@ -168,6 +176,21 @@ class Repl:
             return None
         self.show(turn)
         return turn
+
+    def _waits_for_another(self, plan_id: str) -> bool:
+        """Show a plan that needs a second person to its requester — summary, changes, risk — and the command
+        a colleague runs; True when it did (nobody here is asked)."""
+        plans = self.app.plans
+        plan = plans.get(plan_id)
+        why = plans.awaits_another(plan) if plan.status == "pending" else None
+        if why is None:
+            return False
+        expires = f"{plans.expires_at(plan):%Y-%m-%d %H:%M}"
+        self.console.print(render_plan(plan, lang=self.lang))
+        self.console.print(Text(say("waiting_second_person", self.lang, why=why, plan=plan_id[:8], expires=expires),
+                                style="yellow"))
+        self.console.print()
+        return True
 
     def read_answer(self, prompt: str) -> str:
         self.on_ready(self)

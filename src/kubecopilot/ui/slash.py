@@ -193,13 +193,14 @@ def show_tools(ctx: SlashContext, _: str) -> None:
     from kubecopilot.tools.catalog import catalog_rows
 
     rows = catalog_rows(ctx.gateway.catalog, ctx.gateway.cache.ttls)
-    table = tools_table(rows, mask_url_credentials(ctx.server), ctx.gateway.profile.name)
+    table = tools_table(rows, mask_url_credentials(ctx.server), ctx.gateway.profile.name, width=ctx.console.width)
     # Its lines are laid out already: let the terminal wrap them rather than rich re-flowing the columns.
     ctx.console.print(table, soft_wrap=True, highlight=False, markup=False)
     ctx.console.print()
 
 
 def show_plans(ctx: SlashContext, _: str) -> None:
+    ctx.conversation.forget_changed_elsewhere()  # a plan executed elsewhere: its namespace's cached reads go
     plans = ctx.plans.list()
     ctx.print(plans_table(plans, lang=ctx.lang) if plans else Text(say("slash_no_plans", ctx.lang), style="dim"))
 
@@ -234,8 +235,8 @@ def show_audit(ctx: SlashContext, _: str) -> None:
     if not entries:
         ctx.print(Text(say("slash_audit_empty", ctx.lang), style="dim"))
         return
-    ctx.print(audit_table(entries, title=f"Audit ledger (last {len(entries)})",
-                          caption="kubecopilot audit verify checks the hash chain"))
+    ctx.print(audit_table(entries, title=say("audit_title_last", ctx.lang, rows=len(entries)),
+                          caption=say("audit_caption_verify", ctx.lang)))
 
 
 # --- the table --------------------------------------------------------------------------------------------------

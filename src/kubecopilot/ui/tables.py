@@ -7,76 +7,91 @@ in ``plan_view``.
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import shutil
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from kubecopilot.dialogue.turns import TableBlock
 from kubecopilot.messages import Language, say
+from kubecopilot.ui.columns import ESSENTIAL, Column, FittedTable
 from kubecopilot.ui.render import human_age, render_table
+
+PIPE_WIDTH = 1000  # "full lines": wider than any row of the tools table
 
 if TYPE_CHECKING:  # types only: the ledger module loads SQLAlchemy
     from kubecopilot.plans.ledger import LedgerEntry
     from kubecopilot.tools.cache import ReadCache
 
 
-def tools_table(rows: list[dict[str, Any]], server: str, profile: str) -> str:
-    """``catalog_rows`` as plain aligned text: lines laid out already, so a terminal wraps rather than re-flows."""
-    columns = ("name", "class", "why", "capability", "cache")
-    cells = [[str(row.get(c) or "-") for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)]
-    lines = [f"{len(rows)} tools at {server} (profile: {profile})", ""]
-    lines.append("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+def tools_table(rows: list[dict[str, Any]], server: str, profile: str, *, width: int | None = None) -> str:
+    """``catalog_rows`` as text laid out for ``width`` (default: the terminal's; piped, full lines unless
+    ``COLUMNS`` says otherwise), so ``print`` can show it: the name and class never wrap, "why" wraps, and columns
+    that do not fit are left out and said."""
+    columns = [Column("NAME", "name", ESSENTIAL), Column("CLASS", "word", ESSENTIAL), Column("WHY", "text", 4),
+               Column("CAPABILITY", "word", 6), Column("CACHE", "word", 5)]
+    cells = [[str(row.get(c) or "-") for c in ("name", "class", "why", "capability", "cache")] for row in rows]
     counts = {k: sum(1 for r in rows if r["class"] == k) for k in ("list", "read", "write")}
-    lines += [
-        "",
-        f"{counts['list']} list · {counts['read']} read · {counts['write']} write "
-        "(writes run only through approved plans; unknown tools count as writes)",
-    ]
     # A server's annotation we overruled is worth a line of its own: the server may be buggy or hostile.
     overruled = [r for r in rows if str(r.get("detail") or "").startswith("server says")]
-    lines += [f"! {r['name']}: {r['detail']}" for r in overruled]
-    return "\n".join(lines)
+    out = Console(file=io.StringIO(), width=width or _text_width(), color_system=None, force_terminal=False,
+                  highlight=False)
+    out.print(f"{len(rows)} tools at {server} (profile: {profile})", soft_wrap=True)
+    out.print()
+    out.print(FittedTable(columns, cells))
+    out.print()
+    out.print(f"{counts['list']} list · {counts['read']} read · {counts['write']} write "
+              "(writes run only through approved plans; unknown tools count as writes)")
+    for r in overruled:
+        out.print(f"! {r['name']}: {r['detail']}", soft_wrap=True)
+    return "\n".join(line.rstrip() for line in out.file.getvalue().rstrip("\n").split("\n"))  # type: ignore[attr-defined]
 
 
-def audit_table(entries: Sequence[LedgerEntry], *, title: str, caption: str, detail: bool = False) -> Table:
+def _text_width() -> int:
+    """The terminal's width; a pipe gets full lines (for grep and friends), unless ``COLUMNS`` is set."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return shutil.get_terminal_size().columns
+    return PIPE_WIDTH
+
+
+def audit_table(entries: Sequence[LedgerEntry], *, title: str, caption: str, detail: bool = False) -> FittedTable:
     """One row per ledger entry; ``detail`` adds each entry's detail as JSON (the CLI's full listing)."""
-    table = Table(title=title, caption=caption, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
-    columns = ("#", "at", "plan", "event", "actor", "status", "signed") + (("detail",) if detail else ())
-    for column in columns:
-        table.add_column(column, overflow="fold", no_wrap=column in ("#", "at", "plan"))
+    columns = [Column("#", "word", ESSENTIAL, justify="right"), Column("at", "word", 4),
+               Column("plan", "name", ESSENTIAL), Column("event", "word", ESSENTIAL), Column("actor", "name", 6),
+               Column("status", "word", 7), Column("signed", "text", 3)]
+    if detail:
+        columns.append(Column("detail", "text", 5, min_width=24))
+    rows = []
     for e in entries:
         cells = [str(e.seq), e.at, e.plan_id[:8], e.event, e.actor, e.status, _signed(e.detail)]
         if detail:  # the signature block is summed up in "signed"; `audit verify` checks it
             rest = {k: v for k, v in (e.detail or {}).items() if k != "signature"}
             cells.append(json.dumps(rest, ensure_ascii=False) if rest else "")
-        table.add_row(*cells)
-    return table
+        rows.append(cells)
+    return FittedTable(columns, rows, title=title, caption=caption)
 
 
 def cache_tables(cache: ReadCache, lang: Language = "en") -> RenderableType:
     """The cached reads with their age and TTL, then hits and misses per policy."""
     entries = cache.entries()
-    table = Table(title=f"Cached reads ({len(entries)})", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
-    for column in ("policy", "tool", "arguments", "age", "ttl"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("age", "ttl"))
-    for e in entries:
-        args = json.dumps(dict(e.args), ensure_ascii=False, sort_keys=True) if e.args else ""
-        table.add_row(e.policy, e.tool, args, human_age(e.age_s), human_age(e.ttl_s))
-    stats = Table(title="Hits and misses", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
-    for column in ("policy", "entries", "hits", "misses", "ttl"):
-        stats.add_column(column, justify="left" if column == "policy" else "right")
-    for policy, s in sorted(cache.stats().items()):
-        if s["entries"] or s["hits"] or s["misses"]:
-            stats.add_row(policy, str(s["entries"]), str(s["hits"]), str(s["misses"]), human_age(s["ttl_s"]))
+    columns = [Column("policy", "word", 6), Column("tool", "name", ESSENTIAL), Column("arguments", "text", 8),
+               Column("age", "word", ESSENTIAL), Column("ttl", "word", 5)]
+    rows = [[e.policy, e.tool, json.dumps(dict(e.args), ensure_ascii=False, sort_keys=True) if e.args else "",
+             human_age(e.age_s), human_age(e.ttl_s)] for e in entries]
+    table = FittedTable(columns, rows, title=say("cache_title", lang, entries=len(entries)), lang=lang)
+    counted = [Column("policy", "name", ESSENTIAL)] + [Column(c, "word", ESSENTIAL, justify="right")
+                                                        for c in ("entries", "hits", "misses", "ttl")]
+    tally = [[policy, str(s["entries"]), str(s["hits"]), str(s["misses"]), human_age(s["ttl_s"])]
+             for policy, s in sorted(cache.stats().items()) if s["entries"] or s["hits"] or s["misses"]]
+    stats = FittedTable(counted, tally, title=say("cache_stats_title", lang), lang=lang)
     body = table if entries else Text(say("slash_cache_empty", lang), style="dim")
-    return Group(body, stats if stats.row_count else Text(say("slash_no_reads", lang), style="dim"))
+    return Group(body, stats if tally else Text(say("slash_no_reads", lang), style="dim"))
 
 
 def prompts_table(rows: Sequence[dict[str, str]], source: str) -> RenderableType:
