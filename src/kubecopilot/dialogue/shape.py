@@ -44,7 +44,7 @@ SWITCH = re.compile(r"^\s*(?:please\s+|now\s+|ok\s+|let'?s\s+)?(?:use|go to|go b
                     r"^\s*(?:切到|切换到|切回|换回|回到|切换|进入|去)", re.I)
 _WHOLE_CLUSTER = re.compile(r"\bcluster\b|\bk8s\b|\bkubernetes\b|集群", re.I)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount(?: of| the)?\b|多少|几个|几台|几项|数量|总数", re.I)
-_ON_NODE = re.compile(r"\bruns? on\b|\brunning on\b|\bscheduled on\b|\bplaced on\b|\bhosted on\b|\bon (?:the )?node\b|"
+_ON_NODE = re.compile(r"\bruns? on\b|\brunning on\b|\bscheduled on\b|\bplaced on\b|\bhosted on\b|\bon (?:the )?node\b|\bon\b|"
                       r"\bpods? (?:on|of)\b|上(?:有|跑|运行|面|都)|里(?:有|跑)", re.I)
 _HEALTH_WORDS = re.compile(r"\b(?:ok|okay|healthy|fine|alright|all right|good|working|running)\b|正常|健康|好吗|没问题|还好", re.I)
 _PLURAL = re.compile(r"\b(?:pods|deployments|workloads|all|every|each)\b|都|所有|全部|各个|每个", re.I)
@@ -74,8 +74,9 @@ def shape(reading: Reading, intent: str, lowered: str, blanked: str, places: Pla
     if _config(intent, lowered):
         return cleared(reading, "list_config", count=bool(_COUNT.search(lowered)))
     node = target.name if target is not None and target.linked and target.kind == "node" else None
-    if node is not None and (intent == "list_pods" or intent == "unknown" and _ON_NODE.search(lowered)):
-        return cleared(reading, "list_pods", on_node=node, count=bool(_COUNT.search(lowered)))  # "what runs on dev-node-1"
+    if node is not None and (intent in ("list_pods", "list_deployments", "list_services") or
+                             intent == "unknown" and _ON_NODE.search(lowered)):  # "what runs on dev-node-1": its pods
+        return cleared(reading, "list_pods", on_node=node, count=bool(_COUNT.search(lowered)))
     shaped = _health(reading, intent, lowered, kind, target)
     if shaped is not None:
         return shaped
@@ -98,6 +99,8 @@ def _health(reading: Reading, intent: str, lowered: str, kind: str | None, targe
         if listed == "list_pods":
             return cleared(reading, "unhealthy_pods", count=count)
         return cleared(reading, listed, only_unhealthy=True, count=count)
+    if intent == "health_check" and target is None and kind == "node":
+        return cleared(reading, "list_nodes", count=count)  # "is everything ok with the nodes?": the nodes' states
     if intent == "diagnose" and target is None and not has_pronoun(lowered) and listed and _HEALTH_WORDS.search(lowered):
         if kind == "node":  # "are the nodes ok?", "节点都正常吗": every node with its state
             return cleared(reading, "list_nodes", count=count)
