@@ -202,11 +202,14 @@ def test_the_most_restarts_is_the_pod_list_sorted_by_restarts(talk):
     assert restarts == sorted(restarts, reverse=True) and rows[0][0].startswith("report-worker")
 
 
-def test_a_typo_is_offered_not_acted_on(talk):
-    turn = talk.handle("descibe billing-api")
-    assert isinstance(turn, Ask) and turn.slot == "intent" and values(turn) == ["describe"]
+def test_a_typo_of_a_read_is_read_and_said_a_typo_of_a_write_is_offered(talk):
+    turn = talk.handle("descibe biling-api")  # two typos: the keyword and the name
+    assert isinstance(turn, Answer) and turn.title == "Deployment dev/billing-api"
+    assert {"Taking `descibe` as `describe`.", "Taking `biling-api` as `billing-api`."} <= set(turn.notices)
+    turn = talk.handle("restrat billing-api")
+    assert isinstance(turn, Ask) and turn.slot == "intent" and values(turn) == ["restart"]
     turn = talk.handle("1")
-    assert isinstance(turn, Answer) and "billing-api" in turn.title
+    assert turn.kind == "plan" and "billing-api" in turn.summary
 
 
 def test_ordinals_and_cancel_without_a_question_pending(talk):

@@ -34,9 +34,11 @@ def test_a_request_naming_an_intent_the_registry_lacks_is_invalid():
 def test_every_change_is_a_plan_action_and_every_rule_names_a_known_intent():
     file = registry()
     changes = {name: spec.change for name, spec in file.intents.items() if spec.group == "change"}
-    assert set(changes) == {"scale", "restart", "rollback", "set_image", "set_resources", "delete_pod", "fix", "undo"}
-    # fix: the diagnosis decides the change; undo: the plan service builds the rollback of an executed plan
-    assert all(change is not None for name, change in changes.items() if name not in ("fix", "undo"))
+    assert set(changes) == {"scale", "restart", "rollback", "set_image", "set_resources", "delete_pod", "fix", "undo",
+                            "change_many"}
+    # fix: the diagnosis decides the change; undo: the plan service builds the rollback of an executed plan;
+    # change_many: a change to many objects at once, refused (a plan changes one object)
+    assert all(change is not None for name, change in changes.items() if name not in ("fix", "undo", "change_many"))
     assert {r.intent for r in file.rules} <= set(file.intents)
 
 

@@ -18,10 +18,11 @@ from kubecopilot.dialogue.reading import Recent, SessionView
 from kubecopilot.dialogue.turns import Answer, Ask
 
 DIALOGUE = Path(reader.__file__).resolve().parent
-WORD_READERS = {"intents", "phrases", "answers", "linking", "kubectl", "references", "places", "reader"}
+WORD_READERS = {"intents", "phrases", "answers", "linking", "kubectl", "references", "places", "reader", "shape",
+                "followups"}
 # what reads the reading, never the words (the engine may call the reader: it is the one stage)
 DOWNSTREAM = ["routing", "slots", "handlers", "flows", "fixes", "views", "cluster_view", "changes_view", "health",
-              "clarify", "kit", "session", "changes", "scan_answer"]
+              "clarify", "kit", "session", "changes", "scan_answer", "config_view", "node_view"]
 
 NAMES = StaticNames({
     "namespace": ["default", "dev", "production", "kube-system"],

@@ -114,7 +114,8 @@ NS = [Option(value=v, label=v) for v in ("default", "dev", "production")]
         ("-1", OPTIONS, "invalid", None),
         ("n", NS, "invalid", None),
         ("y", NS, "invalid", None),
-        ("不要", NS, "invalid", None),
+        ("不要", NS, "cancel", None),  # a no at a question that is not a yes/no drops it
+        ("no thanks", NS, "cancel", None),
         ("staging", NS, "unmatched", None),
     ],
 )

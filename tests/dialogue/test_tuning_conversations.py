@@ -14,7 +14,9 @@ import pytest
 from kubecopilot.testing.conversations import load_conversations, run_conversation
 
 CASES = load_conversations(Path(__file__).with_name("tuning") / "conversations.yaml")
-THEMES = {"stray-words", "answers", "references", "fixes", "undo", "nodes", "clusters", "new-intents", "dangerous"}
+THEMES = {"stray-words", "answers", "references", "fixes", "undo", "nodes", "clusters", "new-intents", "dangerous",
+          # round 2: understanding that generalises
+          "typos", "config", "counting", "node-pods", "health-words", "follow-ups", "cancel", "many-objects", "commands"}
 
 
 def test_the_set_covers_every_theme_in_both_languages():

@@ -2,7 +2,8 @@
 
 An answer is a number or an ordinal ("2", "2nd", "第二个", "the last one", "最后一个"), a name or a part of one ("v2 那个"),
 a typo of an option ("prodution"), a correction ("no wait, production", "不对，是 production" — of the slot asked, or of
-one answered before), "list them", cancel, or — only where a yes/no is asked — yes or no. A number that picks nothing
+one answered before), "list them", cancel ("算了", "never mind", and at a question that is no yes/no, a no: "不要"), or
+— only where a yes/no is asked — yes or no. A number that picks nothing
 ("0", "99", "-1") or a word that is no option ("n" at "which namespace?") is asked again, never guessed.
 """
 
@@ -30,6 +31,8 @@ def read_reply(text: str, question: Question, names: Names, stopwords: frozenset
         yes_no = _yes_no(text, question)
         if yes_no is not None:
             return yes_no
+    elif phrases.REFUSAL.match(text):
+        return Reply("cancel")  # "不要", "no thanks" at "which pod?": not an answer but a no to the question
     if question.free_text:
         return _free(text, question)
     return _choice(text, question, names, stopwords)

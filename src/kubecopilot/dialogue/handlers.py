@@ -15,7 +15,10 @@ from typing import Any
 from kubecopilot.dialogue import fixes
 from kubecopilot.dialogue.changes_view import what_changed
 from kubecopilot.dialogue.cluster_view import cluster_status, list_clusters
+from kubecopilot.dialogue.config_view import config
 from kubecopilot.dialogue.kit import Kit
+from kubecopilot.dialogue.node_view import pods_on_node, usage
+from kubecopilot.dialogue.registry import spec
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock, Turn
 from kubecopilot.dialogue.views import suggestion
@@ -32,6 +35,32 @@ QUICK_COMMANDS: list[tuple[str, str]] = [  # (label: a suggestion key, command)
 
 
 Handler = Callable[[Kit, PendingRequest], Turn]
+REPEATABLE = frozenset({"read", "analysis", "change"})  # what "and in production?" may repeat (a change: only offered)
+COUNTED = ("pods", "deployments", "nodes", "services", "namespaces", "clusters")  # Answer.data keys a count reads
+
+
+def run(kit: Kit, job: PendingRequest) -> Turn:
+    """The request's handler; a read, an analysis or a change is remembered as the one a follow-up repeats."""
+    if spec(job.request.intent).group in REPEATABLE:
+        kit.session.last_request = job
+    return counted(kit, job, HANDLERS[job.request.intent](kit, job))
+
+
+def counted(kit: Kit, job: PendingRequest, turn: Turn) -> Turn:
+    """"how many pods are in dev": the list's answer, led by the number of what it lists (read, never guessed)."""
+    if not _reading_flag(job, "count") or not isinstance(turn, Answer):
+        return turn
+    if job.request.intent == "list_config":
+        lists = [turn.data[k] for k in ("configmaps", "secrets") if isinstance(turn.data.get(k), list)]
+    else:
+        lists = [turn.data[k] for k in COUNTED if isinstance(turn.data.get(k), list)][:1]
+    if not lists:
+        return turn  # nothing was listed (unreadable): no number is made up
+    target = job.request.target if job.request.intent != "list_pods" or not _reading_flag(job, "on_node") else None
+    number = sum(1 for items in lists for item in items if not target or target in str(item.get("name", "")))
+    turn.blocks.insert(0, TextBlock(text=say("count_total", kit.lang, what=turn.title, count=number)))
+    turn.data["count"] = number
+    return turn
 
 
 def menu(session: Session) -> Answer:
@@ -122,6 +151,35 @@ def changes(kit: Kit, job: PendingRequest) -> Turn:
     return what_changed(kit.views.reads(), kit.ctx.plans, kit.session, here(kit, job), name or None)
 
 
+def list_pods(kit: Kit, job: PendingRequest) -> Turn:
+    node = _reading_flag(job, "on_node")
+    if node:  # "what runs on dev-node-1": every namespace, unless one was named
+        return pods_on_node(kit.views.reads(), kit.session, node, job.request.namespace)
+    return kit.views.list_pods(here(kit, job), job.request.target, sort=_reading_flag(job, "sort"))
+
+
+def unhealthy(kit: Kit, job: PendingRequest) -> Turn:
+    """The cluster scan of what is unhealthy; "how many …": the unhealthy pods, counted."""
+    namespace = job.filled.get("namespace") or job.request.namespace
+    return kit.views.unhealthy_pods(namespace) if _reading_flag(job, "count") else fixes.scan(kit, namespace)
+
+
+def config_objects(kit: Kit, job: PendingRequest) -> Turn:
+    namespace = job.filled.get("namespace") or job.request.namespace
+    return config(kit.views.reads(), kit.session, kit.names, namespace, job.request.target, job.request.kind)
+
+
+def resource_usage(kit: Kit, job: PendingRequest) -> Turn:
+    namespace = None if job.request.kind == "node" else here(kit, job)
+    return usage(kit.views.reads(), kit.session, job.request.kind, namespace, job.request.target)
+
+
+def one_at_a_time(kit: Kit, job: PendingRequest) -> Answer:
+    """"delete all pods in dev": refused before any question — a plan changes one object, approved on its own."""
+    return Answer(title=say("refused_many", kit.lang), blocks=[TextBlock(text=say("refused_many_how", kit.lang))],
+                  outcome="refused_by_policy")
+
+
 def _owner(kit: Kit, pod: str, namespace: str | None) -> str | None:
     return next((p.owner for p in kit.names.of("pod") if p.name == pod and p.namespace in (namespace, None)), None)
 
@@ -140,11 +198,14 @@ HANDLERS: dict[str, Handler] = {
     "cluster_status": lambda kit, job: cluster_status(kit.ctx.gateway, kit.session),
     "list_namespaces": lambda kit, job: kit.views.list_namespaces(),
     "list_nodes": lambda kit, job: kit.views.list_nodes(job.request.target, only_unhealthy=bool(_reading_flag(job, "only_unhealthy"))),
-    "list_pods": lambda kit, job: kit.views.list_pods(here(kit, job), job.request.target, sort=_reading_flag(job, "sort")),
+    "list_pods": list_pods,
     "list_deployments": lambda kit, job: kit.views.list_deployments(here(kit, job), job.request.target,
                                                                     only_unhealthy=bool(_reading_flag(job, "only_unhealthy"))),
     "list_services": lambda kit, job: kit.views.list_services(here(kit, job)),
-    "unhealthy_pods": lambda kit, job: fixes.scan(kit, job.filled.get("namespace") or job.request.namespace),
+    "unhealthy_pods": unhealthy,
+    "list_config": config_objects,
+    "usage": resource_usage,
+    "change_many": one_at_a_time,
     "scan": lambda kit, job: fixes.scan(kit, job.filled.get("namespace") or job.request.namespace),
     "warning_events": lambda kit, job: kit.views.warning_events(job.filled.get("namespace") or job.request.namespace),
     "what_changed": changes,

@@ -156,16 +156,24 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION_WH_ZH.search(text) or _QUESTION_YESNO_ZH.search(text) or _QUESTION_EN.search(text))
 
 
-def _typo_intent(text: str, vocab: Vocabulary) -> tuple[str, str] | None:
-    """(intent, corrected text) when one English word is a near miss of a keyword: "restrat", "descibe", "logz"."""
-    for token in extract.TOKEN.findall(text):
-        if len(token) < 4 or not token.isalpha() or token in vocab.stopwords:
+def typos(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, keyword) for every English word that is a near miss of a keyword: "descibe", "deploymnets", "logz"."""
+    vocab = vocabulary()
+    found: list[tuple[str, str]] = []
+    for token in dict.fromkeys(extract.TOKEN.findall(text)):
+        if len(token) < 4 or not token.isalpha() or token in vocab.stopwords or token in vocab.words:
             continue
         close = difflib.get_close_matches(token, list(vocab.words), n=1, cutoff=0.75)
         if close:
-            corrected = re.sub(r"(?<![a-z0-9\-])" + re.escape(token) + r"(?![a-z0-9\-])", close[0], text)
-            return next(iter(matching_intents(corrected)), vocab.words[close[0]]), corrected
-    return None
+            found.append((token, close[0]))
+    return tuple(found)
+
+
+def corrected(text: str, pairs: Iterable[tuple[str, str]]) -> str:
+    """``text`` with each typo replaced by the keyword it misses."""
+    for token, keyword in pairs:
+        text = re.sub(r"(?<![a-z0-9\-])" + re.escape(token) + r"(?![a-z0-9\-])", keyword, text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,7 @@ class Classified:
     candidates: tuple[str, ...] = ()
     unsure: str | None = None  # "unknown" | "question" | "not_imperative" | "typo"
     read_as: str = ""  # the text as read: differs from the text only when a typo was corrected
+    typos: tuple[tuple[str, str], ...] = ()  # (as typed, the keyword it was read as)
 
 
 def classify(text: str) -> Classified:
@@ -200,13 +209,14 @@ def classify(text: str) -> Classified:
         return Classified("unknown", tuple(dict.fromkeys([writes[0], *reads])), "not_imperative", text)
     if matches:
         return Classified(matches[0], read_as=text)
-    typo = _typo_intent(text, vocab)
-    if typo is None:
+    pairs = typos(text)
+    read_as = corrected(text, pairs)
+    intent = next(iter(matching_intents(read_as)), vocab.words[pairs[0][1]] if pairs else "unknown")
+    if not pairs:
         return Classified("unknown", (), "unknown", text)
-    intent, corrected = typo
-    if intent in CHANGE_INTENTS and not is_imperative(corrected):
-        return Classified("unknown", (intent,), "typo", corrected)
-    return Classified(intent, (intent,), "typo", corrected)
+    if intent in CHANGE_INTENTS and not is_imperative(read_as):
+        return Classified("unknown", (intent,), "typo", read_as, pairs)
+    return Classified(intent, (intent,), "typo", read_as, pairs)
 
 
 def _commanded_write(text: str) -> str | None:

@@ -1,7 +1,10 @@
 """A kubectl command typed into the chat is read as what it means: ``kubectl get pods -n dev`` lists the pods of dev.
 
-Only the commands KubeCopilot can answer are translated (get, describe, logs, rollout, scale, delete pod, set image,
-config use-context, cluster-info); anything else is left to the rules, which then say they are not sure.
+Only the commands KubeCopilot can answer are translated (get, describe, logs, top, rollout, scale, delete pod, set
+image, config use-context, cluster-info); anything else is left to the rules, which then say they are not sure. A
+ConfigMap or a Secret is always read as its names and keys (``list_config``), never as YAML or a describe that could
+carry a value. The REPL's slash commands typed where a sentence is expected (``kubecopilot ask "/ns dev"``) are read
+the same way: ``/ns NAME``, ``/cluster NAME``, ``/context``, ``/help``, ``/menu``, ``/refresh``.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ _KINDS = {
     "service": "service", "services": "service", "svc": "service",
     "event": "event", "events": "event", "ev": "event",
     "statefulset": "statefulset", "statefulsets": "statefulset", "sts": "statefulset",
+    "configmap": "configmap", "configmaps": "configmap", "cm": "configmap", "secret": "secret", "secrets": "secret",
 }
 _LISTS = {"pod": "list_pods", "deployment": "list_deployments", "node": "list_nodes", "namespace": "list_namespaces",
-          "service": "list_services", "event": "events", "statefulset": "list_pods"}
+          "service": "list_services", "event": "events", "statefulset": "list_pods", "configmap": "list_config",
+          "secret": "list_config"}
+_CONFIG = frozenset({"configmap", "secret"})
+_SLASH = {"/context": "context", "/help": "help", "/menu": "menu", "/refresh": "refresh_cache"}
 _VALUE_FLAGS = {"-n", "--namespace", "-c", "--container", "--replicas", "--context", "--cluster", "-o", "--output",
                 "--tail", "-l", "--selector", "--since"}
 
@@ -43,6 +50,8 @@ class Command:
 def translate(text: str) -> Command | None:
     """The command a ``kubectl …`` line means; None when the text is no kubectl command (or one not answered)."""
     tokens = text.split()
+    if tokens and tokens[0].startswith("/"):
+        return _slash(tokens[0].lower(), tokens[1:])
     if len(tokens) < 2 or tokens[0].lower() != "kubectl":
         return None
     args, flags = _split(tokens[1:])
@@ -55,13 +64,35 @@ def translate(text: str) -> Command | None:
                    cluster=command.cluster or flags.get("--context") or flags.get("--cluster"), flags=flags)
 
 
+def _slash(name: str, rest: list[str]) -> Command | None:
+    """``/ns dev`` → work in dev; ``/cluster prod-cluster`` → on prod-cluster; without a name: where we are."""
+    if name in ("/ns", "/namespace", "/cluster"):
+        if not rest:
+            return Command("context")
+        if name == "/cluster":
+            return Command("switch_context", cluster=rest[0])
+        return Command("switch_context", namespace=rest[0])
+    intent = _SLASH.get(name)
+    return Command(intent) if intent else None
+
+
 def _command(verb: str, rest: list[str], flags: dict[str, str]) -> Command | None:
-    if verb in ("get", "describe", "top"):
+    if verb in ("get", "describe", "top") and rest and "," in rest[0]:  # "kubectl get cm,secret"
+        kinds = {_KINDS.get(k) for k in rest[0].lower().split(",")}
+        if kinds <= _CONFIG:
+            return Command("list_config", kind=next(iter(kinds)) if len(kinds) == 1 else None, names=tuple(rest[1:]))
+        rest = [rest[0].split(",")[0], *rest[1:]]
+    if verb == "top":
+        kind, names = _object(rest)
+        return Command("usage", kind=kind, names=names) if kind in ("pod", "node") else None
+    if verb in ("get", "describe"):
         kind, names = _object(rest)
         yaml = (flags.get("-o") or flags.get("--output") or "") in ("yaml", "json")
         if kind is None:
             return None
-        if names and verb != "top":
+        if kind in _CONFIG:  # names and keys only: a Secret's YAML or describe could carry its values
+            return Command("list_config", kind=kind, names=names)
+        if names:
             intent = "show_yaml" if yaml else "describe"
             return Command(intent, kind=kind, names=names)
         return Command(_LISTS.get(kind, "list_pods"), kind=kind)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from kubecopilot.diagnosis.models import FixSpec
 from kubecopilot.dialogue.registry import Intent
 
-ResourceKind = Literal["pod", "deployment", "statefulset", "node", "namespace", "service"]
+ResourceKind = Literal["pod", "deployment", "statefulset", "node", "namespace", "service", "configmap", "secret"]
 
 
 class _Model(BaseModel):

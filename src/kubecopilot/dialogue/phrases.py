@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import re
 
-CANCEL = re.compile(r"^\s*(cancel|never ?mind|forget (it|that)|stop|abort|quit it|算了|算了吧|取消|不用了|不要了|退出这个)"
-                    r"\s*[.!。！]?\s*$", re.I)
+# "cancel", "never mind", "forget it", "算了", "不用了" (and "ok, cancel that", "算了吧，不用了"): the question is dropped
+CANCEL = re.compile(r"^\s*(?:(?:ok(?:ay)?|oh|ah|hmm|no|nah|well|嗯|哦|那|那就)\s*[,，]?\s*)?"
+                    r"(?:cancel(?: (?:that|it|this))?|never ?mind(?: that)?|forget (?:it|that|about it)|stop|abort|quit it|"
+                    r"drop it|skip it|leave it|算了|算了吧|取消|取消吧|不用了|不要了|不看了|先不看了|先不了|退出这个)"
+                    r"(?:\s*[,，]?\s*(?:thanks|thank you|please|谢谢|吧|算了|不用了|never ?mind))?\s*[.!。！]?\s*$", re.I)
+# a refusal: at a question that is not a yes/no ("which pod?"), it drops the question like cancel ("n" alone is asked
+# again: it may be the start of a name)
+REFUSAL = re.compile(r"^\s*(?:no|nope|nah|no thanks|no thank you|don'?t|do not|not now|不|不用|不要|先不要|别|不行|不了|"
+                     r"不需要|不想要?)\s*[.!。！]?\s*$", re.I)
 LIST_THEM = re.compile(
     r"list (them|all|it)|show (me )?(them|all|the list|options)|you list|not sure|i don'?t know|dunno|no idea|"
     r"which (ones|are there)|不确定|不知道|列出来|列一下|你列|都有哪些|全部列|所有的|^\s*(?:都|还)?有哪些\s*[？?]?\s*$|"

@@ -20,8 +20,10 @@ from dataclasses import replace
 from typing import Any, cast
 
 from kubecopilot.dialogue import answers, extract, kubectl, linking, phrases, references
+from kubecopilot.dialogue.followups import follow_up
 from kubecopilot.dialogue.intents import (
     classify,
+    corrected,
     has_pronoun,
     kind_named,
     language_of,
@@ -45,6 +47,7 @@ from kubecopilot.dialogue.reading import (
     SessionView,
 )
 from kubecopilot.dialogue.registry import CHANGE_INTENTS
+from kubecopilot.dialogue.shape import WHICH, config_kind, shape
 from kubecopilot.errors import InputRejected
 
 MAX_INPUT_CHARS = 2000  # one chat message; longer text is refused before any pattern runs (issue 14)
@@ -55,23 +58,8 @@ TARGET_INTENTS = frozenset({"logs", "describe", "events", "diagnose", "show_yaml
 LISTS = frozenset({"list_pods", "list_deployments", "list_services", "list_nodes", "list_namespaces", "list_clusters",
                    "unhealthy_pods", "warning_events", "cluster_status", "scan"})
 PLACE_READS = frozenset({"list_pods", "list_deployments", "list_services", "events", "warning_events", "unhealthy_pods",
-                         "scan", "what_changed", "switch_context"})
-LIST_OF_KIND = {"pod": "list_pods", "deployment": "list_deployments", "node": "list_nodes"}
-_WHICH = re.compile(r"\bwhich\b|哪个|哪些|哪一个")
-_UNHEALTHY = re.compile(r"\bnot (?:ready|available|running|healthy|ok)\b|\bunavailable\b|\bunhealthy\b|\bfailing\b|"
-                        r"\bbroken\b|\bdegraded\b|\bnotready\b|\bcrash(?:ing|looping|loop)?\b|\brestarting\b|"
-                        r"\berroring\b|不可用|没就绪|未就绪|没有就绪|不健康|异常|有问题|挂了|崩溃|在重启", re.I)
-_MOST_RESTARTS = re.compile(r"\bmost restarts?\b|\brestarts? the most\b|\bmost[- ]restarted\b|\brestart(?:ed)? most\b|"
-                            r"\b(?:sort(?:ed)?|order(?:ed)?) by restarts?\b|按重启次数|"
-                            r"\bhighest restart|\btop restart|重启次数最多|重启最多|重启最频繁|重启得最多|重启次数最高", re.I)
-_WHERE = re.compile(r"\bwhich namespaces? (?:is|are|has|have)\b|\bwhere (?:is|are|does|do)\b|\bwhere\b.*\brunning\b|"
-                    r"在哪个命名空间|在哪里|在哪儿|在哪", re.I)
-_ALL = re.compile(r"\ball of them\b|\bthem all\b|\ball (?:the |these |those )?(?:fixes|problems|issues|of these|of those)\b|"
-                  r"\beach of them\b|\beverything\b|全部|都修|所有问题|这些都|一起修|全都|都修复|所有的问题", re.I)
+                         "scan", "what_changed", "switch_context", "list_config"})
 _NAME_SLOT = re.compile(r"\b(?:of|for|about|pod|deployment|deploy|node|named|called)\s+(?:the\s+|a\s+|an\s+|my\s+)?$")
-_SWITCH = re.compile(r"^\s*(?:please\s+|now\s+|ok\s+|let'?s\s+)?(?:use|go to|switch(?: over)? to|move to|change to|work in|"
-                     r"jump to|切到|切换到|切换|进入|去)\b|^\s*(?:切到|切换到|切换|进入|去)", re.I)
-_WHOLE_CLUSTER = re.compile(r"\bcluster\b|\bk8s\b|\bkubernetes\b|集群", re.I)
 _PREVIOUS = re.compile(r"\bprevious\b|\bprior\b|\blast crash|\bbefore (?:it|the (?:last )?crash)|\bcrashed container\b|"
                        r"上一次|之前的|崩溃前|崩溃之前|上次|挂之前")
 _REQUESTS_ONLY = re.compile(r"\brequests?\b|请求")
@@ -150,7 +138,8 @@ def _request(said: str, lowered: str, lang: str, view: SessionView, names: Names
     here = names.in_cluster(places.cluster.name if places.cluster else None)
     blanked = extract.blank(lowered, places.spans)
     classified = classify(blanked if matching_intents(blanked) else lowered)
-    intent = classified.intent
+    intent, unsure = classified.intent, classified.unsure
+    blanked = corrected(blanked, classified.typos)
     words = linking.words(lowered, vocab.stopwords, vocab.words, skip=places.spans)
     marked = linking.marked(said)
     target, notes = _target(lowered, words, marked, here, intent, places)
@@ -161,10 +150,16 @@ def _request(said: str, lowered: str, lang: str, view: SessionView, names: Names
         notes += more
         if target is not None:
             mentions.append(target)
+    if unsure == "typo" and intent not in CHANGE_INTENTS:  # a read is safe to do (offline: done, and said)
+        unsure = "typo_read"
+        notes += [Note.of("took_name", said=typo, name=keyword) for typo, keyword in classified.typos]
     reading = Reading(said, _routed(lang, intent="unknown"), tuple(mentions), candidates=classified.candidates,
-                      unsure=classified.unsure, notes=tuple(places.notes + notes))
-    reading = _shape(reading, intent, lowered, blanked, places, target)
-    return _finish(reading, classified.read_as, lowered, places, target, here, has_pronoun(lowered), words)
+                      unsure=unsure, notes=tuple(places.notes + notes))
+    reading = shape(reading, intent, lowered, blanked, places, target)
+    again = follow_up(reading, view, lowered, places, target)  # "and in production?": the last request again
+    if again is not None:
+        return again
+    return _finish(reading, classified.read_as, lowered, blanked, places, target, here, words)
 
 
 def _target(lowered: str, words: list[linking.Word], marked: list[linking.Word], names: Names, intent: str,
@@ -214,51 +209,15 @@ def _in_other_cluster(word: linking.Word, names: Names, places: Places) -> tuple
     return linked, [Note.of("found_in_cluster", name=linked.name, cluster=cluster)]
 
 
-def _shape(reading: Reading, intent: str, lowered: str, blanked: str, places: Places, target: Mention | None) -> Reading:
-    """The intent the words mean once their names are known."""
-    kind = kind_named(blanked) or (target.kind if target is not None and target.linked else None)
-    matched = matching_intents(blanked) if intent == "switch_context" else []
-    other = next((m for m in matched if m != "switch_context"), None)
-    if other is not None:  # "切到 prod-cluster 看看节点": the switch is the place, the nodes the request
-        intent = other
-    if intent == "scan" and target is not None and target.linked:
-        intent = "diagnose"  # "billing-api 有什么问题": that thing, not the whole cluster
-    if intent == "cluster_status" and target is not None and target.linked:
-        intent = "describe"  # "status of cart-service" is about one thing, not the cluster
-    if intent == "cluster_status" and kind == "node" and target is None:
-        intent = "list_nodes"  # "节点状态怎么样": the nodes' states
-    if intent == "diagnose" and target is None and _WHOLE_CLUSTER.search(lowered) and not has_pronoun(lowered):
-        intent = "cluster_status"  # "集群健康吗", "is the cluster ok?": the cluster, not one thing
-    if intent == "unknown" and (places.namespace or places.cluster) and _SWITCH.search(lowered):
-        return _unsure_cleared(reading, "switch_context")  # "use the production namespace", "go to dev"
-    unhealthy = bool(_UNHEALTHY.search(lowered)) and target is None
-    listed = LIST_OF_KIND.get(kind or "")
-    if _MOST_RESTARTS.search(lowered) and target is None and kind in (None, "pod", "deployment", "service"):
-        return _unsure_cleared(reading, "list_pods", sort="restarts")
-    if unhealthy and listed and (intent in ("diagnose", "unknown", listed) or _WHICH.search(lowered)):
-        if listed == "list_pods":
-            return _unsure_cleared(reading, "unhealthy_pods")
-        return _unsure_cleared(reading, listed, only_unhealthy=True)
-    if _WHERE.search(lowered) and target is not None and target.linked and target.kind in ("deployment", "pod"):
-        return _unsure_cleared(reading, "list_pods", everywhere=True)  # "where is cart-service running": its pods
-    if intent == "fix" and _ALL.search(lowered):
-        return _unsure_cleared(reading, "fix", scope="all")
-    return replace(reading, request=reading.request.model_copy(update={"intent": intent}))
-
-
-def _unsure_cleared(reading: Reading, intent: str, **changes: Any) -> Reading:
-    return replace(reading, request=reading.request.model_copy(update={"intent": intent}), unsure=None, candidates=(),
-                   **changes)
-
-
-def _finish(reading: Reading, read_as: str, lowered: str, places: Places, target: Mention | None, names: Names,
-            pronoun: bool, words: list[linking.Word]) -> Reading:
+def _finish(reading: Reading, read_as: str, lowered: str, blanked: str, places: Places, target: Mention | None,
+            names: Names, words: list[linking.Word]) -> Reading:
     """The request's slots from the reading, and how sure the rules are."""
+    pronoun = has_pronoun(lowered)
     intent, unsure, candidates = reading.intent, reading.unsure, reading.candidates
     if intent in LISTS and target is not None and target.how == "unlinked":
         target = None  # a word that names nothing is no filter (unless marked: "pods named X")
     reference = target is not None and target.how in ("reference", "owner", "successor", "row")
-    if intent in TARGET_INTENTS and target is None and not pronoun and _WHICH.search(lowered):
+    if intent in TARGET_INTENTS and target is None and not pronoun and WHICH.search(lowered):
         intent, candidates, unsure = "unknown", ("unhealthy_pods", "list_pods", intent), "question"
     if intent == "unknown" and not candidates and target is not None and target.linked:
         candidates, unsure = NODE_INTENTS if target.kind == "node" else NAMED_THING_INTENTS, "unknown"
@@ -268,8 +227,10 @@ def _finish(reading: Reading, read_as: str, lowered: str, places: Places, target
     if unsure is None and target is None and not pronoun and intent in TARGET_INTENTS and \
             any(linking.link(w, names, ("node", "deployment", "pod"), fuzzy=False) is None for w in words):
         unsure, candidates = "unresolved_target", (intent,)  # "logs of the shopping basket": a model may know
-    kind = kind_named(extract.blank(lowered, places.spans)) or (
+    kind = kind_named(blanked) or (
         target.kind if target is not None and target.kind in ("pod", "deployment", "node") else None)
+    if intent == "list_config":
+        kind = config_kind(lowered)  # a Secret or a ConfigMap (None: both)
     if kind is None and target is None and intent in CHANGE_INTENTS and places.explicit:
         kind = kind_named(lowered)  # "delete namespace production": the namespace is what is to be changed
     request = _routed(
@@ -309,17 +270,22 @@ def _command(said: str, lang: str, command: kubectl.Command, view: SessionView, 
         cluster = linking.link(linking.Word(command.cluster, 0, 0), names, ("cluster",), partial=False) \
             or Mention("cluster", command.cluster, "marked", said=command.cluster)
         mentions.append(cluster)
+        known_clusters = {n.name for n in names.of("cluster")}
+        if known_clusters and cluster.name not in known_clusters:
+            return _no_such_cluster(said, lang, cluster)
     if command.namespace:
         namespace = linking.link(linking.Word(command.namespace, 0, 0), here, ("namespace",), partial=False) \
             or Mention("namespace", command.namespace, "marked", said=command.namespace)
         mentions.append(namespace)
+    notes += [Note.of("took_name", said=m.said, name=m.name) for m in mentions if m.how == "fuzzy"]
     target = None
     if command.names:
         kinds = ("node",) if command.kind == "node" else ("deployment", "pod")
         word = linking.Word(command.names[0], 0, 0)
         target = linking.link(word, here, kinds) or Mention("object", word.text, "marked", said=word.text)
         mentions.append(target)
-    kind = command.kind if command.kind in ("pod", "deployment", "node", "statefulset", "service", "namespace") else None
+    kind = command.kind if command.kind in ("pod", "deployment", "node", "statefulset", "service", "namespace",
+                                            "configmap", "secret") else None
     known = {n.name for n in here.of("namespace")}
     unknown = namespace.name if namespace is not None and known and namespace.name not in known else None
     request = _routed(lang, intent=command.intent, kind=kind, target=target.name if target else None,
@@ -329,6 +295,12 @@ def _command(said: str, lang: str, command: kubectl.Command, view: SessionView, 
     everywhere = bool({"-a", "-A", "--all-namespaces"} & set(command.flags))
     return Reading(said, request, tuple(mentions), confidence=SURE, unknown_place=unknown, notes=tuple(notes),
                    everywhere=everywhere)
+
+
+def _no_such_cluster(said: str, lang: str, cluster: Mention) -> Reading:
+    """"/cluster nope": not switched to a cluster the server does not have; said, with the clusters there are."""
+    request = _routed(lang, intent="list_clusters", confidence=SURE)
+    return Reading(said, request, (cluster,), confidence=SURE, notes=(Note.of("no_such_cluster", cluster=cluster.name),))
 
 
 def from_model(routed: RoutedRequest, rules: Reading, names: Names) -> Reading:

@@ -18,6 +18,7 @@ from kubecopilot.dialogue.turns import Option
 
 SURE, UNSURE = 0.9, 0.6  # a reading's confidence: the rules are sure / they offer what they read as one choice
 FOLLOW_UPS = frozenset({"unknown", "choose", "cancel"})  # the conversation's own intents (no handler)
+ROUTED_UNSURE = frozenset({"unresolved_target", "typo_read"})  # not sure, yet routed as read when no model decides
 MentionKind = Literal["cluster", "namespace", "node", "deployment", "pod", "object"]
 HowMatched = Literal["exact", "prefix", "part", "fuzzy", "marked", "unlinked", "reference", "owner", "successor", "row"]
 ReplyKind = Literal["pick", "list", "cancel", "yes", "no", "value", "narrowed", "correction", "invalid"]
@@ -94,6 +95,20 @@ class Recent:
 
 
 @dataclass(frozen=True)
+class Previous:
+    """The last request the conversation ran, for a follow-up that repeats it ("and in production?", "production 呢",
+    "no, the other one"): as read, the namespace it ran in, and the answer to its last question with the options
+    that were not picked."""
+
+    request: RoutedRequest
+    namespace: str | None = None
+    slot: str | None = None  # the last slot asked
+    picked: str | None = None  # how it was answered
+    others: tuple[str, ...] = ()  # the options not picked
+    reading: Reading | None = None
+
+
+@dataclass(frozen=True)
 class SessionView:
     """What the reader may know of the session: a snapshot, never the session itself."""
 
@@ -106,6 +121,7 @@ class SessionView:
     rows: tuple[Recent, ...] = ()  # the rows of the last table, in order
     fixes: int = 0  # fixes of the last scan on screen ("fix all of them")
     plan_waiting: str | None = None  # a proposed plan still waiting for its approval
+    previous: Previous | None = None  # the last request run (a follow-up may repeat it)
 
 
 @dataclass(frozen=True)
@@ -118,11 +134,15 @@ class Reading:
     reply: Reply | None = None  # set only when a question is open and the message answers it
     confidence: float = 0.0
     candidates: tuple[str, ...] = ()  # nearest intents, best first (for "did you mean …?")
-    unsure: str | None = None  # "unknown" | "question" | "not_imperative" | "typo" | "unresolved_target"
+    # "unknown" | "question" | "not_imperative" | "typo" | "unresolved_target" | "typo_read" (a read through a typo:
+    # done offline, and said; with a model configured, the model reads it)
+    unsure: str | None = None
     scope: Scope = "one"  # "fix all of them"
     only_unhealthy: bool = False  # "which deployments are not available", "nodes that are not ready"
     sort: Sort | None = None  # "which pods restart the most"
     everywhere: bool = False  # "where is cart-service running", "kubectl get pods -A": every namespace
+    count: bool = False  # "how many pods are in dev", "dev 里有几个 pod": the number, and the list
+    on_node: str | None = None  # "what runs on dev-node-1": the pods of one node (every namespace)
     unknown_place: str | None = None  # "in staging": a place the person named that the cluster does not have
     notes: tuple[Note, ...] = ()  # what the reading took for granted, to be said ("prodution" → production)
     language_said: str | None = None  # the language the message is written in (None: a bare name, number or "y")

@@ -157,6 +157,18 @@ def kind_name(resource_kind: str | None) -> str | None:
     return words.kind if words else None
 
 
+# The word the REPL's prompt shows for an open question ("(namespace) ❯", "(y/n) ❯"): never an internal slot name.
+SLOT_WORDS = {"namespace": "slot_namespace", "pod": "slot_pod", "deployment": "slot_deployment", "object": "slot_object",
+              "workload": "slot_workload", "node": "slot_node", "container": "slot_container", "replicas": "slot_replicas",
+              "image": "slot_image", "resources": "slot_resources", "intent": "slot_intent", "confirm": "slot_confirm",
+              "fix_choice": "slot_fix_choice", "next_fix": "slot_next_fix"}
+
+
+def slot_word(slot: str, lang: Language) -> str:
+    """What an open question asks for, in the person's language ("namespace", "命名空间", "y/n")."""
+    return say(SLOT_WORDS.get(slot, "slot_intent"), lang)
+
+
 def intent_label(intent: str, lang: Language, *, target: str | None = None, namespace: str | None = None) -> str:
     """"Show the logs of cart" / "查看 cart 的日志": the intent's label with the named target and namespace, if any."""
     labels = spec(intent).label if intent in registry().intents else None

@@ -11,7 +11,7 @@ from kubecopilot.dialogue import fixes, handlers
 from kubecopilot.dialogue.clarify import INTENT_SLOT, did_you_mean
 from kubecopilot.dialogue.kit import Kit
 from kubecopilot.dialogue.models import RoutedRequest
-from kubecopilot.dialogue.reading import FOLLOW_UPS, SURE, Reading, Reply
+from kubecopilot.dialogue.reading import FOLLOW_UPS, ROUTED_UNSURE, SURE, Reading, Reply
 from kubecopilot.dialogue.registry import FREE_SLOTS, kind_name, spec
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.slots import SlotFiller, parse_free_value
@@ -60,7 +60,7 @@ class Router:
             return self._no_such_choice(reading.reply.number)
         if req.intent == "choose":
             return self.pick_choice(req.choice)
-        if not reading.sure and reading.unsure != "unresolved_target":
+        if not reading.sure and reading.unsure not in ROUTED_UNSURE:
             return self._ask_intent(reading)
         return self.route_request(reading)
 
@@ -80,7 +80,7 @@ class Router:
         intent = spec(req.intent)
         job = PendingRequest(request=req, filled={}, slot="", reading=reading)
         if intent.group != "follow_up" and not intent.slots:
-            return handlers.HANDLERS[req.intent](self.kit, job)
+            return handlers.run(self.kit, job)
         if req.intent == "fix":
             routed = fixes.route(self.kit, reading)
             if routed is None or isinstance(routed, RoutedRequest):
@@ -200,8 +200,7 @@ class Router:
     def run(self, job: PendingRequest) -> Turn:
         if job.request.intent in NAMESPACED_LISTS and job.filled.get("namespace"):
             self.session.set_namespace(job.filled["namespace"])  # a list's namespace, once answered, is where we are
-        handler = handlers.HANDLERS.get(job.request.intent)
-        return handler(self.kit, job) if handler else self.unknown()
+        return handlers.run(self.kit, job) if job.request.intent in handlers.HANDLERS else self.unknown()
 
     def unknown(self) -> Answer:
         menu = handlers.menu(self.session)

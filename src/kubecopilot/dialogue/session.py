@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubecopilot.diagnosis.models import Diagnosis, FixSpec
 from kubecopilot.dialogue.models import RoutedRequest
-from kubecopilot.dialogue.reading import Question, Reading, Recent, SessionView
+from kubecopilot.dialogue.reading import Previous, Question, Reading, Recent, SessionView
 from kubecopilot.dialogue.registry import FREE_SLOTS
 from kubecopilot.dialogue.turns import Option, Suggestion
 from kubecopilot.messages import Language
@@ -83,6 +83,7 @@ class Session:
     last_fixes: list[FixSpec] = field(default_factory=list)  # the fixes of the last scan shown ("fix all of them")
     fix_queue: list[FixSpec] = field(default_factory=list)  # "fix all of them": the plans still to propose
     undo_plans: dict[str, str] = field(default_factory=dict)  # a proposed undo plan → the plan it undoes
+    last_request: PendingRequest | None = None  # the last read or change run: what "and in production?" repeats
 
     def remember(self, kind: str, name: str, namespace: str | None, cluster: str | None = None,
                  owner: str | None = None) -> None:
@@ -156,7 +157,18 @@ class Session:
         rows = tuple(Recent(e.kind, e.name, e.namespace, e.owner) for e in self.rows)
         return SessionView(cluster=self.cluster, namespace=self.namespace, language=self.language, question=question,
                            choices=len(self.choices), recent=recent, rows=rows, fixes=len(self.last_fixes),
-                           plan_waiting=self.last_plan_id)
+                           plan_waiting=self.last_plan_id, previous=self._previous())
+
+    def _previous(self) -> Previous | None:
+        """The last request run, with the answer to its last question and the options it did not pick."""
+        last = self.last_request
+        if last is None:
+            return None
+        picked = last.filled.get(last.slot) if last.slot else None
+        others = tuple(o.value for o in last.options if o.value != picked) if isinstance(picked, str) else ()
+        return Previous(request=last.request, namespace=last.filled.get("namespace") or last.request.namespace,
+                        slot=last.slot or None, picked=picked if isinstance(picked, str) else None, others=others,
+                        reading=last.reading)
 
     def context(self) -> dict[str, Any]:
         """What ``/context`` shows."""

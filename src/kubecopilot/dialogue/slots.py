@@ -51,6 +51,7 @@ class SlotFiller:
 
     def fill(self, pending: PendingRequest) -> Ask | None:
         """Fill every slot of the pending request in order; the first one that needs the user becomes an Ask."""
+        self._qualify(pending)
         for need in spec(pending.request.intent).slots:
             slot = need.slot
             if slot in pending.filled:
@@ -65,6 +66,20 @@ class SlotFiller:
             if result.notice:
                 self.notices.append(result.notice)
         return None
+
+    def _qualify(self, p: PendingRequest) -> None:
+        """An answer to "which pod / deployment / node?" for an object or workload slot is a bare name: it gets the
+        kind that was asked (the handlers take "deployment/cart-service-v1", never a name without its kind)."""
+        for slot in (Slot.OBJECT, Slot.WORKLOAD):
+            value = p.filled.get(slot)
+            if not isinstance(value, str) or not value or "/" in value:
+                continue
+            if p.request.kind == "node":
+                kind = "node"
+            else:
+                names = [r.name for r in self._records("list_deployments", namespace=p.filled.get("namespace"), quiet=True)]
+                kind = "deployment" if value in names else "pod"
+            p.filled[slot] = f"{kind}/{value}"
 
     def _filler(self, slot: Slot) -> Callable[[PendingRequest, bool], Filled | Ask]:
         fillers: dict[Slot, Callable[[PendingRequest, bool], Filled | Ask]] = {
@@ -180,7 +195,8 @@ class SlotFiller:
             return Filled(name, say("took_single", lang, what=_noun(kind, lang), target=req.target, name=name))
         notices = []
         if req.target and not matching:
-            notices.append(say("none_matching", lang, what=_noun(kind, lang), namespace=ns, target=req.target))
+            notices.append(say("none_matching_node", lang, target=req.target) if kind == "node" else  # no namespace
+                           say("none_matching", lang, what=_noun(kind, lang), namespace=ns, target=req.target))
         shown = matching or records
         options = [Option(value=r.name, label=r.name, detail=_detail(r, lang)) for r in shown]
         return Ask(question=self._question(kind, req, ns, len(shown), bool(matching)), slot=kind, options=options,
@@ -200,6 +216,8 @@ class SlotFiller:
 
     def _question(self, kind: str, req: Any, ns: str | None, count: int, matched: bool) -> str:
         lang, logs = self.session.language, req.intent == "logs"
+        if kind == "node":  # cluster-scoped: never "which deployment in `None`?"
+            return say("ask_node", lang)
         if kind == "pod" and matched:
             return say("ask_pod_logs" if logs else "ask_pod", lang, namespace=ns, count=count, target=req.target)
         if kind == "pod":

@@ -17,6 +17,7 @@ from rich.console import Console, RenderableType
 from rich.status import Status
 from rich.text import Text
 
+from kubecopilot.dialogue.registry import slot_word
 from kubecopilot.dialogue.turns import Answer, DiagnosisBlock, ErrorTurn, PlanProposal, Turn
 from kubecopilot.errors import KubeCopilotError
 from kubecopilot.messages import Language, say
@@ -126,7 +127,8 @@ class Repl:
 
     def prompt(self) -> list[tuple[str, str]]:
         pending = self.session.pending
-        slot = [("class:prompt.slot", f"({pending.slot}) ")] if pending is not None and pending.slot else []
+        asked = slot_word(pending.slot, self.lang) if pending is not None and pending.slot else ""  # a word, not a slot name
+        slot = [("class:prompt.slot", f"({asked}) ")] if asked else []
         return [*slot, ("class:prompt", "❯ ")]
 
     # --- turns --------------------------------------------------------------------------------------------------
