@@ -25,7 +25,7 @@ def test_usage_of_a_pod_without_a_running_container_is_not_shown_as_zero(talk):
     assert all(not r[2].startswith("0Mi") for r in rows(turn))
     assert {r["name"] for r in turn.data["usage"]} == shown
     said = " ".join(b.text for b in turn.blocks if hasattr(b, "text"))
-    assert "billing-api-d8tmsdzklb-r2lsq" in said and "8 pod(s)" in said
+    assert "billing-api-d8tmsdzklb-r2lsq" in said and "8 pods" in said
 
 
 def test_the_config_data_has_keys_and_no_values(talk):

@@ -173,7 +173,7 @@ def test_ctrl_c_mid_execution_rolls_back_and_says_so(cluster, ledger, executor):
     before = spec_of(cluster)
     plan, token = approved(two_step_plan(cluster.get("Deployment", "dev", "report-worker")), cluster)
     cluster.interrupt_on_write = 2
-    with pytest.raises(Interrupted, match=r"1 applied step\(s\) rolled back \(step-1\)"):
+    with pytest.raises(Interrupted, match=r"the applied steps were rolled back \(step-1\)"):
         executor.execute(plan, token)
     assert spec_of(cluster) == before
     assert events(ledger, plan) == ["executing", "failed", "reverted"]

@@ -29,7 +29,7 @@ def ready_pair(ready: Any) -> tuple[int | None, int | None]:
 def timing(record: Any, now: datetime | None = None) -> dict[str, Any]:
     """``created`` (RFC 3339, UTC) and ``ageSeconds`` from the object's creationTimestamp, else from a listed age."""
     now = now or datetime.now(UTC)
-    stamp = _dig(record.raw, "metadata", "creationTimestamp")
+    stamp = dig(record.raw, "metadata", "creationTimestamp")
     when = parse_time(stamp) if isinstance(stamp, str) and stamp else None
     if when is not None:
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
@@ -49,13 +49,13 @@ def age_seconds(age: Any) -> int | None:
 def pod(record: Any) -> dict[str, Any]:
     ready, containers = ready_pair(record.ready)
     return {"name": record.name, "namespace": record.namespace, "status": record.status, "ready": ready,
-            "containers": containers, "restarts": record.restarts, "node": record.node or _dig(record.raw, "spec", "nodeName"),
+            "containers": containers, "restarts": record.restarts, "node": record.node or dig(record.raw, "spec", "nodeName"),
             **timing(record)}
 
 
 def deployment(record: Any) -> dict[str, Any]:
     ready, replicas = ready_pair(record.ready)
-    wanted = _dig(record.raw, "spec", "replicas")
+    wanted = dig(record.raw, "spec", "replicas")
     return {"name": record.name, "namespace": record.namespace, "ready": ready,
             "replicas": wanted if isinstance(wanted, int) else replicas, **timing(record)}
 
@@ -65,7 +65,7 @@ def namespace(record: Any) -> dict[str, Any]:
 
 
 def node(record: Any) -> dict[str, Any]:
-    return {"name": record.name, "status": record.status, "version": _dig(record.raw, "status", "nodeInfo", "kubeletVersion"),
+    return {"name": record.name, "status": record.status, "version": dig(record.raw, "status", "nodeInfo", "kubeletVersion"),
             **timing(record)}
 
 
@@ -76,8 +76,8 @@ def cluster(record: Any) -> dict[str, Any]:
 
 def service(record: Any) -> dict[str, Any]:
     ports = [{"port": p.get("port"), "protocol": p.get("protocol", "TCP"), "targetPort": p.get("targetPort")}
-             for p in _dig(record.raw, "spec", "ports") or [] if isinstance(p, dict)]
-    return {"name": record.name, "namespace": record.namespace, "type": _dig(record.raw, "spec", "type"), "ports": ports,
+             for p in dig(record.raw, "spec", "ports") or [] if isinstance(p, dict)]
+    return {"name": record.name, "namespace": record.namespace, "type": dig(record.raw, "spec", "type"), "ports": ports,
             **timing(record)}
 
 
@@ -100,7 +100,8 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _dig(data: Any, *keys: str) -> Any:
+def dig(data: Any, *keys: str) -> Any:
+    """The value at data[k1][k2]…, or None where a level is missing or not a mapping."""
     for key in keys:
         if not isinstance(data, dict):
             return None

@@ -98,7 +98,7 @@ class Views:
         reads = self.reads()
         everything = reads.records("list_nodes")
         records = [r for r in everything if (not target or target in r.name) and (not only_unhealthy or r.status != "Ready")]
-        rows = [[r.name, _known(r.status), r.age or "", str(_dig(r.raw, "status", "nodeInfo", "kubeletVersion") or r.raw.get("version") or "")]
+        rows = [[r.name, _known(r.status), r.age or "", str(as_data.dig(r.raw, "status", "nodeInfo", "kubeletVersion") or r.raw.get("version") or "")]
                 for r in records]
         self.session.show_rows([EntityRef("node", r.name, None) for r in records])
         cluster = self.session.cluster
@@ -186,7 +186,7 @@ class Views:
     def list_services(self, namespace: str | None) -> Answer:
         reads = self.reads()
         records = reads.records("list_services", namespace=namespace)
-        rows = [[r.namespace or "", r.name, str(_dig(r.raw, "spec", "type") or r.raw.get("type") or ""), _ports(r.raw), r.age or ""]
+        rows = [[r.namespace or "", r.name, str(as_data.dig(r.raw, "spec", "type") or r.raw.get("type") or ""), _ports(r.raw), r.age or ""]
                 for r in records]
         return Answer(title=say("title_services", self.lang), source=reads.source,
                       blocks=[TableBlock(columns=["NAMESPACE", "NAME", "TYPE", "PORTS", "AGE"], rows=rows)],
@@ -249,10 +249,10 @@ class Views:
     def _containers(self, raw: dict[str, Any], namespace: str, pod: str) -> list[str]:
         """The pod's container names (the log shown is the first's): from the listing when it has the spec, else
         read from the pod itself; none when that fails — the header then names no container rather than a guess."""
-        spec = _dig(raw, "spec", "containers")
+        spec = as_data.dig(raw, "spec", "containers")
         if spec is None and self.gateway.has("get_resource"):
             try:
-                spec = _dig(ObjectReader(self.gateway, cluster=self.session.cluster).get("Pod", pod, namespace) or {},
+                spec = as_data.dig(ObjectReader(self.gateway, cluster=self.session.cluster).get("Pod", pod, namespace) or {},
                             "spec", "containers")
             except KubeCopilotError:
                 spec = None
@@ -353,15 +353,7 @@ def _known(value: Any) -> str:
 
 
 def _ports(raw: dict[str, Any]) -> str:
-    ports = _dig(raw, "spec", "ports")
+    ports = as_data.dig(raw, "spec", "ports")
     if ports is None:
         return str(raw.get("port(s)") or raw.get("ports") or "")
     return ",".join(f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in ports)
-
-
-def _dig(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
