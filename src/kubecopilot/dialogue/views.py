@@ -19,6 +19,7 @@ from kubecopilot.dialogue.turns import Answer, CodeBlock, Source, Suggestion, Ta
 from kubecopilot.errors import KubeCopilotError
 from kubecopilot.k8s import age, listed_pod_unhealthy, workload_of
 from kubecopilot.messages import Language, say, suggest_label
+from kubecopilot.plans.redact import redact_object, redact_text
 from kubecopilot.tools.objects import ObjectReader
 from kubecopilot.tools.ports import Gateway
 
@@ -213,20 +214,24 @@ class Views:
         """The object as YAML, without the server's bookkeeping (managedFields)."""
         reads = self.reads()
         obj = reads.data("get_resource", kind=kind.capitalize(), namespace=namespace, name=name)
+        masked = False
         if isinstance(obj, dict):
             obj = {**obj, "metadata": {k: v for k, v in (obj.get("metadata") or {}).items() if k != "managedFields"}}
+            clean = redact_object(obj)
+            obj, masked = clean, clean != obj
         text = yaml.safe_dump(obj, sort_keys=False, allow_unicode=True) if obj is not None else say("empty", self.lang)
         where = f"{namespace}/{name}" if namespace else name
         scope = f" -n {namespace}" if namespace else ""
         return Answer(title=say("title_yaml", self.lang, kind=kind.capitalize(), where=where), source=reads.source,
-                      blocks=[CodeBlock(language="yaml", text=text.rstrip())],
+                      blocks=[CodeBlock(language="yaml", text=text.rstrip())], notices=self._masked(masked),
                       suggestions=[suggestion("describe", self.lang, f"describe {kind} {name}{scope}", name=name),
                                    suggestion("events", self.lang, f"events of {kind} {name}{scope}", name=name)])
 
 
     def logs(self, namespace: str, pod: str, *, previous: bool = False) -> Answer:
         reads = self.reads()
-        text = reads.text("pod_logs", namespace=namespace, name=pod, tail_lines=LOG_LINES, previous=previous or None)
+        raw = reads.text("pod_logs", namespace=namespace, name=pod, tail_lines=LOG_LINES, previous=previous or None)
+        text = redact_text(raw)  # a token a service logs is masked here too, as on its way to a model
         record = next((r for r in reads.records("list_pods", namespace=namespace) if r.name == pod), None)
         containers = self._containers(record.raw if record else {}, namespace, pod)
         suffix = say("previous_suffix", self.lang) if previous else ""
@@ -244,7 +249,11 @@ class Views:
                       blocks=[CodeBlock(title=detail, language="log", text=text.rstrip() or say("empty", self.lang))],
                       data={"logs": {"namespace": namespace, "pod": pod, "container": containers[0] if containers else None,
                                      "previous": previous, "lines": as_data.log_lines(text)}},
-                      suggestions=suggestions[:3], tip=tip)
+                      suggestions=suggestions[:3], tip=tip, notices=self._masked(text != raw))
+
+    def _masked(self, masked: bool) -> list[str]:
+        """The notice of an answer whose secrets were masked: the person knows the text is not the raw one."""
+        return [say("secrets_masked", self.lang)] if masked else []
 
     def _containers(self, raw: dict[str, Any], namespace: str, pod: str) -> list[str]:
         """The pod's container names (the log shown is the first's): from the listing when it has the spec, else
@@ -264,10 +273,12 @@ class Views:
             text = reads.text("describe_pod", namespace=namespace, name=name)
         else:
             text = reads.text("describe", kind=kind.capitalize(), namespace=namespace, name=name)
+        raw, text = text, redact_text(text)
         where, scope = (f"{namespace}/{name}", f" -n {namespace}") if namespace else (name, "")  # a node has no namespace
         return Answer(title=f"{kind.capitalize()} {where}", source=reads.source,
                       blocks=[CodeBlock(language="text", text=text.rstrip())],
                       data={"describe": {"kind": kind.capitalize(), "namespace": namespace, "name": name, "text": text.rstrip()}},
+                      notices=self._masked(text != raw),
                       suggestions=[suggestion("events", self.lang, f"events of {kind} {name}{scope}", name=name),
                                    suggestion("diagnose", self.lang, f"diagnose {kind} {name}{scope}", name=name)])
 
