@@ -53,3 +53,12 @@ def test_a_picked_workload_keeps_its_kind(talk):
     talk.handle("diagnose cart")
     talk.handle("dev")
     assert talk.handle("v2").title == "Diagnosis: Deployment dev/cart-service-v2"
+
+
+def test_a_count_of_pods_says_how_many_are_in_each_status(talk):
+    """"how many pods are running in dev": the total alone would answer the wrong question; the split answers it."""
+    turn = talk.handle("how many pods are running in dev")
+    statuses = [r[2] for r in rows(turn)]  # NAME, READY, STATUS, …
+    assert turn.data["countByStatus"]["Running"] == statuses.count("Running") < len(statuses)
+    said = " ".join(b.text for b in turn.blocks if hasattr(b, "text"))
+    assert f"{statuses.count('Running')} Running" in said and f"{len(statuses)} in total" in said

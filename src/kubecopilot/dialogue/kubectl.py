@@ -26,6 +26,7 @@ _LISTS = {"pod": "list_pods", "deployment": "list_deployments", "node": "list_no
           "service": "list_services", "event": "events", "statefulset": "list_pods", "configmap": "list_config",
           "secret": "list_config"}
 _CONFIG = frozenset({"configmap", "secret"})
+_MANY_FLAGS = frozenset({"--all", "-l", "--selector", "--field-selector", "-A", "--all-namespaces"})
 _SLASH = {"/context": "context", "/help": "help", "/menu": "menu", "/refresh": "refresh_cache"}
 _VALUE_FLAGS = {"-n", "--namespace", "-c", "--container", "--replicas", "--context", "--cluster", "-o", "--output",
                 "--tail", "-l", "--selector", "--since"}
@@ -112,6 +113,8 @@ def _command(verb: str, rest: list[str], flags: dict[str, str]) -> Command | Non
                        else None)
     if verb == "delete" and rest:  # of any kind: the whitelist then refuses what is not a pod, before any question
         kind, names = _object(rest)
+        if kind and (_MANY_FLAGS & flags.keys() or len(names) > 1):
+            return Command("change_many", kind=kind, names=names)  # "--all", "-l app=x", "a b c": refused, one at a time
         return Command("delete_pod", kind=kind, names=names) if kind else None
     if verb == "set" and rest[:1] == ["image"]:
         kind, names = _object(rest[1:2], default="deployment")

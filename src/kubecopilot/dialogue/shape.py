@@ -25,11 +25,13 @@ ONE_AT_A_TIME = frozenset({"scale", "restart", "rollback", "set_image", "set_res
 CONFIG_KINDS = frozenset({"configmap", "secret"})
 WHICH = re.compile(r"\bwhich\b|哪个|哪些|哪一个")
 UNHEALTHY = re.compile(
-    r"\bnot (?:ready|available|running|healthy|ok|okay|working)\b|\bunavailable\b|\bunhealthy\b|\bfailing\b|\bbroken\b|"
+    r"\bnot (?:(?:fully|all|completely|yet|entirely) )?(?:ready|available|running|healthy|ok|okay|working)\b|"
+    r"\bunavailable\b|\bunhealthy\b|\bfailing\b|\bbroken\b|"
     r"\bdegraded\b|\bnotready\b|\bcrash(?:ing|looping|loop)?\b|\brestarting\b|\berroring\b|\bin trouble\b|"
     r"\b(?:having|with) (?:problems|issues|errors)\b|\bsick\b|"
-    r"不可用|没就绪|未就绪|没有就绪|不健康|异常|有问题|出问题|挂了|挂掉|崩溃|在重启|不正常|没起来|起不来|没在运行|不在运行|没跑起来", re.I)
-_MOST_RESTARTS = re.compile(r"\bmost restarts?\b|\brestarts? the most\b|\bmost[- ]restarted\b|\brestart(?:ed)? most\b|"
+    r"不可用|没(?:有)?(?:全部|完全|都)?就绪|未(?:全部|完全)?就绪|"
+    r"不健康|异常|有问题|出问题|挂了|挂掉|崩溃|在重启|不正常|没起来|起不来|没在运行|不在运行|没跑起来", re.I)
+_MOST_RESTARTS = re.compile(r"\bmost restarts?\b|\brestart(?:s|ed)? the most\b|\brestarted most\b|\bmost[- ]restarted\b|\brestart(?:ed)? most\b|"
                             r"\b(?:sort(?:ed)?|order(?:ed)?) by restarts?\b|按重启次数|"
                             r"\bhighest restart|\btop restart|重启次数最多|重启最多|重启最频繁|重启得最多|重启次数最高", re.I)
 _WHERE = re.compile(r"\bwhich namespaces? (?:is|are|has|have)\b|\bwhere (?:is|are|does|do)\b|\bwhere\b.*\brunning\b|"
@@ -47,7 +49,8 @@ _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount(?: of| the)?\b|多少|�
 _ON_NODE = re.compile(r"\bruns? on\b|\brunning on\b|\bscheduled on\b|\bplaced on\b|\bhosted on\b|\bon (?:the )?node\b|\bon\b|"
                       r"\bpods? (?:on|of)\b|上(?:有|跑|运行|面|都)|里(?:有|跑)", re.I)
 _HEALTH_WORDS = re.compile(r"\b(?:ok|okay|healthy|fine|alright|all right|good|working|running)\b|正常|健康|好吗|没问题|还好", re.I)
-_PLURAL = re.compile(r"\b(?:pods|deployments|workloads|all|every|each)\b|都|所有|全部|各个|每个", re.I)
+_PLURAL = re.compile(r"\b(?:pods|deployments|workloads|services|apps|applications|all|every|each|everything)\b|都|所有|全部|各个|每个",
+                     re.I)
 _SECRET = re.compile(r"\bsecrets?\b|密钥|秘钥|凭据|凭证|secret", re.I)
 _CONFIGMAP = re.compile(r"\bconfig ?maps?\b|\bcm\b|配置映射|配置项|configmap", re.I)
 
@@ -101,11 +104,15 @@ def _health(reading: Reading, intent: str, lowered: str, kind: str | None, targe
         return cleared(reading, listed, only_unhealthy=True, count=count)
     if intent == "health_check" and target is None and kind == "node":
         return cleared(reading, "list_nodes", count=count)  # "is everything ok with the nodes?": the nodes' states
-    if intent == "diagnose" and target is None and not has_pronoun(lowered) and listed and _HEALTH_WORDS.search(lowered):
+    if intent == "diagnose" and target is None and not has_pronoun(lowered) and _HEALTH_WORDS.search(lowered):
         if kind == "node":  # "are the nodes ok?", "节点都正常吗": every node with its state
             return cleared(reading, "list_nodes", count=count)
-        if _PLURAL.search(lowered):  # "are all pods ok?", "deployments 都正常吗"
+        if listed and _PLURAL.search(lowered):  # "are all pods ok?", "deployments 都正常吗"
             return cleared(reading, "unhealthy_pods" if kind == "pod" else listed, count=count)
+        if _PLURAL.search(lowered):  # "are all my services healthy in dev?": the place's health, never one remembered thing
+            return cleared(reading, "health_check")
+    if intent == "warning_events" and target is not None and target.linked:
+        return cleared(reading, "events")  # "看看 checkout 最近有啥告警": that thing's events
     return None
 
 
