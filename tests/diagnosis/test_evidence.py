@@ -138,3 +138,22 @@ def test_unknown_target_is_noted_and_diagnosed_as_nothing_found(gateway):
     ev = gather_evidence(gateway, namespace="dev", target="no-such-thing", notes=notes)
     assert ev.pods == [] and ev.nodes == [] and notes
     assert analyze(ev).category == "Unknown"
+
+
+def test_a_request_is_lowered_only_to_what_a_node_is_read_to_have_free(gateway):
+    """The fit is computed from each node's "Allocated resources"; without them (a scan reads one namespace's pods,
+    only some of what a node runs) no figure is proposed — a guess from some pods would still not fit."""
+    from kubecopilot.quantity import parse_quantity
+
+    ev = gather_evidence(gateway, namespace="dev", target="ml-trainer")
+    fix = analyze(ev).fix
+    assert fix is not None and fix.action == "set_resources"
+    proposed = parse_quantity(fix.requests["cpu"])
+    free = []
+    for node in ev.nodes:
+        text = ev.describe[f"node/{node['metadata']['name']}"].split("Allocated resources:", 1)[1]
+        used = parse_quantity(next(line.split()[1] for line in text.splitlines() if line.strip().startswith("cpu")))
+        free.append(parse_quantity(node["status"]["allocatable"]["cpu"]) - used)
+    assert 0 < proposed <= max(free)
+    blind = ev.model_copy(update={"describe": {k: v for k, v in ev.describe.items() if not k.startswith("node/")}})
+    assert analyze(blind).fix is None

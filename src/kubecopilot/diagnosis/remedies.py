@@ -97,7 +97,7 @@ def fit_request(s: Subject, quotes: list[EvidenceQuote], values: Mapping[str, st
     for res in resources:
         per_container = {c.get("name"): _request(c, res) for c in containers}
         total = sum(per_container.values(), Decimal(0))
-        free = max((_free(n, res, s) for n in nodes), default=None)
+        free = max((f for f in (_free(n, res, s) for n in nodes) if f is not None), default=None)
         vals["resource"].append(res)
         vals["request"].append(_format(res, total))
         vals["node_free"].append(_format(res, free) if free is not None else "?")
@@ -211,18 +211,17 @@ def _tolerated(taint: Mapping[str, Any], tolerations: list[Mapping[str, Any]]) -
                or (t.get("key") == taint.get("key") and t.get("value") == taint.get("value")) for t in tolerations)
 
 
-def _free(node: Mapping[str, Any], res: str, s: Subject) -> Decimal:
-    """Allocatable minus what is already requested: from the node's describe text ("Allocated resources") when
-    gathered, else from the pods in the evidence that run there (a lower bound on what is used)."""
+def _free(node: Mapping[str, Any], res: str, s: Subject) -> Decimal | None:
+    """Allocatable minus what is already requested, from the node's describe text ("Allocated resources"); None when
+    that was not read. The pods in the evidence are no substitute: they are only some of the node's pods (a scan
+    reads one namespace), so their sum would overstate what is free and propose a request that still does not fit."""
     name = node["metadata"]["name"]
     allocatable = parse_quantity(((node.get("status") or {}).get("allocatable") or {}).get(res)) or Decimal(0)
     text = s.evidence.describe.get(f"node/{name}", "")
     section = text.split("Allocated resources:", 1)[1] if "Allocated resources:" in text else ""
     if m := re.search(rf"(?m)^\s*{res}\s+(\S+)\s+\(", section):
         return allocatable - (parse_quantity(m.group(1)) or Decimal(0))
-    used = sum((_request(c, res) for p in s.evidence.pods if (p.get("spec") or {}).get("nodeName") == name
-                for c in (p.get("spec") or {}).get("containers") or []), Decimal(0))
-    return allocatable - used
+    return None
 
 
 def _round(value: Decimal, step: Decimal, rounding: str) -> Decimal:
