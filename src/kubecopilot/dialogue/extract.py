@@ -40,8 +40,9 @@ PLACE_NS = (
     re.compile(r"在\s*([a-z0-9][a-z0-9-]*)", re.I),
     # "staging 里的 pod", "qa 下面有哪些服务", "staging 的 pod": a place in Chinese word order (a word that names a
     # workload or pod is a thing, not a place: _place checks)
-    re.compile(r"([a-z0-9][a-z0-9-]*)\s*(?:里面|里|中|内|下面)", re.I),
-    re.compile(r"([a-z0-9][a-z0-9-]*)\s*的\s*(?=pods?|deployments?|deploy|services?|svc|服务|部署|工作负载|事件|events?|"
+    # (a name starts where no name character precedes it: one try per word, so a long word stays linear)
+    re.compile(r"(?<![a-z0-9-])([a-z0-9][a-z0-9-]*)\s*(?:里面|里|中|内|下面)", re.I),
+    re.compile(r"(?<![a-z0-9-])([a-z0-9][a-z0-9-]*)\s*的\s*(?=pods?|deployments?|deploy|services?|svc|服务|部署|工作负载|事件|events?|"
                r"configmaps?|secrets?|cronjobs?|statefulsets?|容器组)", re.I),
 )
 CLUSTER_MARKED = (
