@@ -28,6 +28,7 @@ from kubecopilot.errors import (
     LLMOutputInvalid,
     LLMTooSlow,
     LLMUnavailable,
+    NothingToChange,
     PlanInvalid,
     PlanNotVerified,
     PlanUnverified,
@@ -182,6 +183,9 @@ class Flows:
             plan = self.ctx.plans.propose(ref_of(fix, session.cluster), builder, ai_rationale=rationale,
                                         source_prompt_id=source_prompt_id, prompt_risk_tier=tier,
                                         expected_targets=session.fix_targets if diagnosis is not None else None)
+        except NothingToChange:
+            session.remember(fix.kind.lower(), fix.name, fix.namespace)  # it is what "it" means next, all the same
+            raise
         except PlanInvalid as exc:
             return ErrorTurn(message=say("plan_rejected", self.lang, why=exc.message),
                              hint=exc.hint, code=exc.code)
