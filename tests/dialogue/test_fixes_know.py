@@ -61,7 +61,8 @@ def test_fix_all_of_them_proposes_one_plan_per_fix_each_approved(app, sandbox):
     talk = app.conversation
     talk.handle("unhealthy pods")
     count = len(talk.session.last_fixes)
-    assert count >= 3
+    # ml-trainer's is not among them: a scan does not read what the nodes have free, so it proposes no figure
+    assert count >= 2 and all(f.name != "ml-trainer" for f in talk.session.last_fixes)
     first = talk.handle("fix all of them")
     assert isinstance(first, PlanProposal) and any(f"1 of {count}" in n for n in first.notices)
     report = talk.approve(first.plan_id, yes)

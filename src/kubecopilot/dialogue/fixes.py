@@ -138,9 +138,12 @@ def undo(kit: Kit, job: PendingRequest) -> Turn:
     plan = kit.ctx.plans.rollback(original.plan_id)
     kit.session.undo_plans[plan.plan_id] = original.plan_id
     kit.session.last_plan_id = plan.plan_id
+    notices = [say("undoing", kit.lang, summary=original.summary)]
+    if original.verified and original.template_before is not None and original.undoes is None:
+        # the change was verified to work: the template it replaced is the one that may have been failing
+        notices.append(say("undo_restores_replaced", kit.lang, name=original.ref.name, plan=original.plan_id[:8]))
     return PlanProposal(plan_id=plan.plan_id, summary=summarize(plan, kit.lang), risk_level=plan.risk.level,
-                        plan=redact_plan(plan).model_dump(mode="json", by_alias=True),
-                        notices=[say("undoing", kit.lang, summary=original.summary)])
+                        plan=redact_plan(plan).model_dump(mode="json", by_alias=True), notices=notices)
 
 
 def _propose(kit: Kit, fix: FixSpec) -> Turn:

@@ -215,7 +215,9 @@ class Flows:
                 return Answer(title=say("pending_kept", self.lang, plan_id=plan.plan_id[:8]))
             return Answer(title=say("rejected", self.lang, plan=plan.plan_id[:8]))
         self.ctx.progress(say("progress_executing", self.lang, summary=summarize(plan, self.lang)))
-        template = self._template(plan.resource)
+        # only a change to the pod template can move a workload away from a broken one (a scale cannot)
+        changes_pods = any(op.path == "/spec/template" or op.path.startswith("/spec/template/spec") for op in plan.diff.patch)
+        template = self._template(plan.resource) if changes_pods else None
         report = plans.execute(plan.plan_id)  # the gateway evicts what the write touched
         if report.outcome == "executed":
             session = self.ctx.session
