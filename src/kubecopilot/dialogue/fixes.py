@@ -102,7 +102,7 @@ def offer_next(kit: Kit, turn: Turn) -> Turn:
     kit.session.pending = PendingRequest(request=request, filled={}, slot=NEXT_FIX,
                                          options=[Option(value="yes", label=say("yes_run", kit.lang)),
                                                   Option(value="no", label=say("no_cancel", kit.lang))])
-    turn.blocks.append(TextBlock(text=say("next_fix", kit.lang, fix=nxt.description or f"{nxt.action} {nxt.name}",
+    turn.blocks.append(TextBlock(text=say("next_fix", kit.lang, fix=(nxt.description or f"{nxt.action} {nxt.name}").rstrip(".。"),
                                           left=len(queue))))
     turn.suggestions = []
     return turn

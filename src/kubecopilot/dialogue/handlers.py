@@ -20,6 +20,7 @@ from kubecopilot.dialogue.config_view import config
 from kubecopilot.dialogue.kit import Kit
 from kubecopilot.dialogue.node_view import pods_on_node, usage
 from kubecopilot.dialogue.registry import spec
+from kubecopilot.dialogue.service_view import services_without_endpoints
 from kubecopilot.dialogue.session import PendingRequest, Session
 from kubecopilot.dialogue.turns import Answer, TableBlock, TextBlock, Turn
 from kubecopilot.dialogue.views import suggestion
@@ -210,7 +211,8 @@ HANDLERS: dict[str, Handler] = {
     "list_pods": list_pods,
     "list_deployments": lambda kit, job: kit.views.list_deployments(here(kit, job), job.request.target,
                                                                     only_unhealthy=bool(_reading_flag(job, "only_unhealthy"))),
-    "list_services": lambda kit, job: kit.views.list_services(here(kit, job)),
+    "list_services": lambda kit, job: (services_without_endpoints(kit.views.reads(), kit.session, here(kit, job))
+                                       if _reading_flag(job, "only_unhealthy") else kit.views.list_services(here(kit, job))),
     "unhealthy_pods": unhealthy,
     "list_config": config_objects,
     "usage": resource_usage,

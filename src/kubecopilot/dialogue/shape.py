@@ -51,6 +51,9 @@ _ON_NODE = re.compile(r"\bruns? on\b|\brunning on\b|\bscheduled on\b|\bplaced on
 _HEALTH_WORDS = re.compile(r"\b(?:ok|okay|healthy|fine|alright|all right|good|working|running)\b|正常|健康|好吗|没问题|还好", re.I)
 _PLURAL = re.compile(r"\b(?:pods|deployments|workloads|services|apps|applications|all|every|each|everything)\b|都|所有|全部|各个|每个",
                      re.I)
+_NO_ENDPOINTS = re.compile(r"\b(?:no|without|zero|empty|missing) (?:ready |healthy |available )?(?:endpoints?|backends?)\b|"
+                          r"\bendpoints? (?:are |is )?(?:empty|missing|not ready)\b|没有(?:就绪的?|可用的?|健康的?)?(?:后端|endpoints?)|"
+                          r"(?:后端|endpoints?)\s*(?:为空|是空的|不可用)", re.I)
 _SECRET = re.compile(r"\bsecrets?\b|密钥|秘钥|凭据|凭证|secret", re.I)
 _CONFIGMAP = re.compile(r"\bconfig ?maps?\b|\bcm\b|配置映射|配置项|configmap", re.I)
 
@@ -111,6 +114,8 @@ def _health(reading: Reading, intent: str, lowered: str, kind: str | None, targe
             return cleared(reading, "unhealthy_pods" if kind == "pod" else listed, count=count)
         if _PLURAL.search(lowered):  # "are all my services healthy in dev?": the place's health, never one remembered thing
             return cleared(reading, "health_check")
+    if intent == "list_services" and target is None and (_NO_ENDPOINTS.search(lowered) or UNHEALTHY.search(lowered)):
+        return cleared(reading, "list_services", only_unhealthy=True, count=count)  # "services with no endpoints"
     if intent == "warning_events" and target is not None and target.linked:
         return cleared(reading, "events")  # "看看 checkout 最近有啥告警": that thing's events
     return None
