@@ -52,6 +52,8 @@ def follow_up(reading: Reading, view: SessionView, lowered: str, places: Places,
         return None  # "switch to production": a switch, not the last request again
     if reading.intent == "switch_context" and previous.request.intent in CHANGE_INTENTS:
         return None  # "switch back to dev" after a change: the switch only
+    if places.cluster is not None and thing is None and _about_a_node(previous):
+        return None  # a node belongs to its cluster: "switch back to dev-cluster" after prod-node-3's pods is the switch
     return _again(reading, previous, places, thing)
 
 
@@ -74,6 +76,11 @@ def _again(reading: Reading, previous: Previous, places: Places, thing: Mention 
     place = (places.namespace or places.cluster or thing)
     notes = (*reading.notes, Note.of("follow_up", place=place.name if place else str(places.unknown)))
     return _as_reading(reading, request.model_copy(update=update), flags, notes, places.unknown)
+
+
+def _about_a_node(previous: Previous) -> bool:
+    request = previous.request
+    return bool(_flags(previous).get("on_node")) or request.kind == "node" and bool(request.target)
 
 
 def _the_other(reading: Reading, previous: Previous) -> Reading | None:
