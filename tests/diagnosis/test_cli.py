@@ -55,7 +55,7 @@ def test_a_chinese_session_gets_the_scan_in_chinese(app):
 
     turn = scan_answer(app.gateway, "ops", language="zh")
     text = "\n".join(b.text for b in turn.blocks if b.type == "text")
-    assert turn.title.startswith("不健康的 Pod")
+    assert turn.title == "ops 中不健康的 Pod 与工作负载（扫描）"
     assert "PodDisruptionBudget orders 不允许任何驱逐" in text and "下一步：kubectl get pdb orders -n ops" in text
 
 

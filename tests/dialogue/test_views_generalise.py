@@ -62,3 +62,10 @@ def test_a_count_of_pods_says_how_many_are_in_each_status(talk):
     assert turn.data["countByStatus"]["Running"] == statuses.count("Running") < len(statuses)
     said = " ".join(b.text for b in turn.blocks if hasattr(b, "text"))
     assert f"{statuses.count('Running')} Running" in said and f"{len(statuses)} in total" in said
+
+
+def test_a_scan_says_where_it_looked(talk):
+    turn = talk.handle("scan production")
+    said = " ".join(b.text for b in turn.blocks if hasattr(b, "text"))
+    assert turn.title == "Unhealthy pods and workloads in production (scan)"
+    assert "The scan of production found no problem." in said  # production is healthy in the sandbox: read, not assumed

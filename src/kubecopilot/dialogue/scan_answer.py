@@ -22,11 +22,12 @@ def scan_answer(gateway: Gateway, namespace: str | None = None, *, cluster: str 
 
 def report_answer(report: ScanReport, language: str = "en") -> Answer:
     lang = messages.language(language)
+    where = report.namespace or messages.say("all_namespaces", lang)
     blocks: list[Block] = [TextBlock(text=_group_text(g.severity, g.workload, g.findings, lang)) for g in report.groups]
     if not report.complete:  # never an all-clear: right after the findings (or first), then what was not checked
         blocks.append(TextBlock(text=messages.say("scan_incomplete", lang)))
     elif not blocks:
-        blocks.append(TextBlock(text=messages.say("scan_nothing", lang)))
+        blocks.append(TextBlock(text=messages.say("scan_nothing", lang, where=where)))
     if report.unread:
         shown = [f"  - {line.removeprefix('could not check ')}" for line in report.unread[:MAX_UNREAD]]
         more = [messages.say("scan_more", lang, count=len(report.unread) - len(shown))] if len(report.unread) > len(shown) else []
@@ -35,7 +36,7 @@ def report_answer(report: ScanReport, language: str = "en") -> Answer:
         blocks.append(TextBlock(text="\n".join([messages.say("scan_skipped", lang), *_skipped_lines(report, lang)])))
     fixes = [f for f in report.findings if f.fix_command]
     suggestions = [Suggestion(label=f"{f.fix_command}: {f.suggested_fix}", command=str(f.fix_command)) for f in fixes[:3]]
-    return Answer(title=messages.say("scan_title", lang), blocks=blocks, suggestions=suggestions, source=Source(tools=report.tools))
+    return Answer(title=messages.say("scan_title", lang, where=where), blocks=blocks, suggestions=suggestions, source=Source(tools=report.tools))
 
 
 def _skipped_lines(report: ScanReport, lang: messages.Language) -> list[str]:
