@@ -17,6 +17,7 @@ from kubecopilot.dialogue import fixes
 from kubecopilot.dialogue.changes_view import what_changed
 from kubecopilot.dialogue.cluster_view import cluster_status, list_clusters
 from kubecopilot.dialogue.config_view import config
+from kubecopilot.dialogue.image_view import images
 from kubecopilot.dialogue.kit import Kit
 from kubecopilot.dialogue.node_view import pods_on_node, usage
 from kubecopilot.dialogue.registry import spec
@@ -216,6 +217,7 @@ HANDLERS: dict[str, Handler] = {
     "unhealthy_pods": unhealthy,
     "list_config": config_objects,
     "usage": resource_usage,
+    "images": lambda kit, job: images(kit.views.reads(), kit.session, here(kit, job), job.request.target),
     "change_many": one_at_a_time,
     "scan": lambda kit, job: fixes.scan(kit, job.filled.get("namespace") or job.request.namespace),
     "warning_events": lambda kit, job: kit.views.warning_events(job.filled.get("namespace") or job.request.namespace),

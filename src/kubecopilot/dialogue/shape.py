@@ -54,6 +54,7 @@ _PLURAL = re.compile(r"\b(?:pods|deployments|workloads|services|apps|application
 _NO_ENDPOINTS = re.compile(r"\b(?:no|without|zero|empty|missing) (?:ready |healthy |available )?(?:endpoints?|backends?)\b|"
                           r"\bendpoints? (?:are |is )?(?:empty|missing|not ready)\b|没有(?:就绪的?|可用的?|健康的?)?(?:后端|endpoints?)|"
                           r"(?:后端|endpoints?)\s*(?:为空|是空的|不可用)", re.I)
+_IMAGES = re.compile(r"\bimages?\b|镜像", re.I)
 _SECRET = re.compile(r"\bsecrets?\b|密钥|秘钥|凭据|凭证|secret", re.I)
 _CONFIGMAP = re.compile(r"\bconfig ?maps?\b|\bcm\b|配置映射|配置项|configmap", re.I)
 
@@ -69,6 +70,8 @@ def shape(reading: Reading, intent: str, lowered: str, blanked: str, places: Pla
         return cleared(reading, "change_many")
     if intent == "scan" and target is not None and target.linked:
         intent = "diagnose"  # "billing-api 有什么问题": that thing, not the whole cluster
+    if intent == "describe" and (target is None or not target.linked) and _IMAGES.search(lowered):
+        intent = "images"  # "production 里跑的什么镜像": the images of a place; "what image does billing-api run" stays describe
     if intent == "cluster_status" and target is not None and target.linked:
         intent = "describe"  # "status of cart-service" is about one thing, not the cluster
     if intent == "cluster_status" and kind == "node" and target is None:
