@@ -196,6 +196,15 @@ def test_listing_pods_shows_ready_status_and_restarts_as_the_cluster_has_them(th
     assert row["RESTARTS"] == str(billing["status"]["containerStatuses"][0]["restartCount"])
 
 
+def test_the_images_a_namespace_runs_are_read_from_its_pods(through: Through, world: ClusterSet) -> None:
+    skip_read_only_repeat(through)
+    turn = through.app().conversation.handle("what images are running in production?")
+    with world.lock:
+        running = {c["image"] for p in world.cluster().store.list("Pod", "production") for c in p["spec"]["containers"]}
+    assert turn.data["images"] is not None and turn.data["unread"] == [], text_of(turn)  # tables: each pod read
+    assert {row["image"] for row in turn.data["images"]} == running
+
+
 # --- diagnosis ----------------------------------------------------------------------------------------------------
 
 
