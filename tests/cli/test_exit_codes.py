@@ -64,6 +64,16 @@ def test_ok_a_list_answer_carries_its_records_as_data(capsys, shared_sandbox):
     assert billing["namespace"] == "dev"
 
 
+def test_the_unhealthy_quick_command_carries_the_scan_as_data(capsys, shared_sandbox):
+    """The same findings `kubecopilot scan -o json` gives: objects with category and confidence, not rendered lines."""
+    code, document, _ = run(capsys, "ask", "unhealthy pods", "--mcp-url", shared_sandbox.url)
+    data = document["turn"]["data"]
+    assert "lines" not in data and data["scan"]["unread"] == []
+    categories = {f["category"] for g in data["scan"]["groups"] for f in g["findings"]}
+    assert {"ImagePullBackOff", "OOMKilled", "CrashLoopBackOff"} <= categories
+    assert all(isinstance(f["confidence"], float) for g in data["scan"]["groups"] for f in g["findings"])
+
+
 def test_ok_as_yaml_is_the_same_document(capsys, shared_sandbox):
     code, as_yaml, _ = run(capsys, "ask", "list namespaces", "--mcp-url", shared_sandbox.url, fmt="yaml")
     said(as_yaml, 0, "ok")

@@ -36,7 +36,8 @@ def report_answer(report: ScanReport, language: str = "en") -> Answer:
         blocks.append(TextBlock(text="\n".join([messages.say("scan_skipped", lang), *_skipped_lines(report, lang)])))
     fixes = [f for f in report.findings if f.fix_command]
     suggestions = [Suggestion(label=f"{f.fix_command}: {f.suggested_fix}", command=str(f.fix_command)) for f in fixes[:3]]
-    return Answer(title=messages.say("scan_title", lang, where=where), blocks=blocks, suggestions=suggestions, source=Source(tools=report.tools))
+    return Answer(title=messages.say("scan_title", lang, where=where), blocks=blocks, suggestions=suggestions,
+                  source=Source(tools=report.tools), data={"scan": report.model_dump(mode="json")})  # as `scan -o json`
 
 
 def _skipped_lines(report: ScanReport, lang: messages.Language) -> list[str]:
