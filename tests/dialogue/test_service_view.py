@@ -37,3 +37,18 @@ def test_all_with_endpoints_is_said_from_what_was_read(talk):
     turn = talk.handle("services in production with no endpoints")
     said = " ".join(b.text for b in turn.blocks if isinstance(b, TextBlock))
     assert "All 3 Services in production have ready endpoints." in said
+
+
+def test_a_place_without_services_is_nothing_found_not_all_fine():
+    from kubecopilot.dialogue.service_view import services_without_endpoints
+    from kubecopilot.dialogue.session import Session
+    from kubecopilot.dialogue.turns import Source
+
+    class NoServices:
+        source = Source()
+
+        def records(self, capability: str, **_: object) -> list:
+            return []
+
+    turn = services_without_endpoints(NoServices(), Session(), "qa")  # type: ignore[arg-type]
+    assert [b.text for b in turn.blocks if isinstance(b, TextBlock)] == ["Nothing found."]

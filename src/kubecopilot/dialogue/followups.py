@@ -18,6 +18,7 @@ from kubecopilot.dialogue.intents import vocabulary
 from kubecopilot.dialogue.places import Places
 from kubecopilot.dialogue.reading import SURE, UNSURE, Mention, Note, Previous, Reading, SessionView
 from kubecopilot.dialogue.registry import CHANGE_INTENTS
+from kubecopilot.dialogue.shape import COUNTABLE
 
 _MARKER = re.compile(
     r"^\s*(?:and|and what about|and how about|what about|how about|what of|now|then|also|same(?: thing)?|ok(?:ay)?|"
@@ -27,8 +28,6 @@ _BACK = re.compile(r"\b(?:switch|go|come|move|change|get) back\b|\bback to\b|切
 _OTHER = re.compile(r"\bthe other(?: one)?\b|\banother one\b|\bnot that one\b|另一个|另外一个|别的那个|其他那个|另外那个", re.I)
 _HOW_MANY = re.compile(r"^\s*(?:and\s+|so\s+)?(?:how many(?: (?:are there|of them|is that|in total|pods|deployments|nodes))?|"
                        r"(?:那\s*)?(?:一共|总共)?有?(?:几个|多少个?)(?:呢|啊|吗)?)\s*[?？]?\s*$", re.I)
-_COUNTABLE = frozenset({"list_pods", "list_deployments", "list_services", "list_nodes", "list_namespaces",
-                        "list_clusters", "unhealthy_pods", "list_config"})
 _REFERENCE = ("reference", "owner", "successor", "row")
 _SLOT_TARGETS = ("pod", "deployment", "object", "workload")
 
@@ -40,7 +39,7 @@ def follow_up(reading: Reading, view: SessionView, lowered: str, places: Places,
         return None
     if _OTHER.search(lowered):
         return _the_other(reading, previous)
-    if _HOW_MANY.match(lowered) and previous.request.intent in _COUNTABLE:  # "how many?" after a list: counted
+    if _HOW_MANY.match(lowered) and previous.request.intent in COUNTABLE:  # "how many?" after a list: counted
         return _as_reading(reading, previous.request.model_copy(update={"language": reading.request.language}),
                            {**_flags(previous), "count": True}, reading.notes, None)
     thing = target if target is not None and target.linked and target.how not in _REFERENCE else None

@@ -60,9 +60,9 @@ def counted(kit: Kit, job: PendingRequest, turn: Turn) -> Turn:
     if not lists:
         return turn  # nothing was listed (unreadable): no number is made up
     target = job.request.target if job.request.intent != "list_pods" or not _reading_flag(job, "on_node") else None
-    number = sum(1 for items in lists for item in items if not target or target in str(item.get("name", "")))
-    statuses = Counter(str(item["status"]) for items in lists for item in items
-                       if item.get("status") and (not target or target in str(item.get("name", ""))))
+    matching = [item for items in lists for item in items if not target or target in str(item.get("name", ""))]
+    number = len(matching)
+    statuses = Counter(str(item["status"]) for item in matching if item.get("status"))
     if statuses and job.request.intent in ("list_pods", "unhealthy_pods"):  # "how many are running": the split says it
         said = ", ".join(f"{n} {status}" for status, n in statuses.most_common())
         turn.blocks.insert(0, TextBlock(text=say("count_total_by_status", kit.lang, what=turn.title, count=number,

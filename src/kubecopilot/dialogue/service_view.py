@@ -24,21 +24,23 @@ def services_without_endpoints(reads: Reads, session: Session, namespace: str | 
     where = namespace or say("all_namespaces", lang)
     services = reads.records("list_services", namespace=namespace)
     pods = [r.raw for r in reads.records("list_pods", namespace=namespace)] if services else []
-    ready = {id(s): ready_endpoints(s.raw, [p for p in pods if _namespace(p) in (s.namespace, None)]) for s in services}
-    empty = [s for s in services if ready[id(s)] == 0]
-    unknown = [s for s in services if ready[id(s)] is None]
+    judged = [(s, ready_endpoints(s.raw, [p for p in pods if _namespace(p) in (s.namespace, None)])) for s in services]
+    empty = [s for s, ready in judged if ready == 0]
+    unknown = [s for s, ready in judged if ready is None]
     blocks: list[Block] = []
     if empty:
         rows = [([s.namespace or ""] if namespace is None else []) + [s.name, "0", s.age or ""] for s in empty]
         columns = (["NAMESPACE"] if namespace is None else []) + ["NAME", "READY ENDPOINTS", "AGE"]
         blocks.append(TableBlock(columns=columns, rows=rows))
+    elif not services:
+        blocks.append(TextBlock(text=say("empty", lang)))
     elif not unknown:
         blocks.append(TextBlock(text=say("all_services_have_endpoints", lang, count=len(services), where=where)))
     if unknown:
         names = ", ".join(s.name for s in unknown)
         blocks.append(TextBlock(text=say("endpoints_unknown", lang, count=len(unknown), names=names)))
     return Answer(title=say("title_services_no_endpoints", lang, where=where), source=reads.source, blocks=blocks,
-                  data={"services": [{**as_data.service(s), "readyEndpoints": ready[id(s)]} for s in empty + unknown]},
+                  data={"services": [{**as_data.service(s), "readyEndpoints": ready} for s, ready in judged if not ready]},
                   suggestions=[suggestion("unhealthy", lang, "unhealthy pods")])
 
 

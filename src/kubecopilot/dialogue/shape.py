@@ -89,6 +89,8 @@ def shape(reading: Reading, intent: str, lowered: str, blanked: str, places: Pla
     shaped = _health(reading, intent, lowered, kind, target)
     if shaped is not None:
         return shaped
+    if intent == "warning_events" and target is not None and target.linked:
+        return cleared(reading, "events")  # "看看 checkout 最近有啥告警": that thing's events
     if _WHERE.search(lowered) and target is not None and target.linked and target.kind in ("deployment", "pod"):
         return cleared(reading, "list_pods", everywhere=True)  # "where is cart-service running": its pods
     if intent == "fix" and _ALL.search(lowered):
@@ -119,8 +121,6 @@ def _health(reading: Reading, intent: str, lowered: str, kind: str | None, targe
             return cleared(reading, "health_check")
     if intent == "list_services" and target is None and (_NO_ENDPOINTS.search(lowered) or UNHEALTHY.search(lowered)):
         return cleared(reading, "list_services", only_unhealthy=True, count=count)  # "services with no endpoints"
-    if intent == "warning_events" and target is not None and target.linked:
-        return cleared(reading, "events")  # "看看 checkout 最近有啥告警": that thing's events
     return None
 
 
